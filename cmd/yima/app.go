@@ -1,0 +1,433 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"yima/config"
+	"yima/engine/actors"
+	"yima/keyring"
+	"yima/natsbus"
+	"yima/rpc"
+	"yima/sensitive"
+	"yima/services/admin/rbac"
+	"yima/services/audit"
+	"yima/services/identity"
+	"yima/services/identity/oidc"
+	"yima/services/identity/oidcdev"
+	"yima/services/identity/token"
+	"yima/services/org"
+	"yima/store"
+	"yima/store/demo"
+	"yima/store/migrations"
+	"yima/store/pgserver"
+	"yima/web"
+)
+
+// revokedSubject carries session revocations between nodes.
+const revokedSubject = "yima.identity.revoked"
+
+// Main is one yima server process. Tests start it on port 0 and read Addr.
+type Main struct {
+	Config config.Config
+	// Addr is the address the server listens on, set by Run.
+	Addr string
+	// BaseURL is how browsers reach it, set by Run.
+	BaseURL string
+
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	log            *slog.Logger
+
+	closers  []func() error // run in reverse by Close
+	server   *http.Server
+	serveErr chan error
+}
+
+// NewMain returns a Main writing to stdout and stderr and reading the
+// environment through getenv.
+func NewMain(stdout, stderr io.Writer, getenv func(string) string) *Main {
+	return &Main{stdout: stdout, stderr: stderr, getenv: getenv}
+}
+
+// ParseFlags reads the configuration of command ("dev" or "serve"):
+// defaults, then --config's file, then YIMA_* variables, then flags.
+func (m *Main) ParseFlags(command string, args []string) error {
+	mode := config.ModeServe
+	if command == "dev" {
+		mode = config.ModeDev
+	}
+	m.Config = config.Default(mode)
+	fs := flag.NewFlagSet("yima "+command, flag.ContinueOnError)
+	fs.SetOutput(m.stderr)
+	configFile := fs.String("config", "", "YAML configuration file")
+	addr := fs.String("addr", "", "listen address (default "+m.Config.Addr+")")
+	dataDir := fs.String("data-dir", "", "data directory for PostgreSQL, NATS and dev keys (dev; default "+m.Config.DataDir+")")
+	dbURL := fs.String("database-url", "", "PostgreSQL URL (dev: instead of the private server)")
+	natsURL := fs.String("nats-url", "", "NATS URL (dev: instead of the in-process server)")
+	demoFlag := fs.Bool("demo", false, "load the demo data set (dev)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if err := m.Config.LoadFile(*configFile); err != nil {
+		return err
+	}
+	if err := m.Config.LoadEnv(m.getenv); err != nil {
+		return err
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&m.Config.Addr, *addr)
+	set(&m.Config.DataDir, *dataDir)
+	set(&m.Config.DatabaseURL, *dbURL)
+	set(&m.Config.NATSURL, *natsURL)
+	if *demoFlag {
+		m.Config.Demo = true
+	}
+	return m.Config.Validate()
+}
+
+// Run starts every part and returns once the server accepts requests.
+func (m *Main) Run(ctx context.Context) error {
+	began := time.Now()
+	cfg := &m.Config
+	m.log = newLogger(m.stderr, cfg.LogLevel)
+	dev := cfg.Mode == config.ModeDev
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	m.closers = append(m.closers, func() error { ln.Close(); return nil })
+	m.Addr = ln.Addr().String()
+	m.BaseURL = cfg.BaseURL(m.Addr)
+
+	dataDir := ""
+	if dev {
+		if dataDir, err = cfg.AbsDataDir(); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(dataDir, 0o755); err != nil {
+			return fmt.Errorf("create data dir: %w", err)
+		}
+	}
+	keys, err := m.loadKeys(dataDir)
+	if err != nil {
+		return err
+	}
+
+	dbURL, err := m.database(ctx, dataDir)
+	if err != nil {
+		return err
+	}
+	if err := migrations.Up(ctx, dbURL); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	m.closers = append(m.closers, func() error { st.Close(); return nil })
+
+	bus, err := m.bus(dataDir)
+	if err != nil {
+		return err
+	}
+	m.closers = append(m.closers, func() error { bus.Close(); return nil })
+
+	box, err := sensitive.NewBox(keys.Data(), keys.Index())
+	if err != nil {
+		return err
+	}
+	signer, err := token.NewSigner(keys.Token())
+	if err != nil {
+		return err
+	}
+	now := time.Now
+	idSvc := identity.New(identity.Options{
+		Store: st, Box: box, Tokens: signer, TTL: cfg.SessionTTL, Now: now, Log: m.log, Dev: dev,
+		Broadcast: func(ctx context.Context, session uuid.UUID, until time.Time) error {
+			return bus.Conn.Publish(revokedSubject, encodeRevocation(session, until))
+		},
+	})
+	if err := idSvc.LoadRevocations(ctx); err != nil {
+		return err
+	}
+	sub, err := bus.Conn.Subscribe(revokedSubject, func(msg *nats.Msg) {
+		if id, until, ok := decodeRevocation(msg.Data); ok {
+			idSvc.Revoked(id, until)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("subscribe to revocations: %w", err)
+	}
+	m.closers = append(m.closers, sub.Unsubscribe)
+
+	rbacSvc := rbac.New(st, now, m.log)
+	auditLog := audit.New(st, now)
+	root, err := org.EnsureRoot(ctx, st)
+	if err != nil {
+		return err
+	}
+	if err := rbacSvc.Bootstrap(ctx, root.ID); err != nil {
+		return err
+	}
+	if err := auditLog.EnsurePartitions(ctx); err != nil {
+		return err
+	}
+	if cfg.Demo {
+		sum, err := demo.Load(ctx, st.Pool, demo.Options{
+			Volunteers: cfg.DemoVolunteers, Sealer: box,
+			MaskID: sensitive.MaskIDNumber, MaskPhone: sensitive.MaskPhone, Log: m.log,
+		})
+		if err != nil {
+			return err
+		}
+		m.log.Info("demo data", "loaded_now", sum.Loaded, "districts", sum.Districts, "projects", sum.Projects, "volunteers", sum.Volunteers)
+	}
+
+	clusterCfg := cfg.Cluster
+	cl, err := actors.Start(clusterCfg, m.log)
+	if err != nil {
+		return err
+	}
+	m.closers = append(m.closers, func() error { cl.Stop(); return nil })
+
+	routes, err := m.signInRoutes(idSvc, keys, dev)
+	if err != nil {
+		return err
+	}
+	routes["/"] = web.Handler()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	handler, err := rpc.NewHandler(rpc.Deps{
+		Dev: dev, Log: m.log, Registry: reg,
+		Identity: idSvc, RBAC: rbacSvc, Audit: auditLog,
+		Ready: func(ctx context.Context) error {
+			if err := st.Pool.Ping(ctx); err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
+			return bus.Ready()
+		},
+		DemoUsernames: []string{rbac.AdminUsername},
+		Routes:        routes,
+	})
+	if err != nil {
+		return err
+	}
+	go m.housekeeping(ctx, idSvc, auditLog)
+
+	m.server = newHTTPServer(handler, m.log)
+	m.serveErr = make(chan error, 1)
+	go func() {
+		var err error
+		if cfg.TLS.CertFile != "" {
+			m.server.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+			err = m.server.ServeTLS(ln, cfg.TLS.CertFile, cfg.TLS.KeyFile)
+		} else {
+			err = m.server.Serve(ln)
+		}
+		if !errors.Is(err, http.ErrServerClosed) {
+			m.serveErr <- err
+		}
+		close(m.serveErr)
+	}()
+	m.log.Info("yima ready", "mode", cfg.Mode, "url", m.BaseURL, "startup", time.Since(began).Round(time.Millisecond).String())
+	m.banner(cfg.Demo)
+	return nil
+}
+
+// Close shuts the server down gracefully, then every part in reverse order
+// of starting.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down http: %w", err))
+		}
+		cancel()
+		if err := <-m.serveErr; err != nil {
+			errs = append(errs, fmt.Errorf("serve: %w", err))
+		}
+		m.server = nil
+	}
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		if err := m.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+func (m *Main) loadKeys(dataDir string) (*keyring.Keyring, error) {
+	if m.Config.Mode == config.ModeDev {
+		return keyring.LoadOrCreateDev(dataDir)
+	}
+	if m.Config.KeysFile != "" {
+		return keyring.Load(m.Config.KeysFile)
+	}
+	return keyring.FromEnv(m.getenv)
+}
+
+// database returns the database URL, starting the private dev server when
+// none is configured.
+func (m *Main) database(ctx context.Context, dataDir string) (string, error) {
+	if m.Config.DatabaseURL != "" {
+		return m.Config.DatabaseURL, nil
+	}
+	logf, err := os.OpenFile(filepath.Join(dataDir, "postgres.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("open postgres log: %w", err)
+	}
+	srv, err := pgserver.Start(ctx, pgserver.Options{DataDir: filepath.Join(dataDir, "pg"), Log: logf})
+	if err != nil {
+		logf.Close()
+		return "", fmt.Errorf("start private postgresql: %w", err)
+	}
+	m.closers = append(m.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		defer logf.Close()
+		return srv.Stop(ctx)
+	})
+	if err := srv.EnsureDatabase(ctx, "yima"); err != nil {
+		return "", err
+	}
+	m.log.Info("private postgresql started", "port", srv.Port(), "data_dir", srv.DataDir())
+	return srv.URL("yima"), nil
+}
+
+func (m *Main) bus(dataDir string) (*natsbus.Bus, error) {
+	if m.Config.NATSURL != "" {
+		return natsbus.Connect(m.Config.NATSURL, m.log)
+	}
+	return natsbus.Embedded(filepath.Join(dataDir, "nats"), m.log)
+}
+
+// signInRoutes mounts the OIDC sign-in flow, and in dev the mock identity
+// provider it talks to.
+func (m *Main) signInRoutes(idSvc *identity.Service, keys *keyring.Keyring, dev bool) (map[string]http.Handler, error) {
+	routes := map[string]http.Handler{}
+	oc := oidc.Config{
+		Issuer: m.Config.OIDC.Issuer, ClientID: m.Config.OIDC.ClientID,
+		ClientSecret: m.Config.OIDC.ClientSecret, RedirectURL: m.BaseURL + oidc.CallbackPath,
+	}
+	if dev {
+		const devClient, devSecret = "yima-dev", "yima-dev-secret"
+		oc.Issuer, oc.ClientID, oc.ClientSecret = m.BaseURL+"/oidc-dev", devClient, devSecret
+		var citizens []oidcdev.Citizen
+		for _, c := range demo.Citizens() {
+			citizens = append(citizens, oidcdev.Citizen{Name: c.Name, IDNumber: c.IDNumber, Phone: c.Phone})
+		}
+		p, err := oidcdev.New(oc.Issuer, map[string]oidcdev.Client{
+			devClient: {Secret: devSecret, RedirectURIs: []string{oc.RedirectURL}},
+		}, citizens)
+		if err != nil {
+			return nil, fmt.Errorf("mock identity provider: %w", err)
+		}
+		routes["/oidc-dev/"] = http.StripPrefix("/oidc-dev", p.Handler())
+	}
+	cookieKey, err := keys.Token().Derive("yima/oidc/login-cookie/v1", 32)
+	if err != nil {
+		return nil, fmt.Errorf("derive login cookie key: %w", err)
+	}
+	flow := oidc.NewFlow(oidc.New(oc, &http.Client{Timeout: 10 * time.Second}), func(ctx context.Context, c oidc.Claims, r *http.Request) (string, time.Time, error) {
+		iss, err := idSvc.SignInCitizen(ctx, identity.Citizen{
+			Issuer: c.Issuer, Subject: c.Subject, Name: c.Name, IDNumber: c.IDNumber, Phone: c.Phone,
+		}, identity.Client{Addr: r.RemoteAddr, UserAgent: r.UserAgent()})
+		return iss.Token, iss.ExpiresAt, err
+	}, cookieKey, m.log)
+	routes["/auth/"] = flow
+	return routes, nil
+}
+
+// housekeeping runs periodic upkeep until ctx ends.
+func (m *Main) housekeeping(ctx context.Context, idSvc *identity.Service, auditLog *audit.Log) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			idSvc.PruneRevocations()
+			if err := auditLog.EnsurePartitions(ctx); err != nil {
+				m.log.Error("ensure audit partitions", "err", err)
+			}
+		}
+	}
+}
+
+// banner prints where to go and who to be.
+func (m *Main) banner(withDemo bool) {
+	b := &strings.Builder{}
+	fmt.Fprintf(b, "\nyima %s is ready — %s\n\n", m.Config.Mode, m.BaseURL)
+	for _, a := range []struct{ path, name string }{
+		{"/h5/", "志愿者 H5 (volunteer)"}, {"/scan/", "扫码签到 (scanner)"},
+		{"/org/", "组织端 (org portal)"}, {"/admin/", "管理后台 (console)"},
+	} {
+		fmt.Fprintf(b, "  %-28s %s%s\n", a.name, m.BaseURL, a.path)
+	}
+	fmt.Fprintf(b, "  %-28s %s/metrics  %s/readyz\n", "ops", m.BaseURL, m.BaseURL)
+	if m.Config.Mode == config.ModeDev {
+		fmt.Fprintf(b, "\n  后台登录 console login: username %q (DevLogin)\n", rbac.AdminUsername)
+		fmt.Fprintln(b, "  统一身份认证（模拟）mock identity provider citizens:")
+		for _, c := range demo.Citizens() {
+			note := ""
+			if withDemo {
+				note = " — " + c.Description
+			}
+			fmt.Fprintf(b, "    %s  %s%s\n", c.Name, c.IDNumber, note)
+		}
+	}
+	fmt.Fprintln(m.stdout, b.String())
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetHTTP2(true)
+	protocols.SetUnencryptedHTTP2(true) // h2c, for gRPC clients without TLS
+	return &http.Server{
+		Handler:           h,
+		Protocols:         &protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,129 @@
+// Package rpc is yima's HTTP face: Connect handlers that turn protos into
+// domain calls and back, the one interceptor that authenticates, checks
+// permissions, audits, logs and counts every call, and the router that also
+// serves health, metrics, sign-in and the web pages.
+package rpc
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"regexp"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	auditv1 "yima/rpc/gen/yima/audit/v1"
+	"yima/rpc/gen/yima/audit/v1/auditv1connect"
+	identityv1 "yima/rpc/gen/yima/identity/v1"
+	"yima/rpc/gen/yima/identity/v1/identityv1connect"
+	rbacv1 "yima/rpc/gen/yima/rbac/v1"
+	"yima/rpc/gen/yima/rbac/v1/rbacv1connect"
+	"yima/services/admin/rbac"
+	"yima/services/audit"
+	"yima/services/identity"
+)
+
+// Deps is what the router serves.
+type Deps struct {
+	Dev      bool
+	Log      *slog.Logger
+	Registry *prometheus.Registry
+	Identity *identity.Service
+	RBAC     *rbac.Service
+	Audit    *audit.Log
+	// Ready reports whether the node can serve (database and bus up).
+	Ready func(ctx context.Context) error
+	// DemoUsernames are offered on dev login pages.
+	DemoUsernames []string
+	// Routes are further handlers by mux pattern: sign-in, the mock identity
+	// provider, the web pages.
+	Routes map[string]http.Handler
+}
+
+// Services lists the descriptors of every Connect service yima serves. The
+// access-rule test walks it.
+func Services() []protoreflect.ServiceDescriptor {
+	return []protoreflect.ServiceDescriptor{
+		identityv1.File_yima_identity_v1_identity_proto.Services().ByName("IdentityService"),
+		rbacv1.File_yima_rbac_v1_rbac_proto.Services().ByName("RbacService"),
+		auditv1.File_yima_audit_v1_audit_proto.Services().ByName("AuditService"),
+	}
+}
+
+// NewHandler builds the whole HTTP handler.
+func NewHandler(d Deps) (http.Handler, error) {
+	rules, err := RulesFor(Services()...)
+	if err != nil {
+		return nil, err
+	}
+	g := &guard{
+		rules: rules, dev: d.Dev, authn: d.Identity, grants: d.RBAC, audit: d.Audit,
+		log: d.Log, metrics: newMetrics(d.Registry),
+	}
+	opts := []connect.HandlerOption{connect.WithInterceptors(g)}
+	mux := http.NewServeMux()
+	mux.Handle(identityv1connect.NewIdentityServiceHandler(&identityHandler{svc: d.Identity, demoUsernames: d.DemoUsernames}, opts...))
+	mux.Handle(rbacv1connect.NewRbacServiceHandler(&rbacHandler{svc: d.RBAC}, opts...))
+	mux.Handle(auditv1connect.NewAuditServiceHandler(&auditHandler{log: d.Audit}, opts...))
+
+	names := make([]string, 0, len(Services()))
+	for _, s := range Services() {
+		names = append(names, string(s.FullName()))
+	}
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(names...)))
+	reflector := grpcreflect.NewStaticReflector(names...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := d.Ready(r.Context()); err != nil {
+			d.Log.WarnContext(r.Context(), "not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
+	for pattern, h := range d.Routes {
+		mux.Handle(pattern, h)
+	}
+	return withRequestID(mux), nil
+}
+
+type requestIDKey struct{}
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// withRequestID gives every request an id — the caller's X-Request-Id when it
+// is sane, else a fresh one — in the context and the response header.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !requestIDPattern.MatchString(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// RequestID returns the id of the request ctx belongs to.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

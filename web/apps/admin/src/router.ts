@@ -1,0 +1,61 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import { installAuthGuard, type Boot } from "@yima/shared";
+import type { Console } from "./console";
+import ConsoleLayout from "./layout/ConsoleLayout.vue";
+
+declare module "vue-router" {
+  interface RouteMeta {
+    /** page routes are reachable only when the caller's menus hold their path. */
+    page?: boolean;
+  }
+}
+
+// Each console page has a fixed route; the menu tree from ListMyMenus decides
+// which of them the caller sees and may open.
+const pages: RouteRecordRaw[] = [
+  { path: "system/user", component: () => import("./views/system/UserView.vue"), meta: { page: true, title: "用户管理" } },
+  { path: "system/role", component: () => import("./views/system/RoleView.vue"), meta: { page: true, title: "角色管理" } },
+  { path: "system/dept", component: () => import("./views/system/DeptView.vue"), meta: { page: true, title: "部门管理" } },
+  { path: "system/menu", component: () => import("./views/system/MenuView.vue"), meta: { page: true, title: "菜单管理" } },
+  { path: "monitor/audit", component: () => import("./views/monitor/AuditView.vue"), meta: { page: true, title: "审计日志" } },
+];
+
+/** createConsoleRouter builds the console's routes and guards. */
+export function createConsoleRouter(b: Boot, con: Console) {
+  const router = createRouter({
+    history: createWebHistory(import.meta.env.BASE_URL),
+    routes: [
+      {
+        path: "/login",
+        name: "login",
+        component: () => import("./views/LoginView.vue"),
+        meta: { public: true, title: "登录" },
+      },
+      {
+        path: "/",
+        component: ConsoleLayout,
+        children: [
+          { path: "", name: "home", component: () => import("./views/HomeView.vue"), meta: { title: "首页" } },
+          ...pages,
+          { path: "403", name: "forbidden", component: () => import("./views/ForbiddenView.vue"), meta: { title: "无权访问" } },
+        ],
+      },
+      {
+        path: "/:pathMatch(.*)*",
+        name: "not-found",
+        component: () => import("./views/NotFoundView.vue"),
+        meta: { public: true, title: "页面不存在" },
+      },
+    ],
+  });
+  installAuthGuard(router, b, { loginRoute: "login" });
+  router.beforeEach(async (to) => {
+    if (!to.meta.page) return true;
+    await con.ensureLoaded();
+    return con.hasPage(to.path) ? true : { name: "forbidden", query: { from: to.fullPath } };
+  });
+  router.afterEach((to) => {
+    document.title = to.meta.title ? `${to.meta.title} · 一码做志愿管理后台` : "一码做志愿管理后台";
+  });
+  return router;
+}

@@ -1,0 +1,3 @@
+import { defineAppConfig } from "../../vite.app.ts";
+
+export default defineAppConfig({ app: "admin", ui: "element" });

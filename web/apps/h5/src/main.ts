@@ -1,0 +1,9 @@
+import { createMobileApp } from "@yima/mobile";
+import App from "./App.vue";
+
+createMobileApp({
+  root: App,
+  title: "一码做志愿",
+  subtitle: "上海市志愿者服务平台",
+  routes: [{ path: "/", name: "me", component: () => import("./views/MeView.vue"), meta: { title: "我的" } }],
+});

@@ -1,0 +1,9 @@
+import { createMobileApp } from "@yima/mobile";
+import App from "./App.vue";
+
+createMobileApp({
+  root: App,
+  title: "一码做志愿 · 组织端",
+  subtitle: "志愿服务组织负责人、管理员使用",
+  routes: [{ path: "/", name: "home", component: () => import("./views/OrgHome.vue"), meta: { title: "组织管理" } }],
+});

@@ -1,0 +1,1 @@
+function e(t,n,r){for(let i of t)n(i,r),e(i.children,n,i)}function t(t){let n=[];return e(t.children,e=>n.push(e.id)),n}function n(t){let n=new Map;return e(t,(e,t)=>{t&&n.set(e.id,t.id)}),n}export{n,e as r,t};

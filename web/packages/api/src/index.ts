@@ -1,0 +1,12 @@
+// Package @yima/api: the generated service descriptors and messages, the
+// Connect transport with the bearer token, token storage and error text.
+export * from "./client";
+export * from "./errors";
+export * from "./login";
+export * from "./token";
+
+export * from "./gen/yima/identity/v1/identity_pb";
+export * from "./gen/yima/rbac/v1/rbac_pb";
+export * from "./gen/yima/audit/v1/audit_pb";
+export { ConnectError, Code } from "@connectrpc/connect";
+export { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";

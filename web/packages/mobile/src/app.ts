@@ -1,0 +1,50 @@
+import { createApp, type Component } from "vue";
+import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import { boot, installAuthGuard } from "@yima/shared";
+import MobileLogin from "./MobileLogin.vue";
+import NotFound from "./NotFound.vue";
+import "./theme.css";
+
+/** MobileAppOptions describe one mobile app. */
+export interface MobileAppOptions {
+  /** root component holding <router-view>. */
+  root: Component;
+  /** title of the app, shown on the sign-in page and in the document title. */
+  title: string;
+  /** subtitle on the sign-in page. */
+  subtitle?: string;
+  /** routes of the signed-in pages. */
+  routes: RouteRecordRaw[];
+}
+
+/**
+ * createMobileApp wires a mobile app: the token from the sign-in redirect,
+ * the session, the router under the app's base path with sign-in and 404
+ * routes, and the guard. It mounts on #app.
+ */
+export function createMobileApp(opts: MobileAppOptions) {
+  const b = boot();
+  const router = createRouter({
+    history: createWebHistory(import.meta.env.BASE_URL),
+    routes: [
+      {
+        path: "/login",
+        name: "login",
+        component: MobileLogin,
+        props: { title: opts.title, subtitle: opts.subtitle },
+        meta: { public: true, title: "登录" },
+      },
+      ...opts.routes,
+      { path: "/:pathMatch(.*)*", name: "not-found", component: NotFound, meta: { public: true, title: "页面不存在" } },
+    ],
+    scrollBehavior: () => ({ top: 0 }),
+  });
+  installAuthGuard(router, b, { loginRoute: "login" });
+  router.afterEach((to) => {
+    document.title = to.meta.title ? `${to.meta.title} · ${opts.title}` : opts.title;
+  });
+  const app = createApp(opts.root);
+  app.use(router).use(b.session);
+  void router.isReady().then(() => app.mount("#app"));
+  return { app, router, session: b.session };
+}

@@ -1,0 +1,93 @@
+import type { Router } from "vue-router";
+import { createApi, pickupFragmentToken, takeAfterLogin, type Api } from "@yima/api";
+import { createSession, type Session } from "./session";
+
+/** Boot is what every app's main.ts starts from. */
+export interface Boot {
+  api: Api;
+  session: Session;
+  /** cameFromLogin is true when this page load carried a fresh token in its fragment. */
+  cameFromLogin: boolean;
+  /** onExpired sets what happens when the server stops accepting the token. */
+  onExpired(fn: () => void): void;
+}
+
+/**
+ * boot takes a token left in the fragment by the sign-in redirect, builds the
+ * API clients and the session. Call it before creating the router, so the
+ * router never sees "#token=…".
+ */
+export function boot(): Boot {
+  const cameFromLogin = pickupFragmentToken();
+  let expired: (() => void) | undefined;
+  const holder: { session?: Session } = {};
+  const api = createApi({
+    onUnauthenticated: () => {
+      holder.session?.reset();
+      expired?.();
+    },
+  });
+  const session = createSession(api);
+  holder.session = session;
+  return {
+    api,
+    session,
+    cameFromLogin,
+    onExpired(fn) {
+      expired = fn;
+    },
+  };
+}
+
+/** GuardOptions configure installAuthGuard. */
+export interface GuardOptions {
+  /** loginRoute is the name of the sign-in route. */
+  loginRoute: string;
+}
+
+function safeLocalPath(p: unknown): string | undefined {
+  return typeof p === "string" && p.startsWith("/") && !p.startsWith("//") ? p : undefined;
+}
+
+/**
+ * installAuthGuard sends visitors who are not signed in to the sign-in route
+ * (routes with meta.public stay open) and back to where they were going
+ * after, also across the identity provider's redirect. When the server stops
+ * accepting the token later, the app goes to the sign-in route.
+ */
+export function installAuthGuard(router: Router, b: Boot, opts: GuardOptions): void {
+  const { session } = b;
+  let pending = b.cameFromLogin ? takeAfterLogin() : undefined;
+  router.beforeEach(async (to) => {
+    await session.ensureLoaded().catch(() => undefined);
+    if (pending) {
+      const target = pending;
+      pending = undefined;
+      if (session.signedIn.value && target !== to.fullPath) return target;
+    }
+    if (to.meta.public) {
+      if (to.name === opts.loginRoute && session.signedIn.value) {
+        return safeLocalPath(to.query.redirect) ?? "/";
+      }
+      return true;
+    }
+    if (!session.signedIn.value) {
+      return { name: opts.loginRoute, query: to.fullPath === "/" ? {} : { redirect: to.fullPath } };
+    }
+    return true;
+  });
+  b.onExpired(() => {
+    const cur = router.currentRoute.value;
+    if (cur.meta.public) return;
+    void router.replace({ name: opts.loginRoute, query: { redirect: cur.fullPath } });
+  });
+}
+
+declare module "vue-router" {
+  interface RouteMeta {
+    /** public routes are open without signing in. */
+    public?: boolean;
+    /** title is shown in the page header and the document title. */
+    title?: string;
+  }
+}

@@ -1,0 +1,9 @@
+// Package @yima/shared: what every app needs on top of @yima/api — the
+// session (GetMe, accounts, switching, logout), the sign-in guard, labels
+// for enums, permission checks and small formatters. UI-library free.
+export * from "./boot";
+export * from "./format";
+export * from "./idnumber";
+export * from "./labels";
+export * from "./permissions";
+export * from "./session";
