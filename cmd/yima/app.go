@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -303,7 +304,15 @@ func (m *Main) database(ctx context.Context, dataDir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("open postgres log: %w", err)
 	}
-	srv, err := pgserver.Start(ctx, pgserver.Options{DataDir: filepath.Join(dataDir, "pg"), Log: logf})
+	pgDir := filepath.Join(dataDir, "pg")
+	srv, err := pgserver.Start(ctx, pgserver.Options{DataDir: pgDir, Log: logf})
+	if errors.Is(err, pgserver.ErrUnreachable) {
+		// As root, PostgreSQL runs as an unprivileged user who cannot enter
+		// e.g. /root; keep its data where it can, one directory per data dir.
+		pgDir = filepath.Join("/var/lib/yima", fmt.Sprintf("pg-%x", sha256.Sum256([]byte(dataDir)))[:19])
+		m.log.Info("data dir unreachable by the postgres user; keeping PostgreSQL data elsewhere", "pg_data_dir", pgDir)
+		srv, err = pgserver.Start(ctx, pgserver.Options{DataDir: pgDir, Log: logf})
+	}
 	if err != nil {
 		logf.Close()
 		return "", fmt.Errorf("start private postgresql: %w", err)

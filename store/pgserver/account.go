@@ -137,8 +137,8 @@ func (a account) checkReachable(dir string) error {
 			return fmt.Errorf("check access to %s: no owner information for %s", dir, p)
 		}
 		if !a.canSearch(fi.Mode(), int(st.Uid), int(st.Gid)) {
-			return fmt.Errorf("%s is not reachable by user %s, who runs PostgreSQL: %s (mode %v, uid %d) does not let it in; choose a directory outside /root, such as /var/lib/yima",
-				dir, a.name, p, fi.Mode().Perm(), st.Uid)
+			return fmt.Errorf("%w: %s is not reachable by user %s, who runs PostgreSQL: %s (mode %v, uid %d) does not let it in; choose a directory outside /root, such as /var/lib/yima",
+				ErrUnreachable, dir, a.name, p, fi.Mode().Perm(), st.Uid)
 		}
 		if p == filepath.Dir(p) {
 			return nil

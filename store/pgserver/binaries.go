@@ -15,6 +15,10 @@ import (
 // not found. Tests skip on it; `yima dev` tells the user what to install.
 var ErrNoBinaries = errors.New("PostgreSQL server binaries not found; install Debian's postgresql package")
 
+// ErrUnreachable is returned by Start, under root, for a data directory the
+// unprivileged server user cannot reach.
+var ErrUnreachable = errors.New("data directory unreachable by the server user")
+
 // debianRoot is where Debian installs one bin directory per major version,
 // off PATH, so `initdb` alone is rarely found there.
 const debianRoot = "/usr/lib/postgresql"
