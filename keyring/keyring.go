@@ -237,6 +237,21 @@ func LoadOrCreateDev(dir string) (*Keyring, error) {
 	return f.keyring()
 }
 
+// CreateProduction writes a new production keyring file at path (mode
+// 0600) from crypto/rand, refusing to overwrite an existing file: losing the
+// data key loses every encrypted field.
+func CreateProduction(path string) error {
+	f, err := generate()
+	if err != nil {
+		return err
+	}
+	f.Dev = false
+	if err := createFile(filepath.Dir(path), path, f); err != nil {
+		return fmt.Errorf("create production keyring %s: %w", path, err)
+	}
+	return nil
+}
+
 // Load reads a production keyring file. It refuses a file marked dev
 // (ErrDevKeys), short keys (ErrShortKey), missing keys, zero kids, unknown
 // JSON fields, a sign key that is not SM2, and two purposes sharing one

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"yima/config"
+	"yima/keyring"
 	"yima/services/audit"
 	"yima/store"
 	"yima/store/migrations"
@@ -71,11 +72,36 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	return fmt.Errorf("unknown migrate command %q: want up or status", args[0])
 }
 
+const adminUsage = "usage: yima admin audit-verify [--database-url URL] | yima admin keygen --out FILE"
+
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	if len(args) == 0 || args[0] != "audit-verify" {
-		return errors.New("usage: yima admin audit-verify [--database-url URL]")
+	if len(args) == 0 {
+		return errors.New(adminUsage)
 	}
-	url, _, err := databaseFlags("admin audit-verify", args[1:], stderr, getenv)
+	switch args[0] {
+	case "audit-verify":
+		return auditVerify(ctx, args[1:], stdout, stderr, getenv)
+	case "keygen":
+		fs := flag.NewFlagSet("yima admin keygen", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		out := fs.String("out", "", "path of the new production key file")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *out == "" {
+			return errors.New(adminUsage)
+		}
+		if err := keyring.CreateProduction(*out); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s — keep it secret and backed up: it decrypts every ID and phone number\n", *out)
+		return nil
+	}
+	return errors.New(adminUsage)
+}
+
+func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	url, _, err := databaseFlags("admin audit-verify", args, stderr, getenv)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@
 //	              dev keys, the mock identity provider; --demo loads demo data
 //	yima serve    production: external PostgreSQL and NATS, real keys
 //	yima migrate  up | status
-//	yima admin    audit-verify
+//	yima admin    audit-verify | keygen
 //	yima version
 package main
 
@@ -40,6 +40,7 @@ Usage:
   yima serve   [--config FILE] [--addr HOST:PORT]
   yima migrate up|status [--database-url URL] [--config FILE]
   yima admin   audit-verify [--database-url URL] [--config FILE]
+  yima admin   keygen --out FILE
   yima version
 `
 

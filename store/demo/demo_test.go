@@ -73,12 +73,7 @@ func options(volunteers int) Options {
 	return Options{Volunteers: volunteers, Now: testNow, Sealer: testSealer{}, MaskID: mask, MaskPhone: mask}
 }
 
-var tmpMigrate func(context.Context, string) error
-
 func schema() storetest.Schema {
-	if tmpMigrate != nil {
-		return storetest.Schema{Name: "yimaraw", Hash: migrations.Hash(), Migrate: tmpMigrate}
-	}
 	return storetest.Schema{Name: "yima", Hash: migrations.Hash(), Migrate: migrations.Up}
 }
 
