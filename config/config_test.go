@@ -1,0 +1,64 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDeployExampleParsesAndValidates(t *testing.T) {
+	c := Default(ModeServe)
+	if err := c.LoadFile("../deploy/systemd/yima.yaml.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("example config invalid: %v", err)
+	}
+	if c.Cluster.Provider != "automanaged" || len(c.Cluster.Hosts) != 3 || c.SessionTTL != 12*time.Hour {
+		t.Errorf("example config read as %+v", c)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	c := Default(ModeDev)
+	env := map[string]string{"YIMA_ADDR": "127.0.0.1:9999", "YIMA_CLUSTER_HOSTS": "a:1,b:2", "YIMA_SESSION_TTL": "30m"}
+	if err := c.LoadEnv(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9999" || len(c.Cluster.Hosts) != 2 || c.SessionTTL != 30*time.Minute {
+		t.Errorf("env not applied: %+v", c)
+	}
+	if c.DataDir != ".data" {
+		t.Errorf("default data dir lost: %q", c.DataDir)
+	}
+}
+
+func TestValidateServe(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"缺数据库", func(c *Config) { c.DatabaseURL = "" }, "database_url"},
+		{"缺NATS", func(c *Config) { c.NATSURL = "" }, "nats_url"},
+		{"演示数据", func(c *Config) { c.Demo = true }, "demo"},
+		{"缺身份认证", func(c *Config) { c.OIDC.ClientSecret = "" }, "oidc"},
+		{"半套TLS", func(c *Config) { c.TLS.CertFile = "x.pem" }, "tls"},
+		{"本地集群", func(c *Config) { c.Cluster.Provider = "local" }, "local"},
+		{"未知集群", func(c *Config) { c.Cluster.Provider = "zk" }, "cluster.provider"},
+		{"会话太短", func(c *Config) { c.SessionTTL = time.Second }, "session_ttl"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default(ModeServe)
+			c.DatabaseURL, c.NATSURL = "postgres://x/y", "nats://x"
+			c.OIDC = OIDC{Issuer: "https://id", ClientID: "a", ClientSecret: "b"}
+			c.Cluster.Hosts = []string{"a:1"}
+			tt.edit(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Validate() = %v, want an error mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
