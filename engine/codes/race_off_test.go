@@ -1,0 +1,5 @@
+//go:build !race
+
+package codes
+
+const raceEnabled = false
