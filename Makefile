@@ -41,14 +41,15 @@ web/node_modules/.package-lock.json: web/package-lock.json
 gen: tools web/node_modules/.package-lock.json
 	$(BIN)/buf lint
 	$(BIN)/buf generate
+	$(BIN)/buf generate --template buf.gen.grain.yaml
 	$(BIN)/sqlc generate
 
 ## check-gen: fail when generated code is stale
 check-gen: gen
-	@git diff --exit-code --stat -- rpc/gen store/db web/packages/api/src/gen || \
+	@git diff --exit-code --stat -- rpc/gen store/db web/packages/api/src/gen engine/actors/grainpb || \
 		(echo "generated code is stale: run 'make gen' and commit" >&2; exit 1)
-	@test -z "$$(git status --porcelain -- rpc/gen store/db web/packages/api/src/gen)" || \
-		(git status --short -- rpc/gen store/db web/packages/api/src/gen; echo "untracked generated files: run 'make gen' and commit" >&2; exit 1)
+	@test -z "$$(git status --porcelain -- rpc/gen store/db web/packages/api/src/gen engine/actors/grainpb)" || \
+		(git status --short -- rpc/gen store/db web/packages/api/src/gen engine/actors/grainpb; echo "untracked generated files: run 'make gen' and commit" >&2; exit 1)
 
 ## web: build the four web apps into web/dist (embedded into the binary)
 web: web/node_modules/.package-lock.json

@@ -23,6 +23,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -231,6 +232,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, f *file, cache s
 			if f.gzBody != nil {
 				body, etag = f.gzBody, f.gzEtag
 				hdr.Set("Content-Encoding", "gzip")
+				// ServeContent leaves Content-Length to us once Content-Encoding
+				// is set (it fears on-the-fly compressors); ours is exact.
+				if r.Header.Get("Range") == "" {
+					hdr.Set("Content-Length", strconv.Itoa(len(body)))
+				}
 			}
 		}
 	}

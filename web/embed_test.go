@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -162,6 +163,9 @@ func TestGzip(t *testing.T) {
 	}
 	if string(unz) != bigJS {
 		t.Fatalf("gunzipped body differs")
+	}
+	if cl := res.Header.Get("Content-Length"); cl == "" || cl == strconv.Itoa(len(bigJS)) {
+		t.Errorf("gzip Content-Length = %q, want the compressed size", cl)
 	}
 	if plain.Header.Get("ETag") == res.Header.Get("ETag") {
 		t.Errorf("gzip and identity share ETag %s", res.Header.Get("ETag"))

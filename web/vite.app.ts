@@ -82,13 +82,18 @@ export function defineAppConfig({ app, ui }: AppOptions): UserConfig {
           codeSplitting: {
             groups: [
               { name: "vue", test: /[\\/]node_modules[\\/](@vue|vue|vue-router)[\\/]/, priority: 3 },
-              { name: "rpc", test: /[\\/](node_modules[\\/](@bufbuild|@connectrpc)|packages[\\/]api)[\\/]/, priority: 2 },
+              {
+                name: "rpc",
+                test: /[\\/](node_modules[\\/](@bufbuild|@connectrpc)|packages[\\/]api)[\\/]/,
+                priority: 2,
+              },
             ],
           },
           // Chunks split out of a UI library are named after the style
           // module they start from ("css"); call them what they are.
           chunkFileNames: (chunk) => `assets/${uiName(chunk.name)}-[hash].js`,
-          assetFileNames: (asset) => `assets/${uiName(asset.names[0]?.replace(/\.[^.]+$/, "") ?? "asset")}-[hash][extname]`,
+          assetFileNames: (asset) =>
+            `assets/${uiName(asset.names[0]?.replace(/\.[^.]+$/, "") ?? "asset")}-[hash][extname]`,
         },
       },
     },

@@ -2,7 +2,19 @@
 // page's create and disable.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { BASE, DESKTOP, SKIP, idNumber, launch, openPage, randomBirth, rpc, shot, signInWithToken, step } from "./helpers.mjs";
+import {
+  BASE,
+  DESKTOP,
+  SKIP,
+  idNumber,
+  launch,
+  openPage,
+  randomBirth,
+  rpc,
+  shot,
+  signInWithToken,
+  step,
+} from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -42,14 +54,36 @@ test("admin: 开发登录 → 侧边栏 → 角色管理 → 新增并停用角�
     await dialog.locator('input[name="role-name"]').fill(name);
     await dialog.locator('input[name="role-key"]').fill(`e2e_${suffix}`);
     // Grant the audit log page: checking it checks its directory too.
-    await dialog.getByTestId("menu-tree").locator(".el-tree-node", { hasText: "审计日志" }).last().locator(".el-checkbox").first().click();
+    await dialog
+      .getByTestId("menu-tree")
+      .locator(".el-tree-node", { hasText: "审计日志" })
+      .last()
+      .locator(".el-checkbox")
+      .first()
+      .click();
     await shot(page, "admin-role-dialog");
     await page.getByTestId("role-save").click();
     await page.getByText("角色已创建").waitFor();
 
-    const row = table.locator("tr", { hasText: name });
+    const row = table.locator("tr").filter({ has: page.getByText(name, { exact: true }) });
     await row.waitFor();
     await row.getByTestId("role-status").filter({ hasText: "正常" }).waitFor();
+
+    // Edit: the dialog loads the role (GetRole) with its menus and saves it.
+    await row.getByRole("button", { name: "修改" }).click();
+    await dialog.locator('input[name="role-key"]').and(page.locator("[disabled]")).waitFor();
+    await dialog.getByText("已选 2 项").waitFor();
+    await dialog.locator("textarea").fill("端到端测试修改");
+    await page.getByTestId("role-save").click();
+    await page.getByText("角色已保存").waitFor();
+    await row.getByText("端到端测试修改").waitFor();
+
+    // Copy: a new role with the same scope and menus.
+    await row.getByRole("button", { name: "复制" }).click();
+    const copy = page.locator(".el-dialog", { hasText: "复制角色" });
+    await copy.getByRole("button", { name: "复制" }).click();
+    await page.getByText("角色已复制").waitFor();
+    await table.locator("tr", { hasText: `${name}（副本）` }).waitFor();
     await row.getByRole("button", { name: "停用" }).click();
     await page.locator(".el-message-box").getByRole("button", { name: "确定" }).click();
     await row.getByTestId("role-status").filter({ hasText: "停用" }).waitFor();

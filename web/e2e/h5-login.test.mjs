@@ -2,7 +2,19 @@
 // that `yima dev` serves at /oidc-dev/) and shows the signed-in person.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { BASE, PHONE, SKIP, idNumber, launch, openPage, randomBirth, shot, step } from "./helpers.mjs";
+import {
+  BASE,
+  PHONE,
+  SKIP,
+  idNumber,
+  launch,
+  openPage,
+  randomBirth,
+  rpc,
+  shot,
+  signInWithToken,
+  step,
+} from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -84,6 +96,42 @@ test("h5: 退出登录后回到登录页", { skip: SKIP }, async () => {
     await page.getByRole("button", { name: "确认" }).click();
     await page.waitForURL(/\/h5\/login/);
     assert.equal(await page.evaluate(() => localStorage.getItem("yima.token")), null);
+  });
+  await context.close();
+});
+
+test("h5: 令牌被吊销后回到登录页", { skip: SKIP }, async () => {
+  const { page, context } = await openPage(browser, PHONE);
+  await step("h5-revoked", page, async () => {
+    const { token } = await rpc("yima.identity.v1.IdentityService/DevLogin", {
+      idNumber: idNumber("310104", randomBirth()),
+      name: "测试市民",
+    });
+    await signInWithToken(page, "/h5/", token);
+    await page.getByTestId("person-name").filter({ hasText: "测试市民" }).waitFor();
+    await rpc("yima.identity.v1.IdentityService/Logout", {}, token);
+    await page.reload();
+    await page.waitForURL(/\/h5\/login/);
+    assert.equal(await page.evaluate(() => localStorage.getItem("yima.token")), null);
+  });
+  await context.close();
+});
+
+test("h5: 网络失败时保留登录并可重试", { skip: SKIP }, async () => {
+  const { page, context } = await openPage(browser, PHONE);
+  await step("h5-offline-retry", page, async () => {
+    const { token } = await rpc("yima.identity.v1.IdentityService/DevLogin", {
+      idNumber: idNumber("310104", randomBirth()),
+      name: "测试市民",
+    });
+    const getMe = "**/yima.identity.v1.IdentityService/GetMe";
+    await page.route(getMe, (route) => route.abort("internetdisconnected"));
+    await signInWithToken(page, "/h5/", token);
+    await page.waitForURL(/\/h5\/login\?.*offline=1/);
+    assert.equal(await page.evaluate(() => localStorage.getItem("yima.token")), token, "the token is kept");
+    await page.unroute(getMe);
+    await page.getByRole("button", { name: "重试" }).click();
+    await page.getByTestId("person-name").filter({ hasText: "测试市民" }).waitFor();
   });
   await context.close();
 });

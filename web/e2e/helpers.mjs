@@ -129,6 +129,8 @@ export async function rpc(method, body = {}, token) {
 
 /** signInWithToken stores a token the way the sign-in redirect does, then opens path. */
 export async function signInWithToken(page, path, token) {
+  // A change of fragment alone would not load the page again.
+  await page.goto("about:blank");
   await page.goto(`${BASE}${path}#token=${encodeURIComponent(token)}`);
 }
 

@@ -1,5 +1,5 @@
 import { inject, reactive, type App, type InjectionKey } from "vue";
-import { MenuKind, type Menu } from "@yima/api";
+import { AuditService, createClient, errorMessage, MenuKind, RbacService, type Client, type Menu } from "@yima/api";
 import { hasPermission, type Session } from "@yima/shared";
 
 /** ConsoleState is the caller's console: menu tree and permissions. */
@@ -17,6 +17,9 @@ export interface ConsoleState {
 /** Console loads ListMyMenus for the active account and answers what it may see. */
 export interface Console {
   readonly state: ConsoleState;
+  /** rbac and audit are the console's service clients, on the session's transport. */
+  readonly rbac: Client<typeof RbacService>;
+  readonly audit: Client<typeof AuditService>;
   ensureLoaded(): Promise<void>;
   can(permission: string): boolean;
   hasPage(path: string): boolean;
@@ -45,12 +48,14 @@ export function createConsole(session: Session): Console {
     parents: new Map(),
     error: "",
   });
+  const rbac = createClient(RbacService, session.api.transport);
+  const audit = createClient(AuditService, session.api.transport);
   let loadedFor = -1;
   let inflight: Promise<void> | undefined;
 
   async function load(epoch: number) {
     try {
-      const res = await session.api.rbac.listMyMenus({});
+      const res = await rbac.listMyMenus({});
       const pages = new Map<string, Menu>();
       const parents = new Map<string, Menu[]>();
       index(res.menus, pages, parents, []);
@@ -64,7 +69,9 @@ export function createConsole(session: Session): Console {
       state.permissions = [];
       state.pages = new Map();
       state.parents = new Map();
-      state.error = err instanceof Error ? err.message : String(err);
+      state.error = errorMessage(err);
+      state.loaded = true;
+      return; // the next navigation tries again
     }
     state.loaded = true;
     loadedFor = epoch;
@@ -72,6 +79,8 @@ export function createConsole(session: Session): Console {
 
   const c: Console = {
     state,
+    rbac,
+    audit,
     ensureLoaded() {
       const epoch = session.state.epoch;
       if (!session.signedIn.value) return Promise.resolve();

@@ -1,7 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
 import { installAuthGuard, type Boot } from "@yima/shared";
 import type { Console } from "./console";
-import ConsoleLayout from "./layout/ConsoleLayout.vue";
 
 declare module "vue-router" {
   interface RouteMeta {
@@ -13,11 +12,31 @@ declare module "vue-router" {
 // Each console page has a fixed route; the menu tree from ListMyMenus decides
 // which of them the caller sees and may open.
 const pages: RouteRecordRaw[] = [
-  { path: "system/user", component: () => import("./views/system/UserView.vue"), meta: { page: true, title: "用户管理" } },
-  { path: "system/role", component: () => import("./views/system/RoleView.vue"), meta: { page: true, title: "角色管理" } },
-  { path: "system/dept", component: () => import("./views/system/DeptView.vue"), meta: { page: true, title: "部门管理" } },
-  { path: "system/menu", component: () => import("./views/system/MenuView.vue"), meta: { page: true, title: "菜单管理" } },
-  { path: "monitor/audit", component: () => import("./views/monitor/AuditView.vue"), meta: { page: true, title: "审计日志" } },
+  {
+    path: "system/user",
+    component: () => import("./views/system/UserView.vue"),
+    meta: { page: true, title: "用户管理" },
+  },
+  {
+    path: "system/role",
+    component: () => import("./views/system/RoleView.vue"),
+    meta: { page: true, title: "角色管理" },
+  },
+  {
+    path: "system/dept",
+    component: () => import("./views/system/DeptView.vue"),
+    meta: { page: true, title: "部门管理" },
+  },
+  {
+    path: "system/menu",
+    component: () => import("./views/system/MenuView.vue"),
+    meta: { page: true, title: "菜单管理" },
+  },
+  {
+    path: "monitor/audit",
+    component: () => import("./views/monitor/AuditView.vue"),
+    meta: { page: true, title: "审计日志" },
+  },
 ];
 
 /** createConsoleRouter builds the console's routes and guards. */
@@ -33,11 +52,16 @@ export function createConsoleRouter(b: Boot, con: Console) {
       },
       {
         path: "/",
-        component: ConsoleLayout,
+        component: () => import("./layout/ConsoleLayout.vue"),
         children: [
           { path: "", name: "home", component: () => import("./views/HomeView.vue"), meta: { title: "首页" } },
           ...pages,
-          { path: "403", name: "forbidden", component: () => import("./views/ForbiddenView.vue"), meta: { title: "无权访问" } },
+          {
+            path: "403",
+            name: "forbidden",
+            component: () => import("./views/ForbiddenView.vue"),
+            meta: { title: "无权访问" },
+          },
         ],
       },
       {

@@ -4,6 +4,6 @@ import App from "./App.vue";
 createMobileApp({
   root: App,
   title: "一码做志愿",
-  subtitle: "上海市志愿者服务平台",
+  label: "上海市志愿者服务平台",
   routes: [{ path: "/", name: "me", component: () => import("./views/MeView.vue"), meta: { title: "我的" } }],
 });

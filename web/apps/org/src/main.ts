@@ -4,6 +4,7 @@ import App from "./App.vue";
 createMobileApp({
   root: App,
   title: "一码做志愿 · 组织端",
-  subtitle: "志愿服务组织负责人、管理员使用",
+  label: "志愿服务组织管理端",
+  subtitle: "供组织负责人、管理员使用",
   routes: [{ path: "/", name: "home", component: () => import("./views/OrgHome.vue"), meta: { title: "组织管理" } }],
 });

@@ -4,6 +4,7 @@ import App from "./App.vue";
 createMobileApp({
   root: App,
   title: "一码做志愿 · 现场扫码",
-  subtitle: "活动现场核验志愿者码",
+  label: "活动现场扫码核验",
+  subtitle: "供组织负责人、管理员使用",
   routes: [{ path: "/", name: "home", component: () => import("./views/ScanHome.vue"), meta: { title: "现场扫码" } }],
 });

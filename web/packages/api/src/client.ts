@@ -1,8 +1,6 @@
 import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { IdentityService } from "./gen/yima/identity/v1/identity_pb";
-import { RbacService } from "./gen/yima/rbac/v1/rbac_pb";
-import { AuditService } from "./gen/yima/audit/v1/audit_pb";
 import { clearToken, getToken } from "./token";
 
 /** ApiOptions configure createApi. */
@@ -18,12 +16,15 @@ export interface ApiOptions {
   onUnauthenticated?: (err: ConnectError) => void;
 }
 
-/** Api holds the typed clients of every service the pages use. */
+/**
+ * Api is the transport every client of an app shares, and the identity
+ * client the session needs. An app makes clients for the other services it
+ * calls with createClient(Service, api.transport), so a page bundles only
+ * the descriptors of services it uses.
+ */
 export interface Api {
   transport: Transport;
   identity: Client<typeof IdentityService>;
-  rbac: Client<typeof RbacService>;
-  audit: Client<typeof AuditService>;
 }
 
 /**
@@ -49,7 +50,7 @@ export function authInterceptor(onUnauthenticated?: (err: ConnectError) => void)
   };
 }
 
-/** createApi builds the JSON Connect transport and the service clients. */
+/** createApi builds the JSON Connect transport and the identity client. */
 export function createApi(opts: ApiOptions = {}): Api {
   const transport = createConnectTransport({
     baseUrl: opts.baseUrl ?? window.location.origin,
@@ -60,7 +61,5 @@ export function createApi(opts: ApiOptions = {}): Api {
   return {
     transport,
     identity: createClient(IdentityService, transport),
-    rbac: createClient(RbacService, transport),
-    audit: createClient(AuditService, transport),
   };
 }

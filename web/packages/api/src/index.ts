@@ -8,5 +8,5 @@ export * from "./token";
 export * from "./gen/yima/identity/v1/identity_pb";
 export * from "./gen/yima/rbac/v1/rbac_pb";
 export * from "./gen/yima/audit/v1/audit_pb";
-export { ConnectError, Code } from "@connectrpc/connect";
+export { ConnectError, Code, createClient, type Client } from "@connectrpc/connect";
 export { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";

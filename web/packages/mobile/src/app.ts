@@ -9,9 +9,11 @@ import "./theme.css";
 export interface MobileAppOptions {
   /** root component holding <router-view>. */
   root: Component;
-  /** title of the app, shown on the sign-in page and in the document title. */
+  /** title of the app in the document title, e.g. "一码做志愿 · 组织端". */
   title: string;
-  /** subtitle on the sign-in page. */
+  /** label under the brand on the sign-in page, e.g. "志愿服务组织管理端". */
+  label: string;
+  /** subtitle under the label. */
   subtitle?: string;
   /** routes of the signed-in pages. */
   routes: RouteRecordRaw[];
@@ -31,7 +33,7 @@ export function createMobileApp(opts: MobileAppOptions) {
         path: "/login",
         name: "login",
         component: MobileLogin,
-        props: { title: opts.title, subtitle: opts.subtitle },
+        props: { title: opts.label, subtitle: opts.subtitle },
         meta: { public: true, title: "登录" },
       },
       ...opts.routes,

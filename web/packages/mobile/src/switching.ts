@@ -1,6 +1,6 @@
 import { ref } from "vue";
 import { errorMessage, type Account } from "@yima/api";
-import { accountKindLabel, useSession } from "@yima/shared";
+import { accountName, useSession } from "@yima/shared";
 import { closeToast, showFailToast, showLoadingToast, showSuccessToast } from "./feedback";
 
 /** useSwitchAccount switches the active account with progress and result toasts. */
@@ -14,7 +14,7 @@ export function useSwitchAccount() {
     try {
       const now = await session.switchAccount(a.id);
       closeToast();
-      showSuccessToast(`已切换为${accountKindLabel(now?.kind)}`);
+      showSuccessToast(now ? `已切换为${accountName(now)}` : "已切换");
       return true;
     } catch (err) {
       closeToast();

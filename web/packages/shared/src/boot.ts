@@ -1,5 +1,6 @@
+import { watch } from "vue";
 import type { Router } from "vue-router";
-import { createApi, pickupFragmentToken, takeAfterLogin, type Api } from "@yima/api";
+import { createApi, getToken, onTokenChange, pickupFragmentToken, takeAfterLogin, type Api } from "@yima/api";
 import { createSession, type Session } from "./session";
 
 /** Boot is what every app's main.ts starts from. */
@@ -8,8 +9,6 @@ export interface Boot {
   session: Session;
   /** cameFromLogin is true when this page load carried a fresh token in its fragment. */
   cameFromLogin: boolean;
-  /** onExpired sets what happens when the server stops accepting the token. */
-  onExpired(fn: () => void): void;
 }
 
 /**
@@ -19,24 +18,15 @@ export interface Boot {
  */
 export function boot(): Boot {
   const cameFromLogin = pickupFragmentToken();
-  let expired: (() => void) | undefined;
   const holder: { session?: Session } = {};
-  const api = createApi({
-    onUnauthenticated: () => {
-      holder.session?.reset();
-      expired?.();
-    },
-  });
+  // A refused token ends the session; installAuthGuard then leaves the page.
+  const api = createApi({ onUnauthenticated: () => holder.session?.reset() });
   const session = createSession(api);
   holder.session = session;
-  return {
-    api,
-    session,
-    cameFromLogin,
-    onExpired(fn) {
-      expired = fn;
-    },
-  };
+  // Another tab or app on this origin signed in, switched or signed out:
+  // follow it, so every open page acts as the same account.
+  onTokenChange(() => void session.load().catch(() => undefined));
+  return { api, session, cameFromLogin };
 }
 
 /** GuardOptions configure installAuthGuard. */
@@ -59,7 +49,12 @@ export function installAuthGuard(router: Router, b: Boot, opts: GuardOptions): v
   const { session } = b;
   let pending = b.cameFromLogin ? takeAfterLogin() : undefined;
   router.beforeEach(async (to) => {
-    await session.ensureLoaded().catch(() => undefined);
+    let offline = false;
+    await session.ensureLoaded().catch(() => {
+      // Not a refused token (that clears it) but a failed call: keep the
+      // token and let the sign-in page offer to try again.
+      offline = !!getToken();
+    });
     if (pending) {
       const target = pending;
       pending = undefined;
@@ -72,14 +67,18 @@ export function installAuthGuard(router: Router, b: Boot, opts: GuardOptions): v
       return true;
     }
     if (!session.signedIn.value) {
-      return { name: opts.loginRoute, query: to.fullPath === "/" ? {} : { redirect: to.fullPath } };
+      const query: Record<string, string> = to.fullPath === "/" ? {} : { redirect: to.fullPath };
+      if (offline) query.offline = "1";
+      return { name: opts.loginRoute, query };
     }
     return true;
   });
-  b.onExpired(() => {
+  // Signed out elsewhere (another tab, a revoked token): leave the page.
+  watch(session.signedIn, (now, before) => {
     const cur = router.currentRoute.value;
-    if (cur.meta.public) return;
-    void router.replace({ name: opts.loginRoute, query: { redirect: cur.fullPath } });
+    if (before && !now && !cur.meta.public) {
+      void router.replace({ name: opts.loginRoute, query: { redirect: cur.fullPath } });
+    }
   });
 }
 
