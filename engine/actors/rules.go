@@ -65,7 +65,6 @@ type lastScan struct {
 
 // state is a ProjectGrain's memory, loaded from PostgreSQL on activation.
 type state struct {
-	project   uuid.UUID
 	rules     Rules
 	positions map[uuid.UUID]position
 	roster    map[uuid.UUID]uuid.UUID // volunteer → position
