@@ -90,7 +90,9 @@ func (g *guard) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.
 }
 
 // admit decides whether the call may proceed, returning its principal (nil
-// for an anonymous call to a public procedure).
+// for an anonymous call to a public procedure). A call refused for want of
+// permission returns its principal with the error, for the audit log; it is
+// never placed in the context.
 func (g *guard) admit(ctx context.Context, proc, authz string) (*access.Principal, error) {
 	rule, ok := g.rules[proc]
 	if !ok {
@@ -118,7 +120,8 @@ func (g *guard) admit(ctx context.Context, proc, authz string) (*access.Principa
 		return nil, err
 	}
 	if perm := rule.GetPermission(); perm != "" && !p.Can(perm) {
-		return nil, fault.Newf(fault.PermissionDenied, "PERMISSION_DENIED", "没有权限：%s", perm)
+		// The caller is known: the audit entry of the refusal names them.
+		return p, fault.Newf(fault.PermissionDenied, "PERMISSION_DENIED", "没有权限：%s", perm)
 	}
 	return p, nil
 }

@@ -79,9 +79,22 @@ func (h *rbacHandler) ListMyMenus(ctx context.Context, req *connect.Request[rbac
 	if err != nil {
 		return nil, err
 	}
-	tree := menuTree(menus, func(m db.RbacMenu) bool {
-		return m.Kind != "button" && slices.Contains(p.Grants.MenuIDs, m.ID)
-	})
+	// A granted page shows under its directories even when the role names
+	// only the page; otherwise nothing would lead to it.
+	parent := make(map[string]string, len(menus))
+	for _, m := range menus {
+		parent[m.ID] = m.ParentID.String
+	}
+	show := map[string]bool{}
+	for _, m := range menus {
+		if m.Kind == "button" || !slices.Contains(p.Grants.MenuIDs, m.ID) {
+			continue
+		}
+		for id := m.ID; id != "" && !show[id]; id = parent[id] {
+			show[id] = true
+		}
+	}
+	tree := menuTree(menus, func(m db.RbacMenu) bool { return show[m.ID] })
 	return connect.NewResponse(&rbacv1.ListMyMenusResponse{Menus: tree, Permissions: p.Grants.Permissions}), nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -117,8 +118,25 @@ func Hash(prev []byte, e Entry) []byte {
 	for _, s := range []string{e.Procedure, e.Target, e.Result, e.RequestID, e.ClientAddr} {
 		field([]byte(s))
 	}
-	field(e.Detail)
+	field(canonicalJSON(e.Detail))
 	return h.Sum(nil)
+}
+
+// canonicalJSON returns the JSON value of b in one spelling. The detail
+// column is jsonb, which gives back neither the key order, the white space
+// nor the number forms it was given, so the chain hashes the value rather
+// than the bytes written: reading an entry back must not look like
+// tampering, while any change of a key or a value still does.
+func canonicalJSON(b []byte) []byte {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return b
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return b
+	}
+	return out
 }
 
 // Problem is one break in the chain found by Verify.

@@ -154,6 +154,9 @@ func (s *Service) CreateStaff(ctx context.Context, p *access.Principal, username
 	if _, err := s.department(ctx, p, dept, "department_id"); err != nil {
 		return Staff{}, err
 	}
+	if err := s.grantable(ctx, p, roles); err != nil {
+		return Staff{}, err
+	}
 	var id uuid.UUID
 	err := s.st.InTx(ctx, func(q *db.Queries) error {
 		person, err := q.CreateStaffPerson(ctx, name)
@@ -189,6 +192,9 @@ func (s *Service) AssignRoles(ctx context.Context, p *access.Principal, account 
 	if _, err := s.department(ctx, p, st.DepartmentID.UUID, "account_id"); err != nil {
 		return Staff{}, fault.New(fault.NotFound, "STAFF_NOT_FOUND", "用户不存在")
 	}
+	if err := s.grantable(ctx, p, roles); err != nil {
+		return Staff{}, err
+	}
 	if err := s.st.InTx(ctx, func(q *db.Queries) error {
 		if err := q.ClearAccountRoles(ctx, account); err != nil {
 			return fmt.Errorf("clear account roles: %w", err)
@@ -199,6 +205,71 @@ func (s *Service) AssignRoles(ctx context.Context, p *access.Principal, account 
 	}
 	s.Forget()
 	return s.st.Q.GetStaff(ctx, account)
+}
+
+// grantable refuses roles p may not hand out, so that holding
+// system:user:add or system:user:edit never lifts anyone above themselves:
+// the super administrator hands out any role; anyone else only roles whose
+// permissions they hold and whose data scope is no wider than their own.
+// Unknown roles pass here; assignRoles reports them. Errors:
+// permission_denied (ROLE_NOT_GRANTABLE).
+func (s *Service) grantable(ctx context.Context, p *access.Principal, roles []uuid.UUID) error {
+	g := p.Grants
+	if g == nil {
+		g = &access.Grants{}
+	}
+	if g.Has(access.AllPermissions) {
+		return nil
+	}
+	denied := fault.New(fault.PermissionDenied, "ROLE_NOT_GRANTABLE", "不能分配超出自身权限或数据范围的角色")
+	for _, id := range uniq(roles) {
+		r, err := s.st.Q.GetRole(ctx, id)
+		if store.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("load role: %w", err)
+		}
+		if r.Key == AdminRole {
+			return denied
+		}
+		perms, err := s.st.Q.ListRolesPermissions(ctx, []uuid.UUID{id})
+		if err != nil {
+			return fmt.Errorf("list role permissions: %w", err)
+		}
+		for _, perm := range perms {
+			if !g.Has(perm) {
+				return denied
+			}
+		}
+		// A staff account given a role sits in a department p can see.
+		wide := g.HasScope(access.ScopeAll)
+		switch access.Scope(r.DataScope) {
+		case access.ScopeAll:
+			if !wide {
+				return denied
+			}
+		case access.ScopeDepartmentAndBelow:
+			if !wide && !g.HasScope(access.ScopeDepartmentAndBelow) {
+				return denied
+			}
+		case access.ScopeCustom:
+			depts, err := s.st.Q.ListRoleDepartmentIDs(ctx, id)
+			if err != nil {
+				return fmt.Errorf("list role departments: %w", err)
+			}
+			v, err := s.Visible(ctx, p)
+			if err != nil {
+				return err
+			}
+			for _, d := range depts {
+				if !v.Can(d) {
+					return denied
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func assignRoles(ctx context.Context, q *db.Queries, account uuid.UUID, roles []uuid.UUID) error {
