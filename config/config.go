@@ -52,6 +52,10 @@ type Config struct {
 	KeysFile string `yaml:"keys_file"`
 	// SessionTTL is how long a sign-in lasts.
 	SessionTTL time.Duration `yaml:"session_ttl"`
+	// CodeIdleAfter deactivates the code of a volunteer inactive this long
+	// (no sign-in, code shown or service); the next sign-in brings it back.
+	// 0 turns deactivation off.
+	CodeIdleAfter time.Duration `yaml:"code_idle_after"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
 
@@ -96,6 +100,7 @@ func Default(mode Mode) Config {
 		Addr:           "127.0.0.1:8080",
 		DemoVolunteers: 3000,
 		SessionTTL:     12 * time.Hour,
+		CodeIdleAfter:  180 * 24 * time.Hour,
 		LogLevel:       "info",
 		Cluster: Cluster{
 			Name:           "yima",
@@ -174,6 +179,13 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		}
 		c.SessionTTL = d
 	}
+	if v := getenv("YIMA_CODE_IDLE_AFTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("YIMA_CODE_IDLE_AFTER: %w", err)
+		}
+		c.CodeIdleAfter = d
+	}
 	return nil
 }
 
@@ -186,6 +198,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionTTL < time.Minute {
 		errs = append(errs, errors.New("session_ttl must be at least 1m"))
+	}
+	if c.CodeIdleAfter != 0 && c.CodeIdleAfter < 24*time.Hour {
+		errs = append(errs, errors.New("code_idle_after must be 0 (off) or at least 24h"))
 	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || u.Host == "" {

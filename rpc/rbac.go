@@ -80,14 +80,15 @@ func (h *rbacHandler) ListMyMenus(ctx context.Context, req *connect.Request[rbac
 		return nil, err
 	}
 	// A granted page shows under its directories even when the role names
-	// only the page; otherwise nothing would lead to it.
+	// only the page; otherwise nothing would lead to it. Entries without a
+	// path (the mobile apps' permission groups) are no console pages.
 	parent := make(map[string]string, len(menus))
 	for _, m := range menus {
 		parent[m.ID] = m.ParentID.String
 	}
 	show := map[string]bool{}
 	for _, m := range menus {
-		if m.Kind == "button" || !slices.Contains(p.Grants.MenuIDs, m.ID) {
+		if m.Kind == "button" || m.Path == "" || !slices.Contains(p.Grants.MenuIDs, m.ID) {
 			continue
 		}
 		for id := m.ID; id != "" && !show[id]; id = parent[id] {

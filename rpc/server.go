@@ -21,13 +21,28 @@ import (
 
 	auditv1 "yima/rpc/gen/yima/audit/v1"
 	"yima/rpc/gen/yima/audit/v1/auditv1connect"
+	checkinv1 "yima/rpc/gen/yima/checkin/v1"
+	"yima/rpc/gen/yima/checkin/v1/checkinv1connect"
 	identityv1 "yima/rpc/gen/yima/identity/v1"
 	"yima/rpc/gen/yima/identity/v1/identityv1connect"
+	orgv1 "yima/rpc/gen/yima/org/v1"
+	"yima/rpc/gen/yima/org/v1/orgv1connect"
+	projectv1 "yima/rpc/gen/yima/project/v1"
+	"yima/rpc/gen/yima/project/v1/projectv1connect"
 	rbacv1 "yima/rpc/gen/yima/rbac/v1"
 	"yima/rpc/gen/yima/rbac/v1/rbacv1connect"
+	recordv1 "yima/rpc/gen/yima/record/v1"
+	"yima/rpc/gen/yima/record/v1/recordv1connect"
+	volunteerv1 "yima/rpc/gen/yima/volunteer/v1"
+	"yima/rpc/gen/yima/volunteer/v1/volunteerv1connect"
 	"yima/services/admin/rbac"
 	"yima/services/audit"
+	"yima/services/checkin"
 	"yima/services/identity"
+	"yima/services/org"
+	"yima/services/project"
+	"yima/services/record"
+	"yima/services/volunteer"
 )
 
 // Deps is what the router serves.
@@ -38,6 +53,21 @@ type Deps struct {
 	Identity *identity.Service
 	RBAC     *rbac.Service
 	Audit    *audit.Log
+	// Volunteer, Org and Project serve the golden path's registration,
+	// review and roster use cases.
+	Volunteer *volunteer.Service
+	Org       *org.Service
+	Project   *project.Service
+	// ProjectCloser serves ProjectService.CloseProject; nil answers
+	// unimplemented.
+	ProjectCloser ProjectCloser
+	// Checkin serves codes and scans.
+	Checkin *checkin.Service
+	// CheckinStaff serves the attendance desk (CheckinStaffService) and the
+	// project code downloads under /codes/project/.
+	CheckinStaff *checkin.Staff
+	// Record serves the service records.
+	Record *record.Service
 	// Ready reports whether the node can serve (database and bus up).
 	Ready func(ctx context.Context) error
 	// DemoUsernames are offered on dev login pages.
@@ -54,6 +84,12 @@ func Services() []protoreflect.ServiceDescriptor {
 		identityv1.File_yima_identity_v1_identity_proto.Services().ByName("IdentityService"),
 		rbacv1.File_yima_rbac_v1_rbac_proto.Services().ByName("RbacService"),
 		auditv1.File_yima_audit_v1_audit_proto.Services().ByName("AuditService"),
+		volunteerv1.File_yima_volunteer_v1_volunteer_proto.Services().ByName("VolunteerService"),
+		orgv1.File_yima_org_v1_org_proto.Services().ByName("OrgService"),
+		projectv1.File_yima_project_v1_project_proto.Services().ByName("ProjectService"),
+		checkinv1.File_yima_checkin_v1_checkin_proto.Services().ByName("CheckinService"),
+		checkinv1.File_yima_checkin_v1_staff_proto.Services().ByName("CheckinStaffService"),
+		recordv1.File_yima_record_v1_record_proto.Services().ByName("RecordService"),
 	}
 }
 
@@ -67,11 +103,21 @@ func NewHandler(d Deps) (http.Handler, error) {
 		rules: rules, dev: d.Dev, authn: d.Identity, grants: d.RBAC, audit: d.Audit,
 		log: d.Log, metrics: newMetrics(d.Registry),
 	}
-	opts := []connect.HandlerOption{connect.WithInterceptors(g)}
+	opts := append([]connect.HandlerOption{connect.WithInterceptors(g)}, jsonCodecs()...)
 	mux := http.NewServeMux()
 	mux.Handle(identityv1connect.NewIdentityServiceHandler(&identityHandler{svc: d.Identity, demoUsernames: d.DemoUsernames}, opts...))
 	mux.Handle(rbacv1connect.NewRbacServiceHandler(&rbacHandler{svc: d.RBAC}, opts...))
 	mux.Handle(auditv1connect.NewAuditServiceHandler(&auditHandler{log: d.Audit}, opts...))
+	mux.Handle(volunteerv1connect.NewVolunteerServiceHandler(&volunteerHandler{svc: d.Volunteer}, opts...))
+	mux.Handle(orgv1connect.NewOrgServiceHandler(&orgHandler{svc: d.Org}, opts...))
+	mux.Handle(projectv1connect.NewProjectServiceHandler(&projectHandler{svc: d.Project, closer: d.ProjectCloser}, opts...))
+	mux.Handle(checkinv1connect.NewCheckinServiceHandler(&checkinHandler{svc: d.Checkin}, opts...))
+	if d.CheckinStaff == nil {
+		return nil, errNoStaff
+	}
+	mux.Handle(checkinv1connect.NewCheckinStaffServiceHandler(&checkinStaffHandler{svc: d.CheckinStaff}, opts...))
+	(&codeRoutes{svc: d.CheckinStaff, authn: d.Identity, grants: d.RBAC, log: d.Log}).register(mux)
+	mux.Handle(recordv1connect.NewRecordServiceHandler(&recordHandler{svc: d.Record}, opts...))
 
 	names := make([]string, 0, len(Services()))
 	for _, s := range Services() {

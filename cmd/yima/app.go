@@ -21,19 +21,27 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"yima/access"
 	"yima/config"
 	"yima/engine/actors"
+	"yima/engine/codes"
+	"yima/engine/ledger"
 	"yima/keyring"
 	"yima/natsbus"
+	"yima/realtime"
 	"yima/rpc"
 	"yima/sensitive"
 	"yima/services/admin/rbac"
 	"yima/services/audit"
+	"yima/services/checkin"
 	"yima/services/identity"
 	"yima/services/identity/oidc"
 	"yima/services/identity/oidcdev"
 	"yima/services/identity/token"
 	"yima/services/org"
+	"yima/services/project"
+	"yima/services/record"
+	"yima/services/volunteer"
 	"yima/store"
 	"yima/store/demo"
 	"yima/store/migrations"
@@ -51,6 +59,8 @@ type Main struct {
 	Addr string
 	// BaseURL is how browsers reach it, set by Run.
 	BaseURL string
+	// Now tells the time to every part; nil means time.Now. Tests move it.
+	Now func() time.Time
 
 	stdout, stderr io.Writer
 	getenv         func(string) string
@@ -59,6 +69,10 @@ type Main struct {
 	closers  []func() error // run in reverse by Close
 	server   *http.Server
 	serveErr chan error
+
+	// checkinStaff is the attendance desk and code activation, for tests
+	// that run its periodic jobs by hand.
+	checkinStaff *checkin.Staff
 }
 
 // NewMain returns a Main writing to stdout and stderr and reading the
@@ -166,12 +180,19 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now
+	now := m.Now
+	if now == nil {
+		now = time.Now
+	}
+	// staffSvc (the attendance desk and code activation) is built with the
+	// check-in engine below, before the server takes any sign-in.
+	var staffSvc *checkin.Staff
 	idSvc := identity.New(identity.Options{
 		Store: st, Box: box, Tokens: signer, TTL: cfg.SessionTTL, Now: now, Log: m.log, Dev: dev,
 		Broadcast: func(ctx context.Context, session uuid.UUID, until time.Time) error {
 			return bus.Conn.Publish(revokedSubject, encodeRevocation(session, until))
 		},
+		SignedIn: func(ctx context.Context, person uuid.UUID) { staffSvc.SignedIn(ctx, person) },
 	})
 	if err := idSvc.LoadRevocations(ctx); err != nil {
 		return err
@@ -198,6 +219,52 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := auditLog.EnsurePartitions(ctx); err != nil {
 		return err
 	}
+	volunteerSvc := volunteer.New(st, now)
+	orgSvc := org.New(org.Options{
+		Store: st, Now: now, Accounts: idSvc,
+		Staff: org.StaffScopeFunc(func(ctx context.Context, p *access.Principal) (bool, []uuid.UUID, error) {
+			v, err := rbacSvc.Visible(ctx, p)
+			return v.All, v.Departments, err
+		}),
+	})
+	// The check-in engine: a ledger on this node that group-commits the
+	// decisions of the ProjectGrains this node hosts.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	led := ledger.New(st.Pool, ledger.Options{Log: m.log, Registerer: reg})
+	m.closers = append(m.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return led.Close(ctx)
+	})
+	// Committed scans go to JetStream for the live pages of every node.
+	events, err := realtime.NewPublisher(ctx, bus.Conn, realtime.PublisherOptions{Log: m.log, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	m.closers = append(m.closers, events.Close)
+	cl, err := actors.Start(cfg.Cluster, m.log, actors.ProjectKind(actors.GrainDeps{Store: st, Ledger: led, Log: m.log, Events: events}))
+	if err != nil {
+		return err
+	}
+	m.closers = append(m.closers, func() error { cl.Stop(); return nil })
+	engine := actors.NewEngine(cl)
+	codeSvc, err := codes.New(keys.Code(), keys.Sign())
+	if err != nil {
+		return fmt.Errorf("code keys: %w", err)
+	}
+	checkinSvc := checkin.New(st, codeSvc, engine, &checkin.LedgerTrail{Ledger: led, Store: st, Log: m.log}, now, m.log)
+	ticketKey, err := keys.Token().Derive("yima/checkin/code-ticket/v1", 32)
+	if err != nil {
+		return fmt.Errorf("derive code ticket key: %w", err)
+	}
+	if staffSvc, err = checkin.NewStaff(checkin.StaffOptions{
+		Store: st, Codes: codeSvc, Grains: engine, Now: now, Log: m.log, TicketKey: ticketKey,
+	}); err != nil {
+		return err
+	}
+	m.checkinStaff = staffSvc
+	projectSvc := project.New(project.Options{Store: st, Now: now, Log: m.log, Orgs: orgSvc, Roster: engine})
 	if cfg.Demo {
 		sum, err := demo.Load(ctx, st.Pool, demo.Options{
 			Volunteers: cfg.DemoVolunteers, Sealer: box,
@@ -209,23 +276,34 @@ func (m *Main) Run(ctx context.Context) error {
 		m.log.Info("demo data", "loaded_now", sum.Loaded, "districts", sum.Districts, "projects", sum.Projects, "volunteers", sum.Volunteers)
 	}
 
-	clusterCfg := cfg.Cluster
-	cl, err := actors.Start(clusterCfg, m.log)
-	if err != nil {
-		return err
-	}
-	m.closers = append(m.closers, func() error { cl.Stop(); return nil })
-
 	routes, err := m.signInRoutes(idSvc, keys, dev)
 	if err != nil {
 		return err
 	}
 	routes["/"] = web.Handler()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	hub, err := realtime.NewHub(realtime.HubOptions{
+		Conn: bus.Conn, Auth: idSvc, Grants: rbacSvc, Log: m.log, Registerer: reg,
+		Access:    realtime.ServiceAccess{Projects: projectSvc, Orgs: orgSvc, Volunteers: volunteerSvc},
+		Directory: realtime.NewStoreDirectory(st.Q), Origins: []string{m.BaseURL},
+	})
+	if err != nil {
+		return err
+	}
+	m.closers = append(m.closers, hub.Close)
+	routes["GET /ws"] = hub
+	recordSvc := record.New(st, now, m.log)
+	closer := &checkin.Closer{
+		Store: st, Records: recordSvc, Grains: engine, Now: now,
+		Manages: func(ctx context.Context, p *access.Principal, id uuid.UUID) error {
+			_, err := projectSvc.Manages(ctx, p, id)
+			return err
+		},
+	}
 	handler, err := rpc.NewHandler(rpc.Deps{
 		Dev: dev, Log: m.log, Registry: reg,
 		Identity: idSvc, RBAC: rbacSvc, Audit: auditLog,
+		Volunteer: volunteerSvc, Org: orgSvc, Project: projectSvc, Checkin: checkinSvc,
+		CheckinStaff: staffSvc, Record: recordSvc, ProjectCloser: closer,
 		Ready: func(ctx context.Context) error {
 			if err := st.Pool.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)
@@ -238,7 +316,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	go m.housekeeping(ctx, idSvc, auditLog)
+	if err := led.EnsurePartitions(ctx); err != nil {
+		return err
+	}
+	go m.housekeeping(ctx, upkeep{identity: idSvc, audit: auditLog, projects: projectSvc, records: recordSvc, grains: engine, ledger: led})
+	go m.codeUpkeep(ctx, staffSvc, now)
 
 	m.server = newHTTPServer(handler, m.log)
 	m.serveErr = make(chan error, 1)
@@ -374,18 +456,56 @@ func (m *Main) signInRoutes(idSvc *identity.Service, keys *keyring.Keyring, dev 
 	return routes, nil
 }
 
-// housekeeping runs periodic upkeep until ctx ends.
-func (m *Main) housekeeping(ctx context.Context, idSvc *identity.Service, auditLog *audit.Log) {
+// projectSweep is how often recruiting projects whose start has come are
+// written as running. Readers never wait for it (project.EffectiveStatus).
+const projectSweep = 30 * time.Second
+
+// upkeep is what the periodic jobs work on.
+type upkeep struct {
+	identity *identity.Service
+	audit    *audit.Log
+	projects *project.Service
+	records  *record.Service
+	grains   *actors.Engine
+	ledger   *ledger.Ledger
+}
+
+// housekeeping runs periodic upkeep until ctx ends: every projectSweep the
+// clock-driven state changes (recruiting projects that started, forgotten
+// sign-outs past their deadline), hourly the partitions and revocations.
+// Deadlines live in PostgreSQL, so a restart or a passivated grain loses
+// none.
+func (m *Main) housekeeping(ctx context.Context, u upkeep) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
+	sweep := time.NewTicker(projectSweep)
+	defer sweep.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case now := <-sweep.C:
+			if _, err := u.projects.AdvanceStatuses(ctx, now); err != nil && ctx.Err() == nil {
+				m.log.Error("advance project statuses", "err", err)
+			}
+			closed, err := u.records.SweepOverdue(ctx, now)
+			if err != nil && ctx.Err() == nil {
+				m.log.Error("close overdue sessions", "err", err)
+			}
+			reloaded := map[uuid.UUID]bool{}
+			for _, c := range closed {
+				if !reloaded[c.ProjectID] {
+					reloaded[c.ProjectID] = true
+					u.grains.RosterChanged(ctx, c.ProjectID)
+				}
+			}
 		case <-t.C:
-			idSvc.PruneRevocations()
-			if err := auditLog.EnsurePartitions(ctx); err != nil {
+			u.identity.PruneRevocations()
+			if err := u.audit.EnsurePartitions(ctx); err != nil {
 				m.log.Error("ensure audit partitions", "err", err)
+			}
+			if err := u.ledger.EnsurePartitions(ctx); err != nil {
+				m.log.Error("ensure scan partitions", "err", err)
 			}
 		}
 	}
@@ -439,4 +559,33 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// codeSweep is how often codes of idle volunteers are deactivated.
+const codeSweep = time.Hour
+
+// codeUpkeep deactivates the codes of volunteers idle for
+// Config.CodeIdleAfter (M1), hourly until ctx ends; 0 turns it off. Nodes
+// may all run it: each batch skips rows another node holds.
+func (m *Main) codeUpkeep(ctx context.Context, staffSvc *checkin.Staff, now func() time.Time) {
+	idle := m.Config.CodeIdleAfter
+	if idle <= 0 {
+		return
+	}
+	t := time.NewTicker(codeSweep)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := staffSvc.DeactivateIdleCodes(ctx, idle, now())
+			if err != nil && ctx.Err() == nil {
+				m.log.Error("deactivate idle volunteer codes", "err", err)
+			}
+			if n > 0 {
+				m.log.Info("deactivated idle volunteer codes", "count", n)
+			}
+		}
+	}
 }

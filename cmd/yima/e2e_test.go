@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"yima/store/demo"
 )
 
 // TestE2E runs the browser suite in web/e2e (Node's test runner driving
@@ -45,7 +47,13 @@ func TestE2E(t *testing.T) {
 	args := append([]string{"--test", "--test-concurrency=1", "--test-reporter=spec"}, files...)
 	cmd := exec.CommandContext(t.Context(), node, args...)
 	cmd.Dir = web
-	cmd.Env = append(os.Environ(), "YIMA_URL="+s.URL)
+	// The check-in test scans for the demo's running project.
+	var projectID string
+	if err := s.pool(t).QueryRow(t.Context(), `SELECT p.id::text FROM project.project p JOIN org.org o ON o.id = p.org_id
+		WHERE p.title = '徐家汇街道轨交站点文明引导' AND o.name = $1`, demo.OrgXujiahui).Scan(&projectID); err != nil {
+		t.Fatalf("find the demo's running project: %v", err)
+	}
+	cmd.Env = append(os.Environ(), "YIMA_URL="+s.URL, "YIMA_E2E_PROJECT_ID="+projectID)
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	t.Logf("browser tests against %s:\n%s", s.URL, out)

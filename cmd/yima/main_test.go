@@ -31,6 +31,13 @@ type testServer struct {
 // --demo, and stops it when the test ends.
 func startServer(t *testing.T, args ...string) *testServer {
 	t.Helper()
+	return startServerWith(t, nil, args...)
+}
+
+// startServerWith is startServer with a hook to adjust Main before it runs,
+// e.g. to give it a clock the test moves.
+func startServerWith(t *testing.T, adjust func(*Main), args ...string) *testServer {
+	t.Helper()
 	dsn := storetest.NewDatabase(t, schema)
 	logs := &syncBuffer{}
 	m := NewMain(logs, logs, func(string) string { return "" })
@@ -39,6 +46,9 @@ func startServer(t *testing.T, args ...string) *testServer {
 		t.Fatal(err)
 	}
 	m.Config.Cluster.Port = 0
+	if adjust != nil {
+		adjust(m)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := m.Run(ctx); err != nil {
 		cancel()

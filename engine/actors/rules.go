@@ -20,12 +20,6 @@ const (
 	ReasonLocationRequired = "LOCATION_REQUIRED"
 )
 
-// Flag reasons on sessions that need a person's review.
-const (
-	FlagBelowMinShare = "BELOW_MIN_SHARE"
-	FlagClosedByOther = "CLOSED_BY_SIGN_IN_ELSEWHERE"
-)
-
 // debounce is how long a repeated scan of the same volunteer answers the
 // earlier result instead of toggling: people scan twice by accident.
 const debounce = 60 * time.Second
@@ -60,6 +54,7 @@ type openSession struct {
 // lastScan is the last accepted scan of a volunteer here, for the debounce.
 type lastScan struct {
 	at     time.Time
+	scanID string
 	result *grainpb.ScanResult
 }
 
@@ -81,8 +76,6 @@ type verdict struct {
 	// reloadEpoch: the code carries a newer epoch than cached; reload the
 	// volunteer and decide again.
 	reloadEpoch bool
-	// flag marks the session for review (sign-out below the minimum share).
-	flag string
 }
 
 // decide applies the scan rules of ARCHITECTURE §3 and §10, in order, to a
@@ -129,56 +122,32 @@ func (s *state) decide(sc *grainpb.Scan, volunteer uuid.UUID, at time.Time, newS
 		if end.Before(o.started) {
 			end = o.started // a late offline scan never yields a negative session
 		}
-		d := s.rules.duration(end.Sub(o.started))
-		v := verdict{result: &grainpb.ScanResult{
-			Outcome: grainpb.Outcome_OUTCOME_SIGNED_OUT, SessionId: o.id[:], PositionId: o.position[:],
+		// Sessions keep exact whole seconds; rounding and minimum-share
+		// rules apply when service records are made from them.
+		d := end.Sub(o.started).Truncate(time.Second)
+		return verdict{result: &grainpb.ScanResult{
+			Outcome: grainpb.Outcome_OUTCOME_SIGNED_OUT, SessionId: o.id[:], VolunteerId: volunteer[:], PositionId: o.position[:],
 			StartedAt: o.started.UnixMicro(), EndedAt: end.UnixMicro(), DurationSeconds: int64(d / time.Second),
 		}}
-		if s.rules.belowMinShare(d) {
-			v.flag = FlagBelowMinShare
-		}
-		return v
 	}
 	id := newSession()
 	return verdict{result: &grainpb.ScanResult{
-		Outcome: grainpb.Outcome_OUTCOME_SIGNED_IN, SessionId: id[:], PositionId: pos[:], StartedAt: at.UnixMicro(),
+		Outcome: grainpb.Outcome_OUTCOME_SIGNED_IN, SessionId: id[:], VolunteerId: volunteer[:], PositionId: pos[:], StartedAt: at.UnixMicro(),
 	}}
 }
 
-// apply records an accepted verdict in memory.
-func (s *state) apply(volunteer uuid.UUID, at time.Time, v verdict) {
+// apply records an accepted verdict of scan scanID in memory.
+func (s *state) apply(volunteer uuid.UUID, scanID string, at time.Time, v verdict) {
 	res := v.result
 	switch res.Outcome {
 	case grainpb.Outcome_OUTCOME_SIGNED_IN:
-		s.open[volunteer] = openSession{id: uuid.UUID(res.SessionId), position: uuid.UUID(res.PositionId), started: time.UnixMicro(res.StartedAt)}
+		s.open[volunteer] = openSession{id: uuidOf(res.SessionId), position: uuidOf(res.PositionId), started: time.UnixMicro(res.StartedAt)}
 	case grainpb.Outcome_OUTCOME_SIGNED_OUT:
 		delete(s.open, volunteer)
 	default:
 		return
 	}
-	s.last[volunteer] = lastScan{at: at, result: res}
-}
-
-// duration applies the project's rounding to a raw session length.
-func (r Rules) duration(d time.Duration) time.Duration {
-	d = d.Truncate(time.Second)
-	if r.RoundTo <= 0 {
-		return d
-	}
-	if r.RoundNearest {
-		return d.Round(r.RoundTo)
-	}
-	return d.Truncate(r.RoundTo)
-}
-
-// belowMinShare reports whether d is shorter than the project's minimum
-// share of its shift.
-func (r Rules) belowMinShare(d time.Duration) bool {
-	if r.MinSharePercent <= 0 {
-		return false
-	}
-	shift := r.End.Sub(r.Start)
-	return d*100 < shift*time.Duration(r.MinSharePercent)
+	s.last[volunteer] = lastScan{at: at, scanID: scanID, result: res}
 }
 
 func reject(reason string) verdict {

@@ -124,6 +124,11 @@ type Options struct {
 	Dev bool
 	// Broadcast tells the other nodes of a revoked session; nil on one node.
 	Broadcast func(ctx context.Context, session uuid.UUID, until time.Time) error
+	// SignedIn hears of every citizen sign-in once the person is known —
+	// the check-in side records volunteer activity and brings back a
+	// deactivated volunteer code (M1). It handles its own failures; nil
+	// tells no one.
+	SignedIn func(ctx context.Context, person uuid.UUID)
 }
 
 // Service is the identity use cases.
@@ -133,6 +138,10 @@ type Service struct {
 
 	mu       sync.Mutex
 	accounts map[uuid.UUID]cachedAccount
+	// moved maps a citizen session to the account it acts as since it
+	// registered as a volunteer; a move is never undone, so the answer
+	// never goes stale.
+	moved map[uuid.UUID]uuid.UUID
 }
 
 type cachedAccount struct {
@@ -142,7 +151,7 @@ type cachedAccount struct {
 
 // New returns a Service. Call LoadRevocations before serving.
 func New(opt Options) *Service {
-	return &Service{opt: opt, accounts: make(map[uuid.UUID]cachedAccount)}
+	return &Service{opt: opt, accounts: make(map[uuid.UUID]cachedAccount), moved: make(map[uuid.UUID]uuid.UUID)}
 }
 
 // Dev reports whether DevLogin is served.
@@ -184,6 +193,9 @@ func (s *Service) SignInCitizen(ctx context.Context, c Citizen, cl Client) (Issu
 	person, err := s.upsertCitizen(ctx, c, n)
 	if err != nil {
 		return Issued{}, err
+	}
+	if s.opt.SignedIn != nil {
+		s.opt.SignedIn(ctx, person)
 	}
 	accts, err := s.listAccounts(ctx, person)
 	if err != nil {
@@ -292,13 +304,20 @@ func (s *Service) DevLoginStaff(ctx context.Context, username string, cl Client)
 
 // issue records a session for acct and signs its token.
 func (s *Service) issue(ctx context.Context, person uuid.UUID, acct Account, cl Client) (Issued, error) {
-	now := s.opt.Now().UTC().Truncate(time.Second)
-	if err := acct.usableAt(now); err != nil {
+	at := s.opt.Now()
+	if err := acct.usableAt(at); err != nil {
 		return Issued{}, err
 	}
+	// Tokens carry whole seconds.
+	now := at.UTC().Truncate(time.Second)
 	exp := now.Add(s.opt.TTL)
 	if !acct.ValidUntil.IsZero() && acct.ValidUntil.Before(exp) {
-		exp = acct.ValidUntil
+		// The token ends no later than the delegation; under a second of
+		// it left is no time to act in.
+		exp = acct.ValidUntil.UTC().Truncate(time.Second)
+		if !exp.After(now) {
+			return Issued{}, fault.New(fault.FailedPrecondition, "ACCOUNT_EXPIRED", "账号授权已过期")
+		}
 	}
 	sid := uuid.New()
 	if err := s.opt.Store.Q.CreateSession(ctx, db.CreateSessionParams{
@@ -319,7 +338,9 @@ func (s *Service) issue(ctx context.Context, person uuid.UUID, acct Account, cl 
 
 // Authenticate verifies a bearer token and returns its principal without
 // grants. Cheap on the hot path: a MAC check, a map lookup for revocation
-// and a cached account state.
+// and a cached account state. A citizen token whose session registered as
+// a volunteer acts as the volunteer account from then on, so registering
+// needs no new token (ARCHITECTURE §10 row 3).
 func (s *Service) Authenticate(ctx context.Context, tok string) (*access.Principal, error) {
 	now := s.opt.Now()
 	c, err := s.opt.Tokens.Verify(tok, now)
@@ -339,12 +360,17 @@ func (s *Service) Authenticate(ctx context.Context, tok string) (*access.Princip
 		}
 		return nil, err
 	}
+	if acct.Kind == access.KindCitizen {
+		if acct, err = s.actingAccount(ctx, c.SessionID, acct, now); err != nil {
+			return nil, err
+		}
+	}
 	if err := acct.usableAt(now); err != nil {
 		e, _ := fault.As(err)
 		return nil, fault.New(fault.Unauthenticated, e.Reason, e.Message)
 	}
 	return &access.Principal{
-		SessionID: c.SessionID, PersonID: c.PersonID, AccountID: c.AccountID,
+		SessionID: c.SessionID, PersonID: c.PersonID, AccountID: acct.ID,
 		Kind: acct.Kind, OrgID: acct.OrgID, ExpiresAt: c.ExpiresAt,
 		DepartmentID: acct.DepartmentID,
 	}, nil
@@ -371,6 +397,39 @@ func (s *Service) account(ctx context.Context, id uuid.UUID) (Account, error) {
 	s.accounts[id] = cachedAccount{acct: a, at: now}
 	s.mu.Unlock()
 	return a, nil
+}
+
+// actingAccount returns the account a citizen token's session acts as:
+// the volunteer account it moved to when it registered (while that account
+// is usable), else the citizen account itself. A move is remembered; its
+// absence is asked for on every call, so a registration made through any
+// node counts at once. Other sessions of the person, and sessions opened
+// later by switching back to the citizen account, stay citizens.
+func (s *Service) actingAccount(ctx context.Context, session uuid.UUID, citizen Account, now time.Time) (Account, error) {
+	s.mu.Lock()
+	id, ok := s.moved[session]
+	s.mu.Unlock()
+	if !ok {
+		var err error
+		id, err = s.opt.Store.Q.GetSessionAccount(ctx, session)
+		if store.IsNotFound(err) || (err == nil && id == citizen.ID) {
+			return citizen, nil
+		}
+		if err != nil {
+			return Account{}, fmt.Errorf("load session account: %w", err)
+		}
+		s.mu.Lock()
+		s.moved[session] = id
+		s.mu.Unlock()
+	}
+	v, err := s.account(ctx, id)
+	if err != nil {
+		return Account{}, err
+	}
+	if v.Kind != access.KindVolunteer || v.usableAt(now) != nil {
+		return citizen, nil
+	}
+	return v, nil
 }
 
 // ForgetAccount drops an account's cached state after it changed.

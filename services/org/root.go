@@ -1,6 +1,7 @@
 // Package org holds the org domain: the org tree from the city federation
-// down to communities. This stage keeps its root; the org issue adds
-// registration, review and the rest.
+// down to communities — its root, registering new orgs under a parent, the
+// parent's review, and who may act above an org (Oversees), which project
+// review shares.
 package org
 
 import (

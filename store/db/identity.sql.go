@@ -226,6 +226,19 @@ func (q *Queries) GetPersonBySubject(ctx context.Context, arg GetPersonBySubject
 	return i, err
 }
 
+const getSessionAccount = `-- name: GetSessionAccount :one
+SELECT account_id FROM identity.session WHERE id = $1
+`
+
+// The account a session acts as now; registering as a volunteer moves the
+// registering session from the citizen account to the volunteer account.
+func (q *Queries) GetSessionAccount(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, getSessionAccount, id)
+	var account_id uuid.UUID
+	err := row.Scan(&account_id)
+	return account_id, err
+}
+
 const getStaffAccountByUsername = `-- name: GetStaffAccountByUsername :one
 SELECT id, person_id, kind, org_id, username, department_id, valid_from, valid_until, disabled, created_at FROM identity.account WHERE username = $1 AND kind = 'staff'
 `

@@ -47,6 +47,108 @@ type AuditHead struct {
 	Hash []byte
 }
 
+type CheckinCodeEvent struct {
+	At          time.Time
+	Kind        string
+	VolunteerID uuid.NullUUID
+	ProjectID   uuid.NullUUID
+	DeviceID    uuid.NullUUID
+	AccountID   uuid.NullUUID
+	Outcome     string
+	Reason      string
+	ScanID      string
+}
+
+type CheckinCodeEventDefault struct {
+	At          time.Time
+	Kind        string
+	VolunteerID uuid.NullUUID
+	ProjectID   uuid.NullUUID
+	DeviceID    uuid.NullUUID
+	AccountID   uuid.NullUUID
+	Outcome     string
+	Reason      string
+	ScanID      string
+}
+
+type CheckinDevice struct {
+	ID        uuid.UUID
+	OrgID     uuid.UUID
+	Name      string
+	CreatedBy uuid.NullUUID
+	CreatedAt time.Time
+	RevokedAt pgtype.Timestamptz
+}
+
+type CheckinScan struct {
+	ScanID           string
+	ReceivedAt       time.Time
+	ScannedAt        time.Time
+	ProjectID        uuid.NullUUID
+	VolunteerID      uuid.NullUUID
+	PositionID       uuid.NullUUID
+	Method           pgtype.Text
+	Outcome          string
+	Reason           string
+	SessionID        uuid.NullUUID
+	SessionStartedAt pgtype.Timestamptz
+	SessionEndedAt   pgtype.Timestamptz
+	DurationSeconds  pgtype.Int4
+	OtherSessionID   uuid.NullUUID
+	DeviceID         uuid.NullUUID
+	Gate             string
+	ByAccount        uuid.NullUUID
+	Lat              pgtype.Float8
+	Lng              pgtype.Float8
+}
+
+type CheckinScanDefault struct {
+	ScanID           string
+	ReceivedAt       time.Time
+	ScannedAt        time.Time
+	ProjectID        uuid.NullUUID
+	VolunteerID      uuid.NullUUID
+	PositionID       uuid.NullUUID
+	Method           pgtype.Text
+	Outcome          string
+	Reason           string
+	SessionID        uuid.NullUUID
+	SessionStartedAt pgtype.Timestamptz
+	SessionEndedAt   pgtype.Timestamptz
+	DurationSeconds  pgtype.Int4
+	OtherSessionID   uuid.NullUUID
+	DeviceID         uuid.NullUUID
+	Gate             string
+	ByAccount        uuid.NullUUID
+	Lat              pgtype.Float8
+	Lng              pgtype.Float8
+}
+
+type CheckinScanKey struct {
+	ScanID     string
+	ReceivedAt time.Time
+}
+
+type CheckinSession struct {
+	ID              uuid.UUID
+	ProjectID       uuid.UUID
+	PositionID      uuid.UUID
+	VolunteerID     uuid.UUID
+	StartedAt       time.Time
+	EndedAt         pgtype.Timestamptz
+	DurationSeconds pgtype.Int4
+	Status          string
+	ClosedBy        pgtype.Text
+	Flagged         bool
+	FlagReason      string
+	StartScanID     pgtype.Text
+	EndScanID       pgtype.Text
+	ReviewedAt      pgtype.Timestamptz
+	ReviewedBy      uuid.NullUUID
+	ReviewAction    pgtype.Text
+	ReviewReason    string
+}
+
 type IdentityAccount struct {
 	ID           uuid.UUID
 	PersonID     uuid.UUID
@@ -153,6 +255,12 @@ type ProjectProject struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	ClosedAt          pgtype.Timestamptz
+	ScanAfterSeconds  int32
+	MaxSessionSeconds int32
+	RoundSeconds      int32
+	RoundMode         string
+	MinSharePercent   int32
+	GeofenceMeters    int32
 }
 
 type ProjectSignUp struct {
@@ -213,6 +321,18 @@ type RbacRoleDepartment struct {
 type RbacRoleMenu struct {
 	RoleID uuid.UUID
 	MenuID string
+}
+
+type RecordServiceRecord struct {
+	ID              uuid.UUID
+	VolunteerID     uuid.UUID
+	ProjectID       uuid.UUID
+	PositionID      uuid.UUID
+	SessionID       uuid.UUID
+	StartedAt       time.Time
+	EndedAt         time.Time
+	DurationSeconds int32
+	CreatedAt       time.Time
 }
 
 type VolunteerMembership struct {

@@ -7,10 +7,113 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 )
+
+const countLiveChildrenNamed = `-- name: CountLiveChildrenNamed :one
+SELECT count(*) FROM org.org WHERE parent_id = $1 AND name = $2 AND status <> 'rejected'
+`
+
+type CountLiveChildrenNamedParams struct {
+	ParentID uuid.NullUUID
+	Name     string
+}
+
+// Orgs under parent with this name that are not rejected.
+func (q *Queries) CountLiveChildrenNamed(ctx context.Context, arg CountLiveChildrenNamedParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countLiveChildrenNamed, arg.ParentID, arg.Name)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const createOrg = `-- name: CreateOrg :one
+INSERT INTO org.org (id, parent_id, path, level, name, status, supervising_unit, address, lat, lng,
+                     district_code, service_categories, created_by, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9,
+        $10, $11, $12, $13, $13)
+RETURNING id, parent_id, path, level, name, status, supervising_unit, address, lat, lng, district_code, service_categories, intro, contact_name, contact_phone_enc, contact_phone_masked, founded_on, review_reason, created_by, created_at, updated_at
+`
+
+type CreateOrgParams struct {
+	ID                uuid.UUID
+	ParentID          uuid.NullUUID
+	Path              []uuid.UUID
+	Level             string
+	Name              string
+	SupervisingUnit   string
+	Address           string
+	Lat               pgtype.Float8
+	Lng               pgtype.Float8
+	DistrictCode      string
+	ServiceCategories []string
+	CreatedBy         uuid.NullUUID
+	At                time.Time
+}
+
+func (q *Queries) CreateOrg(ctx context.Context, arg CreateOrgParams) (OrgOrg, error) {
+	row := q.db.QueryRow(ctx, createOrg,
+		arg.ID,
+		arg.ParentID,
+		arg.Path,
+		arg.Level,
+		arg.Name,
+		arg.SupervisingUnit,
+		arg.Address,
+		arg.Lat,
+		arg.Lng,
+		arg.DistrictCode,
+		arg.ServiceCategories,
+		arg.CreatedBy,
+		arg.At,
+	)
+	var i OrgOrg
+	err := row.Scan(
+		&i.ID,
+		&i.ParentID,
+		&i.Path,
+		&i.Level,
+		&i.Name,
+		&i.Status,
+		&i.SupervisingUnit,
+		&i.Address,
+		&i.Lat,
+		&i.Lng,
+		&i.DistrictCode,
+		&i.ServiceCategories,
+		&i.Intro,
+		&i.ContactName,
+		&i.ContactPhoneEnc,
+		&i.ContactPhoneMasked,
+		&i.FoundedOn,
+		&i.ReviewReason,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const createOrgAccount = `-- name: CreateOrgAccount :one
+INSERT INTO identity.account (person_id, kind, org_id) VALUES ($1, $2, $3)
+RETURNING id
+`
+
+type CreateOrgAccountParams struct {
+	PersonID uuid.UUID
+	Kind     string
+	OrgID    uuid.NullUUID
+}
+
+func (q *Queries) CreateOrgAccount(ctx context.Context, arg CreateOrgAccountParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, createOrgAccount, arg.PersonID, arg.Kind, arg.OrgID)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
 
 const createRootOrg = `-- name: CreateRootOrg :one
 INSERT INTO org.org (id, parent_id, path, level, name, status, address, lat, lng, district_code, founded_on)
@@ -35,6 +138,54 @@ func (q *Queries) CreateRootOrg(ctx context.Context, arg CreateRootOrgParams) (O
 		arg.Lat,
 		arg.Lng,
 		arg.FoundedOn,
+	)
+	var i OrgOrg
+	err := row.Scan(
+		&i.ID,
+		&i.ParentID,
+		&i.Path,
+		&i.Level,
+		&i.Name,
+		&i.Status,
+		&i.SupervisingUnit,
+		&i.Address,
+		&i.Lat,
+		&i.Lng,
+		&i.DistrictCode,
+		&i.ServiceCategories,
+		&i.Intro,
+		&i.ContactName,
+		&i.ContactPhoneEnc,
+		&i.ContactPhoneMasked,
+		&i.FoundedOn,
+		&i.ReviewReason,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const decidePendingOrg = `-- name: DecidePendingOrg :one
+UPDATE org.org SET status = $1, review_reason = $2, updated_at = $3
+WHERE id = $4 AND status = 'pending'
+RETURNING id, parent_id, path, level, name, status, supervising_unit, address, lat, lng, district_code, service_categories, intro, contact_name, contact_phone_enc, contact_phone_masked, founded_on, review_reason, created_by, created_at, updated_at
+`
+
+type DecidePendingOrgParams struct {
+	Status string
+	Reason string
+	At     time.Time
+	ID     uuid.UUID
+}
+
+// Moves a pending org to status; no row when it is not pending (any more).
+func (q *Queries) DecidePendingOrg(ctx context.Context, arg DecidePendingOrgParams) (OrgOrg, error) {
+	row := q.db.QueryRow(ctx, decidePendingOrg,
+		arg.Status,
+		arg.Reason,
+		arg.At,
+		arg.ID,
 	)
 	var i OrgOrg
 	err := row.Scan(
@@ -129,6 +280,96 @@ func (q *Queries) GetRootOrg(ctx context.Context) (OrgOrg, error) {
 	return i, err
 }
 
+const listDepartmentOrgs = `-- name: ListDepartmentOrgs :many
+SELECT DISTINCT m.org_id::uuid AS org_id
+FROM rbac.department d
+CROSS JOIN LATERAL (
+    SELECT a.org_id FROM rbac.department a
+    WHERE a.id = ANY(d.path) AND a.org_id IS NOT NULL
+    ORDER BY cardinality(a.path) DESC LIMIT 1
+) m
+WHERE d.id = ANY($1::uuid[])
+`
+
+// The orgs departments act for: each department's own org, or the nearest
+// mapped department's above it.
+func (q *Queries) ListDepartmentOrgs(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, listDepartmentOrgs, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var org_id uuid.UUID
+		if err := rows.Scan(&org_id); err != nil {
+			return nil, err
+		}
+		items = append(items, org_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listOrgAccountIDs = `-- name: ListOrgAccountIDs :many
+SELECT id FROM identity.account WHERE org_id = $1 AND kind IN ('org_leader', 'org_admin')
+`
+
+func (q *Queries) ListOrgAccountIDs(ctx context.Context, orgID uuid.NullUUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, listOrgAccountIDs, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockOrg = `-- name: LockOrg :one
+SELECT id, parent_id, path, level, name, status, supervising_unit, address, lat, lng, district_code, service_categories, intro, contact_name, contact_phone_enc, contact_phone_masked, founded_on, review_reason, created_by, created_at, updated_at FROM org.org WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) LockOrg(ctx context.Context, id uuid.UUID) (OrgOrg, error) {
+	row := q.db.QueryRow(ctx, lockOrg, id)
+	var i OrgOrg
+	err := row.Scan(
+		&i.ID,
+		&i.ParentID,
+		&i.Path,
+		&i.Level,
+		&i.Name,
+		&i.Status,
+		&i.SupervisingUnit,
+		&i.Address,
+		&i.Lat,
+		&i.Lng,
+		&i.DistrictCode,
+		&i.ServiceCategories,
+		&i.Intro,
+		&i.ContactName,
+		&i.ContactPhoneEnc,
+		&i.ContactPhoneMasked,
+		&i.FoundedOn,
+		&i.ReviewReason,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const recordOrgStatus = `-- name: RecordOrgStatus :exec
 INSERT INTO org.status_change (org_id, from_status, to_status, reason, by_person)
 VALUES ($1, $2, $3, $4, $5)
@@ -149,6 +390,32 @@ func (q *Queries) RecordOrgStatus(ctx context.Context, arg RecordOrgStatusParams
 		arg.ToStatus,
 		arg.Reason,
 		arg.ByPerson,
+	)
+	return err
+}
+
+const recordOrgStatusAt = `-- name: RecordOrgStatusAt :exec
+INSERT INTO org.status_change (org_id, from_status, to_status, reason, by_person, at)
+VALUES ($1, $2, $3, $4, $5, $6)
+`
+
+type RecordOrgStatusAtParams struct {
+	OrgID      uuid.UUID
+	FromStatus pgtype.Text
+	ToStatus   string
+	Reason     string
+	ByPerson   uuid.NullUUID
+	At         time.Time
+}
+
+func (q *Queries) RecordOrgStatusAt(ctx context.Context, arg RecordOrgStatusAtParams) error {
+	_, err := q.db.Exec(ctx, recordOrgStatusAt,
+		arg.OrgID,
+		arg.FromStatus,
+		arg.ToStatus,
+		arg.Reason,
+		arg.ByPerson,
+		arg.At,
 	)
 	return err
 }

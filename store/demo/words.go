@@ -1,5 +1,7 @@
 package demo
 
+import "yima/catalog"
+
 // The word lists below are read-only tables; generation only indexes them.
 
 // surnames are common Chinese surnames, the most frequent first (pickSkewed
@@ -31,17 +33,17 @@ var mobilePrefixes = []string{
 	"186", "187", "188", "189", "191", "198", "199",
 }
 
-// categories is the fixed list of service categories the demo uses, in the
+// categories is the platform's fixed list of service categories, in the
 // order the platform shows them.
-var categories = []string{"社区服务", "文明交通", "环境保护", "助老助残", "文化教育", "大型赛会", "应急救援", "医疗卫生"}
+var categories = catalog.ServiceCategories()
 
-// Political statuses (政治面貌) as they are written on registration forms.
+// Political statuses (政治面貌), as registration accepts them.
 const (
-	politicalMasses    = "群众"
-	politicalLeague    = "共青团员"
-	politicalParty     = "中共党员"
-	politicalProbation = "中共预备党员"
-	politicalDemocrat  = "民主党派成员"
+	politicalMasses    = catalog.PoliticalMasses
+	politicalLeague    = catalog.PoliticalLeague
+	politicalParty     = catalog.PoliticalParty
+	politicalProbation = catalog.PoliticalProbation
+	politicalDemocrat  = catalog.PoliticalDemocrat
 )
 
 // Sign-in method sets a position may carry; an empty set allows both.

@@ -57,3 +57,8 @@ RETURNING expires_at;
 -- name: ListRevokedSessions :many
 SELECT id, expires_at FROM identity.session
 WHERE revoked_at IS NOT NULL AND expires_at > $1;
+
+-- name: GetSessionAccount :one
+-- The account a session acts as now; registering as a volunteer moves the
+-- registering session from the citizen account to the volunteer account.
+SELECT account_id FROM identity.session WHERE id = $1;

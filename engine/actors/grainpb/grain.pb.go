@@ -297,7 +297,9 @@ type ScanResult struct {
 	DurationSeconds int64 `protobuf:"varint,8,opt,name=duration_seconds,json=durationSeconds,proto3" json:"duration_seconds,omitempty"`
 	// Error is set when the scan could not be recorded; the client retries
 	// with the same scan id.
-	Error         string `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"`
+	Error string `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"`
+	// VolunteerID whose session it is, 16 bytes.
+	VolunteerId   []byte `protobuf:"bytes,10,opt,name=volunteer_id,json=volunteerId,proto3" json:"volunteer_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -393,6 +395,13 @@ func (x *ScanResult) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+func (x *ScanResult) GetVolunteerId() []byte {
+	if x != nil {
+		return x.VolunteerId
+	}
+	return nil
 }
 
 // Reload tells a grain its state changed elsewhere (roster, rules, a
@@ -501,7 +510,7 @@ const file_yima_grain_v1_grain_proto_rawDesc = "" +
 	"\fhas_location\x18\n" +
 	" \x01(\bR\vhasLocation\x12\x10\n" +
 	"\x03lat\x18\v \x01(\x01R\x03lat\x12\x10\n" +
-	"\x03lng\x18\f \x01(\x01R\x03lng\"\xaf\x02\n" +
+	"\x03lng\x18\f \x01(\x01R\x03lng\"\xd2\x02\n" +
 	"\n" +
 	"ScanResult\x120\n" +
 	"\aoutcome\x18\x01 \x01(\x0e2\x16.yima.grain.v1.OutcomeR\aoutcome\x12\x16\n" +
@@ -515,7 +524,9 @@ const file_yima_grain_v1_grain_proto_rawDesc = "" +
 	"started_at\x18\x06 \x01(\x03R\tstartedAt\x12\x19\n" +
 	"\bended_at\x18\a \x01(\x03R\aendedAt\x12)\n" +
 	"\x10duration_seconds\x18\b \x01(\x03R\x0fdurationSeconds\x12\x14\n" +
-	"\x05error\x18\t \x01(\tR\x05error\"+\n" +
+	"\x05error\x18\t \x01(\tR\x05error\x12!\n" +
+	"\fvolunteer_id\x18\n" +
+	" \x01(\fR\vvolunteerId\"+\n" +
 	"\x06Reload\x12!\n" +
 	"\fvolunteer_id\x18\x01 \x01(\fR\vvolunteerId\"\x05\n" +
 	"\x03Ack*M\n" +

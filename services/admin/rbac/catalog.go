@@ -1,5 +1,7 @@
 package rbac
 
+import "slices"
+
 // Menu is an entry of the console's menu catalogue. The catalogue is
 // declared here, in code, so that pages and permission strings change
 // together; Bootstrap upserts it into rbac.menu at every start.
@@ -32,7 +34,43 @@ var Catalog = []Menu{
 	{ID: "system.menu", ParentID: "system", Name: "菜单管理", Kind: "menu", Path: "/system/menu", Permission: "system:menu:list", Icon: "Menu", Sort: 4},
 	{ID: "monitor", Name: "系统监控", Kind: "directory", Path: "/monitor", Icon: "Monitor", Sort: 91},
 	{ID: "monitor.audit", ParentID: "monitor", Name: "审计日志", Kind: "menu", Path: "/monitor/audit", Permission: "monitor:audit:list", Icon: "Document", Sort: 1},
+
+	// The mobile apps' operations. These groups have no path: they hold
+	// permissions for roles, not pages, so the console's sidebar leaves
+	// them out.
+	{ID: "app.h5", Name: "志愿者端", Kind: "directory", Icon: "Iphone", Sort: 80},
+	{ID: "app.h5.register", ParentID: "app.h5", Name: "注册志愿者", Kind: "button", Permission: "volunteer:profile:register", Sort: 1},
+	{ID: "app.h5.signup", ParentID: "app.h5", Name: "报名项目", Kind: "button", Permission: "volunteer:signup:add", Sort: 2},
+	{ID: "app.h5.code", ParentID: "app.h5", Name: "亮码", Kind: "button", Permission: "volunteer:code:show", Sort: 3},
+	{ID: "app.h5.records", ParentID: "app.h5", Name: "服务记录", Kind: "button", Permission: "volunteer:record:list", Sort: 4},
+	{ID: "app.h5.org_register", ParentID: "app.h5", Name: "申请成立组织", Kind: "button", Permission: "org:org:register", Sort: 5},
+	{ID: "app.org", Name: "组织端", Kind: "directory", Icon: "OfficeBuilding", Sort: 81},
+	{ID: "app.org.org_review", ParentID: "app.org", Name: "审核下级组织", Kind: "button", Permission: "org:org:review", Sort: 1},
+	{ID: "app.org.project_add", ParentID: "app.org", Name: "发布项目", Kind: "button", Permission: "org:project:add", Sort: 2},
+	{ID: "app.org.project_review", ParentID: "app.org", Name: "审核下级项目", Kind: "button", Permission: "org:project:review", Sort: 3},
+	{ID: "app.org.signup_review", ParentID: "app.org", Name: "报名审核", Kind: "button", Permission: "org:signup:review", Sort: 4},
+	{ID: "app.org.project_close", ParentID: "app.org", Name: "结项", Kind: "button", Permission: "org:project:close", Sort: 5},
+	{ID: "app.org.code", ParentID: "app.org", Name: "项目码", Kind: "button", Permission: "org:code:get", Sort: 6},
+	{ID: "app.org.scan", ParentID: "app.org", Name: "扫码签到", Kind: "button", Permission: "checkin:scan:submit", Sort: 7},
+	{ID: "app.org.attendance", ParentID: "app.org", Name: "考勤记录", Kind: "button", Permission: "org:attendance:list", Sort: 8},
+	{ID: "app.org.attendance_review", ParentID: "app.org", Name: "考勤审核", Kind: "button", Permission: "org:attendance:review", Sort: 9},
+	{ID: "app.org.attendance_add", ParentID: "app.org", Name: "补录服务时长", Kind: "button", Permission: "org:attendance:add", Sort: 10},
+	{ID: "app.org.device_list", ParentID: "app.org", Name: "扫码设备", Kind: "button", Permission: "org:device:list", Sort: 11},
+	{ID: "app.org.device_add", ParentID: "app.org", Name: "登记扫码设备", Kind: "button", Permission: "org:device:add", Sort: 12},
+	{ID: "app.org.device_remove", ParentID: "app.org", Name: "停用扫码设备", Kind: "button", Permission: "org:device:remove", Sort: 13},
 }
+
+// Menus granted to the kind roles, by kind.
+var (
+	citizenMenus   = []string{"app.h5.register", "app.h5.org_register"}
+	volunteerMenus = append(slices.Clip(citizenMenus), "app.h5.signup", "app.h5.code", "app.h5.records", "app.org.scan")
+	orgMenus       = []string{
+		"app.h5.org_register", "app.org.org_review", "app.org.project_add", "app.org.project_review",
+		"app.org.signup_review", "app.org.project_close", "app.org.code", "app.org.scan",
+		"app.org.attendance", "app.org.attendance_review", "app.org.attendance_add",
+		"app.org.device_list", "app.org.device_add", "app.org.device_remove",
+	}
+)
 
 // builtinRole is a role yima ships. Kind roles are granted by an account's
 // kind rather than by assignment.
@@ -49,11 +87,12 @@ const AdminRole = "admin"
 var builtinRoles = []builtinRole{
 	{Key: AdminRole, Name: "超级管理员", Scope: "all", Sort: 1, Remark: "拥有全部权限"},
 	{Key: "district_admin", Name: "区级管理员", Scope: "department_and_below", Sort: 2, Remark: "管理本区及下级部门",
-		Menus: []string{"system", "system.user", "system.user.add", "system.user.edit", "system.dept", "system.dept.add", "system.dept.edit", "monitor", "monitor.audit"}},
+		Menus: []string{"system", "system.user", "system.user.add", "system.user.edit", "system.dept", "system.dept.add", "system.dept.edit", "monitor", "monitor.audit",
+			"app.org.org_review", "app.org.project_review"}},
 	{Key: "auditor", Name: "审计员", Scope: "all", Sort: 3, Remark: "只读查看审计日志",
 		Menus: []string{"monitor", "monitor.audit"}},
-	{Key: "citizen", Name: "市民", Scope: "self", Sort: 10, Remark: "所有登录市民（按账号类型授予）"},
-	{Key: "volunteer", Name: "志愿者", Scope: "self", Sort: 11, Remark: "注册志愿者（按账号类型授予）"},
-	{Key: "org_leader", Name: "组织负责人", Scope: "department_and_below", Sort: 12, Remark: "组织负责人（按账号类型授予）"},
-	{Key: "org_admin", Name: "组织管理员", Scope: "department_and_below", Sort: 13, Remark: "组织管理员（按账号类型授予）"},
+	{Key: "citizen", Name: "市民", Scope: "self", Sort: 10, Remark: "所有登录市民（按账号类型授予）", Menus: citizenMenus},
+	{Key: "volunteer", Name: "志愿者", Scope: "self", Sort: 11, Remark: "注册志愿者（按账号类型授予）", Menus: volunteerMenus},
+	{Key: "org_leader", Name: "组织负责人", Scope: "department_and_below", Sort: 12, Remark: "组织负责人（按账号类型授予）", Menus: orgMenus},
+	{Key: "org_admin", Name: "组织管理员", Scope: "department_and_below", Sort: 13, Remark: "组织管理员（按账号类型授予）", Menus: orgMenus},
 }
