@@ -59,6 +59,10 @@ type Config struct {
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
 
+	// LedgerMaxBatch bounds the scans written per transaction; 1 turns group
+	// commit off (the benchmark's baseline). 0 keeps the ledger's default.
+	LedgerMaxBatch int `yaml:"ledger_max_batch"`
+
 	OIDC    OIDC    `yaml:"oidc"`
 	Cluster Cluster `yaml:"cluster"`
 	TLS     TLS     `yaml:"tls"`
@@ -159,6 +163,7 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 	ints := map[string]*int{
 		"YIMA_CLUSTER_PORT":            &c.Cluster.Port,
 		"YIMA_CLUSTER_AUTOMANAGE_PORT": &c.Cluster.AutoManagePort,
+		"YIMA_LEDGER_MAX_BATCH":        &c.LedgerMaxBatch,
 	}
 	for k, p := range ints {
 		if v := getenv(k); v != "" {

@@ -81,6 +81,80 @@ func (ScanOutcome) EnumDescriptor() ([]byte, []int) {
 	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{0}
 }
 
+// PingRequest is empty.
+type PingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PingRequest) Reset() {
+	*x = PingRequest{}
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PingRequest) ProtoMessage() {}
+
+func (x *PingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PingRequest.ProtoReflect.Descriptor instead.
+func (*PingRequest) Descriptor() ([]byte, []int) {
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{0}
+}
+
+// PingResponse is empty.
+type PingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PingResponse) Reset() {
+	*x = PingResponse{}
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PingResponse) ProtoMessage() {}
+
+func (x *PingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PingResponse.ProtoReflect.Descriptor instead.
+func (*PingResponse) Descriptor() ([]byte, []int) {
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{1}
+}
+
 // Session is a stretch of service from sign-in to sign-out.
 type Session struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -102,7 +176,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[0]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -114,7 +188,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[0]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -127,7 +201,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{0}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Session) GetId() string {
@@ -181,7 +255,7 @@ type GetVolunteerCodeRequest struct {
 
 func (x *GetVolunteerCodeRequest) Reset() {
 	*x = GetVolunteerCodeRequest{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[1]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -193,7 +267,7 @@ func (x *GetVolunteerCodeRequest) String() string {
 func (*GetVolunteerCodeRequest) ProtoMessage() {}
 
 func (x *GetVolunteerCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[1]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -206,7 +280,7 @@ func (x *GetVolunteerCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVolunteerCodeRequest.ProtoReflect.Descriptor instead.
 func (*GetVolunteerCodeRequest) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{1}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{3}
 }
 
 // GetVolunteerCodeResponse carries the code.
@@ -222,7 +296,7 @@ type GetVolunteerCodeResponse struct {
 
 func (x *GetVolunteerCodeResponse) Reset() {
 	*x = GetVolunteerCodeResponse{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[2]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -234,7 +308,7 @@ func (x *GetVolunteerCodeResponse) String() string {
 func (*GetVolunteerCodeResponse) ProtoMessage() {}
 
 func (x *GetVolunteerCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[2]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -247,7 +321,7 @@ func (x *GetVolunteerCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVolunteerCodeResponse.ProtoReflect.Descriptor instead.
 func (*GetVolunteerCodeResponse) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{2}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetVolunteerCodeResponse) GetPayload() string {
@@ -275,7 +349,7 @@ type GetProjectCodeRequest struct {
 
 func (x *GetProjectCodeRequest) Reset() {
 	*x = GetProjectCodeRequest{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[3]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -287,7 +361,7 @@ func (x *GetProjectCodeRequest) String() string {
 func (*GetProjectCodeRequest) ProtoMessage() {}
 
 func (x *GetProjectCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[3]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -300,7 +374,7 @@ func (x *GetProjectCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectCodeRequest.ProtoReflect.Descriptor instead.
 func (*GetProjectCodeRequest) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{3}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetProjectCodeRequest) GetProjectId() string {
@@ -321,7 +395,7 @@ type GetProjectCodeResponse struct {
 
 func (x *GetProjectCodeResponse) Reset() {
 	*x = GetProjectCodeResponse{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[4]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -333,7 +407,7 @@ func (x *GetProjectCodeResponse) String() string {
 func (*GetProjectCodeResponse) ProtoMessage() {}
 
 func (x *GetProjectCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[4]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -346,7 +420,7 @@ func (x *GetProjectCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectCodeResponse.ProtoReflect.Descriptor instead.
 func (*GetProjectCodeResponse) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{4}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetProjectCodeResponse) GetPayload() string {
@@ -381,7 +455,7 @@ type ScanRequest struct {
 
 func (x *ScanRequest) Reset() {
 	*x = ScanRequest{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[5]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -393,7 +467,7 @@ func (x *ScanRequest) String() string {
 func (*ScanRequest) ProtoMessage() {}
 
 func (x *ScanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[5]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -406,7 +480,7 @@ func (x *ScanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanRequest.ProtoReflect.Descriptor instead.
 func (*ScanRequest) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{5}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ScanRequest) GetScanId() string {
@@ -476,7 +550,7 @@ type ScanResponse struct {
 
 func (x *ScanResponse) Reset() {
 	*x = ScanResponse{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[6]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +562,7 @@ func (x *ScanResponse) String() string {
 func (*ScanResponse) ProtoMessage() {}
 
 func (x *ScanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[6]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +575,7 @@ func (x *ScanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanResponse.ProtoReflect.Descriptor instead.
 func (*ScanResponse) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{6}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ScanResponse) GetOutcome() ScanOutcome {
@@ -536,7 +610,9 @@ var File_yima_checkin_v1_checkin_proto protoreflect.FileDescriptor
 
 const file_yima_checkin_v1_checkin_proto_rawDesc = "" +
 	"\n" +
-	"\x1dyima/checkin/v1/checkin.proto\x12\x0fyima.checkin.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\"\xfa\x01\n" +
+	"\x1dyima/checkin/v1/checkin.proto\x12\x0fyima.checkin.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\"\r\n" +
+	"\vPingRequest\"\x0e\n" +
+	"\fPingResponse\"\xfa\x01\n" +
 	"\aSession\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fvolunteer_id\x18\x02 \x01(\tR\vvolunteerId\x12\x1f\n" +
@@ -575,11 +651,12 @@ const file_yima_checkin_v1_checkin_proto_rawDesc = "" +
 	"\x18SCAN_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16SCAN_OUTCOME_SIGNED_IN\x10\x01\x12\x1b\n" +
 	"\x17SCAN_OUTCOME_SIGNED_OUT\x10\x02\x12\x19\n" +
-	"\x15SCAN_OUTCOME_REJECTED\x10\x032\xef\x02\n" +
+	"\x15SCAN_OUTCOME_REJECTED\x10\x032\xd2\x03\n" +
 	"\x0eCheckinService\x12\x82\x01\n" +
 	"\x10GetVolunteerCode\x12(.yima.checkin.v1.GetVolunteerCodeRequest\x1a).yima.checkin.v1.GetVolunteerCodeResponse\"\x19\xca\xf3\x18\x15\x12\x13volunteer:code:show\x12x\n" +
 	"\x0eGetProjectCode\x12&.yima.checkin.v1.GetProjectCodeRequest\x1a'.yima.checkin.v1.GetProjectCodeResponse\"\x15\xca\xf3\x18\x0e\x12\forg:code:get\x90\x02\x01\x12^\n" +
-	"\x04Scan\x12\x1c.yima.checkin.v1.ScanRequest\x1a\x1d.yima.checkin.v1.ScanResponse\"\x19\xca\xf3\x18\x15\x12\x13checkin:scan:submitB(Z&yima/rpc/gen/yima/checkin/v1;checkinv1b\x06proto3"
+	"\x04Scan\x12\x1c.yima.checkin.v1.ScanRequest\x1a\x1d.yima.checkin.v1.ScanResponse\"\x19\xca\xf3\x18\x15\x12\x13checkin:scan:submit\x12a\n" +
+	"\x04Ping\x12\x1c.yima.checkin.v1.PingRequest\x1a\x1d.yima.checkin.v1.PingResponse\"\x1c\xca\xf3\x18\x15\x12\x13checkin:scan:submit\x90\x02\x01B(Z&yima/rpc/gen/yima/checkin/v1;checkinv1b\x06proto3"
 
 var (
 	file_yima_checkin_v1_checkin_proto_rawDescOnce sync.Once
@@ -594,35 +671,39 @@ func file_yima_checkin_v1_checkin_proto_rawDescGZIP() []byte {
 }
 
 var file_yima_checkin_v1_checkin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_yima_checkin_v1_checkin_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_yima_checkin_v1_checkin_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_yima_checkin_v1_checkin_proto_goTypes = []any{
 	(ScanOutcome)(0),                 // 0: yima.checkin.v1.ScanOutcome
-	(*Session)(nil),                  // 1: yima.checkin.v1.Session
-	(*GetVolunteerCodeRequest)(nil),  // 2: yima.checkin.v1.GetVolunteerCodeRequest
-	(*GetVolunteerCodeResponse)(nil), // 3: yima.checkin.v1.GetVolunteerCodeResponse
-	(*GetProjectCodeRequest)(nil),    // 4: yima.checkin.v1.GetProjectCodeRequest
-	(*GetProjectCodeResponse)(nil),   // 5: yima.checkin.v1.GetProjectCodeResponse
-	(*ScanRequest)(nil),              // 6: yima.checkin.v1.ScanRequest
-	(*ScanResponse)(nil),             // 7: yima.checkin.v1.ScanResponse
-	(*timestamppb.Timestamp)(nil),    // 8: google.protobuf.Timestamp
-	(*v1.Location)(nil),              // 9: yima.common.v1.Location
+	(*PingRequest)(nil),              // 1: yima.checkin.v1.PingRequest
+	(*PingResponse)(nil),             // 2: yima.checkin.v1.PingResponse
+	(*Session)(nil),                  // 3: yima.checkin.v1.Session
+	(*GetVolunteerCodeRequest)(nil),  // 4: yima.checkin.v1.GetVolunteerCodeRequest
+	(*GetVolunteerCodeResponse)(nil), // 5: yima.checkin.v1.GetVolunteerCodeResponse
+	(*GetProjectCodeRequest)(nil),    // 6: yima.checkin.v1.GetProjectCodeRequest
+	(*GetProjectCodeResponse)(nil),   // 7: yima.checkin.v1.GetProjectCodeResponse
+	(*ScanRequest)(nil),              // 8: yima.checkin.v1.ScanRequest
+	(*ScanResponse)(nil),             // 9: yima.checkin.v1.ScanResponse
+	(*timestamppb.Timestamp)(nil),    // 10: google.protobuf.Timestamp
+	(*v1.Location)(nil),              // 11: yima.common.v1.Location
 }
 var file_yima_checkin_v1_checkin_proto_depIdxs = []int32{
-	8,  // 0: yima.checkin.v1.Session.started_at:type_name -> google.protobuf.Timestamp
-	8,  // 1: yima.checkin.v1.Session.ended_at:type_name -> google.protobuf.Timestamp
-	8,  // 2: yima.checkin.v1.GetVolunteerCodeResponse.expires_at:type_name -> google.protobuf.Timestamp
-	9,  // 3: yima.checkin.v1.ScanRequest.location:type_name -> yima.common.v1.Location
-	8,  // 4: yima.checkin.v1.ScanRequest.scanned_at:type_name -> google.protobuf.Timestamp
+	10, // 0: yima.checkin.v1.Session.started_at:type_name -> google.protobuf.Timestamp
+	10, // 1: yima.checkin.v1.Session.ended_at:type_name -> google.protobuf.Timestamp
+	10, // 2: yima.checkin.v1.GetVolunteerCodeResponse.expires_at:type_name -> google.protobuf.Timestamp
+	11, // 3: yima.checkin.v1.ScanRequest.location:type_name -> yima.common.v1.Location
+	10, // 4: yima.checkin.v1.ScanRequest.scanned_at:type_name -> google.protobuf.Timestamp
 	0,  // 5: yima.checkin.v1.ScanResponse.outcome:type_name -> yima.checkin.v1.ScanOutcome
-	1,  // 6: yima.checkin.v1.ScanResponse.session:type_name -> yima.checkin.v1.Session
-	2,  // 7: yima.checkin.v1.CheckinService.GetVolunteerCode:input_type -> yima.checkin.v1.GetVolunteerCodeRequest
-	4,  // 8: yima.checkin.v1.CheckinService.GetProjectCode:input_type -> yima.checkin.v1.GetProjectCodeRequest
-	6,  // 9: yima.checkin.v1.CheckinService.Scan:input_type -> yima.checkin.v1.ScanRequest
-	3,  // 10: yima.checkin.v1.CheckinService.GetVolunteerCode:output_type -> yima.checkin.v1.GetVolunteerCodeResponse
-	5,  // 11: yima.checkin.v1.CheckinService.GetProjectCode:output_type -> yima.checkin.v1.GetProjectCodeResponse
-	7,  // 12: yima.checkin.v1.CheckinService.Scan:output_type -> yima.checkin.v1.ScanResponse
-	10, // [10:13] is the sub-list for method output_type
-	7,  // [7:10] is the sub-list for method input_type
+	3,  // 6: yima.checkin.v1.ScanResponse.session:type_name -> yima.checkin.v1.Session
+	4,  // 7: yima.checkin.v1.CheckinService.GetVolunteerCode:input_type -> yima.checkin.v1.GetVolunteerCodeRequest
+	6,  // 8: yima.checkin.v1.CheckinService.GetProjectCode:input_type -> yima.checkin.v1.GetProjectCodeRequest
+	8,  // 9: yima.checkin.v1.CheckinService.Scan:input_type -> yima.checkin.v1.ScanRequest
+	1,  // 10: yima.checkin.v1.CheckinService.Ping:input_type -> yima.checkin.v1.PingRequest
+	5,  // 11: yima.checkin.v1.CheckinService.GetVolunteerCode:output_type -> yima.checkin.v1.GetVolunteerCodeResponse
+	7,  // 12: yima.checkin.v1.CheckinService.GetProjectCode:output_type -> yima.checkin.v1.GetProjectCodeResponse
+	9,  // 13: yima.checkin.v1.CheckinService.Scan:output_type -> yima.checkin.v1.ScanResponse
+	2,  // 14: yima.checkin.v1.CheckinService.Ping:output_type -> yima.checkin.v1.PingResponse
+	11, // [11:15] is the sub-list for method output_type
+	7,  // [7:11] is the sub-list for method input_type
 	7,  // [7:7] is the sub-list for extension type_name
 	7,  // [7:7] is the sub-list for extension extendee
 	0,  // [0:7] is the sub-list for field type_name
@@ -639,7 +720,7 @@ func file_yima_checkin_v1_checkin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_checkin_v1_checkin_proto_rawDesc), len(file_yima_checkin_v1_checkin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

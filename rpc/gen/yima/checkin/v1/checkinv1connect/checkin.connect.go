@@ -41,6 +41,8 @@ const (
 	CheckinServiceGetProjectCodeProcedure = "/yima.checkin.v1.CheckinService/GetProjectCode"
 	// CheckinServiceScanProcedure is the fully-qualified name of the CheckinService's Scan RPC.
 	CheckinServiceScanProcedure = "/yima.checkin.v1.CheckinService/Scan"
+	// CheckinServicePingProcedure is the fully-qualified name of the CheckinService's Ping RPC.
+	CheckinServicePingProcedure = "/yima.checkin.v1.CheckinService/Ping"
 )
 
 // CheckinServiceClient is a client for the yima.checkin.v1.CheckinService service.
@@ -59,6 +61,9 @@ type CheckinServiceClient interface {
 	// duplicate set. Errors: invalid_argument (SCAN_ID_REQUIRED,
 	// PAYLOAD_REQUIRED, PROJECT_ID_INVALID).
 	Scan(context.Context, *connect.Request[v1.ScanRequest]) (*connect.Response[v1.ScanResponse], error)
+	// Ping does nothing behind the same authentication and permission check
+	// as Scan. Load tests measure the HTTP ceiling of a node with it.
+	Ping(context.Context, *connect.Request[v1.PingRequest]) (*connect.Response[v1.PingResponse], error)
 }
 
 // NewCheckinServiceClient constructs a client for the yima.checkin.v1.CheckinService service. By
@@ -91,6 +96,13 @@ func NewCheckinServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(checkinServiceMethods.ByName("Scan")),
 			connect.WithClientOptions(opts...),
 		),
+		ping: connect.NewClient[v1.PingRequest, v1.PingResponse](
+			httpClient,
+			baseURL+CheckinServicePingProcedure,
+			connect.WithSchema(checkinServiceMethods.ByName("Ping")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -99,6 +111,7 @@ type checkinServiceClient struct {
 	getVolunteerCode *connect.Client[v1.GetVolunteerCodeRequest, v1.GetVolunteerCodeResponse]
 	getProjectCode   *connect.Client[v1.GetProjectCodeRequest, v1.GetProjectCodeResponse]
 	scan             *connect.Client[v1.ScanRequest, v1.ScanResponse]
+	ping             *connect.Client[v1.PingRequest, v1.PingResponse]
 }
 
 // GetVolunteerCode calls yima.checkin.v1.CheckinService.GetVolunteerCode.
@@ -114,6 +127,11 @@ func (c *checkinServiceClient) GetProjectCode(ctx context.Context, req *connect.
 // Scan calls yima.checkin.v1.CheckinService.Scan.
 func (c *checkinServiceClient) Scan(ctx context.Context, req *connect.Request[v1.ScanRequest]) (*connect.Response[v1.ScanResponse], error) {
 	return c.scan.CallUnary(ctx, req)
+}
+
+// Ping calls yima.checkin.v1.CheckinService.Ping.
+func (c *checkinServiceClient) Ping(ctx context.Context, req *connect.Request[v1.PingRequest]) (*connect.Response[v1.PingResponse], error) {
+	return c.ping.CallUnary(ctx, req)
 }
 
 // CheckinServiceHandler is an implementation of the yima.checkin.v1.CheckinService service.
@@ -132,6 +150,9 @@ type CheckinServiceHandler interface {
 	// duplicate set. Errors: invalid_argument (SCAN_ID_REQUIRED,
 	// PAYLOAD_REQUIRED, PROJECT_ID_INVALID).
 	Scan(context.Context, *connect.Request[v1.ScanRequest]) (*connect.Response[v1.ScanResponse], error)
+	// Ping does nothing behind the same authentication and permission check
+	// as Scan. Load tests measure the HTTP ceiling of a node with it.
+	Ping(context.Context, *connect.Request[v1.PingRequest]) (*connect.Response[v1.PingResponse], error)
 }
 
 // NewCheckinServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -160,6 +181,13 @@ func NewCheckinServiceHandler(svc CheckinServiceHandler, opts ...connect.Handler
 		connect.WithSchema(checkinServiceMethods.ByName("Scan")),
 		connect.WithHandlerOptions(opts...),
 	)
+	checkinServicePingHandler := connect.NewUnaryHandler(
+		CheckinServicePingProcedure,
+		svc.Ping,
+		connect.WithSchema(checkinServiceMethods.ByName("Ping")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/yima.checkin.v1.CheckinService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case CheckinServiceGetVolunteerCodeProcedure:
@@ -168,6 +196,8 @@ func NewCheckinServiceHandler(svc CheckinServiceHandler, opts ...connect.Handler
 			checkinServiceGetProjectCodeHandler.ServeHTTP(w, r)
 		case CheckinServiceScanProcedure:
 			checkinServiceScanHandler.ServeHTTP(w, r)
+		case CheckinServicePingProcedure:
+			checkinServicePingHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -187,4 +217,8 @@ func (UnimplementedCheckinServiceHandler) GetProjectCode(context.Context, *conne
 
 func (UnimplementedCheckinServiceHandler) Scan(context.Context, *connect.Request[v1.ScanRequest]) (*connect.Response[v1.ScanResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.checkin.v1.CheckinService.Scan is not implemented"))
+}
+
+func (UnimplementedCheckinServiceHandler) Ping(context.Context, *connect.Request[v1.PingRequest]) (*connect.Response[v1.PingResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.checkin.v1.CheckinService.Ping is not implemented"))
 }
