@@ -21,6 +21,9 @@ const (
 	maxRequest = 4 << 10
 	// requestTimeout bounds the lookups one request makes.
 	requestTimeout = 5 * time.Second
+	// maxRequestsPerMinute bounds what one connection may ask (each
+	// subscription is checked against the database); a page needs a few.
+	maxRequestsPerMinute = 120
 )
 
 // CloseUnauthenticated closes a connection whose token was revoked or
@@ -119,12 +122,20 @@ func (c *client) readLoop() {
 	c.ws.SetReadLimit(maxRequest)
 	_ = c.ws.SetReadDeadline(time.Now().Add(wait))
 	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(wait)) })
+	window, requests := time.Now(), 0
 	for {
 		typ, data, err := c.ws.ReadMessage()
 		if err != nil {
 			return
 		}
 		_ = c.ws.SetReadDeadline(time.Now().Add(wait))
+		if now := time.Now(); now.Sub(window) > time.Minute {
+			window, requests = now, 0
+		}
+		if requests++; requests > maxRequestsPerMinute {
+			c.close(websocket.ClosePolicyViolation, "too many requests")
+			return
+		}
 		var req request
 		if typ != websocket.TextMessage || json.Unmarshal(data, &req) != nil {
 			c.refuse(req, fault.New(fault.Invalid, "BAD_REQUEST", "无法识别的消息"))

@@ -445,6 +445,12 @@ func (h *Hub) dispatch() {
 // deliver pushes one event to its watchers. Names are looked up only when
 // somebody watches, so a storm nobody looks at costs no queries.
 func (h *Hub) deliver(m *nats.Msg) {
+	h.mu.Lock()
+	idle := len(h.watchers) == 0
+	h.mu.Unlock()
+	if idle {
+		return // the common case under load: nobody looks
+	}
 	var e event
 	if err := json.Unmarshal(m.Data, &e); err != nil || e.ProjectID == uuid.Nil {
 		h.opt.Log.Warn("realtime: malformed check-in event", "subject", m.Subject)

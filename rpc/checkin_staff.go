@@ -551,6 +551,7 @@ var printPage = template.Must(template.New("print").Parse(`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>{{.Title}} · 项目签到码</title>
 <style>{{.Style}}</style>
 </head>

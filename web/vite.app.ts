@@ -20,13 +20,15 @@ export interface AppOptions {
 
 // Paths the dev server hands to a running `yima dev` (YIMA_DEV_BACKEND,
 // http://127.0.0.1:18080 by default): Connect RPCs, sign-in, the mock
-// identity provider.
+// identity provider, the live websocket, project code downloads.
 function devProxy() {
   const target = process.env.YIMA_DEV_BACKEND ?? "http://127.0.0.1:18080";
   return {
     "^/yima\\.": { target, changeOrigin: false },
     "/auth/": { target, changeOrigin: false },
     "/oidc-dev/": { target, changeOrigin: false },
+    "/ws": { target, changeOrigin: false, ws: true },
+    "/codes/": { target, changeOrigin: false },
   };
 }
 

@@ -294,4 +294,3 @@ func bearerInterceptor(tok string) connect.UnaryInterceptorFunc {
 		}
 	}
 }
-

@@ -617,14 +617,29 @@ func (s *Staff) managesOrg(ctx context.Context, p *access.Principal, org uuid.UU
 	return manages(p, path)
 }
 
+// Reasons a scan from a device is refused, as ScanResponse.reason.
+const (
+	ReasonDeviceUnknown  = "DEVICE_UNKNOWN"   // no device has this id
+	ReasonDeviceRevoked  = "DEVICE_REVOKED"   // the org revoked it
+	ReasonDeviceOtherOrg = "DEVICE_OTHER_ORG" // registered to an org that does not run the project
+)
+
 // DeviceOK reports whether device may scan for a project whose org has
 // path projectOrgPath (root first): it is registered, not revoked, and
-// registered to the project's org or an org above it. It is meant for the
-// scan path: answers are cached for DeviceCacheTTL, unknown ids included,
-// so a node learns of a revocation elsewhere within that time. An error
-// means the database could not be asked; the caller decides (refusing is
-// the safe choice).
+// registered to the project's org or an org above it. See DeviceRefusal.
 func (s *Staff) DeviceOK(ctx context.Context, device uuid.UUID, projectOrgPath []uuid.UUID) (bool, error) {
+	reason, err := s.DeviceRefusal(ctx, device, projectOrgPath)
+	return err == nil && reason == "", err
+}
+
+// DeviceRefusal is DeviceOK with the reason of a refusal: "" when the
+// device may scan for the project, else ReasonDeviceUnknown,
+// ReasonDeviceRevoked or ReasonDeviceOtherOrg. It is meant for the scan
+// path: answers are cached for DeviceCacheTTL, unknown ids included, so
+// the common scan costs no query, and a node learns of a revocation made
+// on another node within that time (on this node, at once). An error means
+// the database could not be asked; refusing the scan is the safe answer.
+func (s *Staff) DeviceRefusal(ctx context.Context, device uuid.UUID, projectOrgPath []uuid.UUID) (string, error) {
 	now := s.opt.Now()
 	s.mu.Lock()
 	c, ok := s.devices[device]
@@ -635,7 +650,7 @@ func (s *Staff) DeviceOK(ctx context.Context, device uuid.UUID, projectOrgPath [
 		case store.IsNotFound(err):
 			c = cachedDevice{at: now}
 		case err != nil:
-			return false, fmt.Errorf("load device: %w", err)
+			return "", fmt.Errorf("load device: %w", err)
 		default:
 			c = cachedDevice{known: true, org: r.OrgID, revoked: r.RevokedAt.Valid, at: now}
 		}
@@ -646,7 +661,15 @@ func (s *Staff) DeviceOK(ctx context.Context, device uuid.UUID, projectOrgPath [
 		s.devices[device] = c
 		s.mu.Unlock()
 	}
-	return c.known && !c.revoked && slices.Contains(projectOrgPath, c.org), nil
+	switch {
+	case !c.known:
+		return ReasonDeviceUnknown, nil
+	case c.revoked:
+		return ReasonDeviceRevoked, nil
+	case !slices.Contains(projectOrgPath, c.org):
+		return ReasonDeviceOtherOrg, nil
+	}
+	return "", nil
 }
 
 // ---- printable project codes ----

@@ -255,18 +255,21 @@ func TestDeviceOK(t *testing.T) {
 		name   string
 		device uuid.UUID
 		path   []uuid.UUID
-		want   bool
+		want   string
 	}{
-		{"本街道设备扫本街道项目", mine.ID, streetPath, true},
-		{"区级设备扫下级街道项目", districts.ID, streetPath, true},
-		{"街道设备扫同级街道项目", mine.ID, siblingPath, false},
-		{"街道设备扫上级项目", mine.ID, districtPath, false},
-		{"未登记设备", uuid.New(), streetPath, false},
+		{"本街道设备扫本街道项目", mine.ID, streetPath, ""},
+		{"区级设备扫下级街道项目", districts.ID, streetPath, ""},
+		{"街道设备扫同级街道项目", mine.ID, siblingPath, ReasonDeviceOtherOrg},
+		{"街道设备扫上级项目", mine.ID, districtPath, ReasonDeviceOtherOrg},
+		{"未登记设备", uuid.New(), streetPath, ReasonDeviceUnknown},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := f.staff.DeviceOK(ctx, tc.device, tc.path)
+			got, err := f.staff.DeviceRefusal(ctx, tc.device, tc.path)
 			if err != nil || got != tc.want {
-				t.Errorf("DeviceOK = %v, %v; want %v", got, err, tc.want)
+				t.Errorf("DeviceRefusal = %q, %v; want %q", got, err, tc.want)
+			}
+			if ok, _ := f.staff.DeviceOK(ctx, tc.device, tc.path); ok != (tc.want == "") {
+				t.Errorf("DeviceOK = %v, want %v", ok, tc.want == "")
 			}
 		})
 	}
@@ -276,8 +279,8 @@ func TestDeviceOK(t *testing.T) {
 	if _, err := f.staff.RevokeDevice(ctx, f.leader, mine.ID); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := f.staff.DeviceOK(ctx, mine.ID, streetPath); ok {
-		t.Error("revoked device still accepted on the revoking node")
+	if r, _ := f.staff.DeviceRefusal(ctx, mine.ID, streetPath); r != ReasonDeviceRevoked {
+		t.Errorf("revoked device on the revoking node: refusal %q, want %s", r, ReasonDeviceRevoked)
 	}
 	if _, err := f.st.Pool.Exec(ctx, `UPDATE checkin.device SET revoked_at = now() WHERE id = $1`, districts.ID); err != nil {
 		t.Fatal(err)

@@ -5,5 +5,8 @@ createMobileApp({
   root: App,
   title: "一码做志愿",
   label: "上海市志愿者服务平台",
-  routes: [{ path: "/", name: "me", component: () => import("./views/MeView.vue"), meta: { title: "我的" } }],
+  routes: [
+    { path: "/", name: "me", component: () => import("./views/MeView.vue"), meta: { title: "我的" } },
+    { path: "/code", name: "code", component: () => import("./views/CodeView.vue"), meta: { title: "我的志愿者码" } },
+  ],
 });

@@ -2,8 +2,10 @@
 // session (GetMe, accounts, switching, logout), the sign-in guard, labels
 // for enums, permission checks and small formatters. UI-library free.
 export * from "./boot";
+export * from "./checkin";
 export * from "./format";
 export * from "./idnumber";
 export * from "./labels";
+export * from "./live";
 export * from "./permissions";
 export * from "./session";

@@ -15,7 +15,37 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file yima/checkin/v1/checkin.proto.
  */
 export const file_yima_checkin_v1_checkin: GenFile = /*@__PURE__*/
-  fileDesc("Ch15aW1hL2NoZWNraW4vdjEvY2hlY2tpbi5wcm90bxIPeWltYS5jaGVja2luLnYxIrgBCgdTZXNzaW9uEgoKAmlkGAEgASgJEhQKDHZvbHVudGVlcl9pZBgCIAEoCRITCgtwb3NpdGlvbl9pZBgDIAEoCRIuCgpzdGFydGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQZHVyYXRpb25fc2Vjb25kcxgGIAEoAyIZChdHZXRWb2x1bnRlZXJDb2RlUmVxdWVzdCJbChhHZXRWb2x1bnRlZXJDb2RlUmVzcG9uc2USDwoHcGF5bG9hZBgBIAEoCRIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIrChVHZXRQcm9qZWN0Q29kZVJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSIpChZHZXRQcm9qZWN0Q29kZVJlc3BvbnNlEg8KB3BheWxvYWQYASABKAkiwAEKC1NjYW5SZXF1ZXN0Eg8KB3NjYW5faWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRIPCgdwYXlsb2FkGAMgASgJEioKCGxvY2F0aW9uGAQgASgLMhgueWltYS5jb21tb24udjEuTG9jYXRpb24SEQoJZGV2aWNlX2lkGAUgASgJEgwKBGdhdGUYBiABKAkSLgoKc2Nhbm5lZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiwEKDFNjYW5SZXNwb25zZRItCgdvdXRjb21lGAEgASgOMhwueWltYS5jaGVja2luLnYxLlNjYW5PdXRjb21lEg4KBnJlYXNvbhgCIAEoCRIRCglkdXBsaWNhdGUYAyABKAgSKQoHc2Vzc2lvbhgEIAEoCzIYLnlpbWEuY2hlY2tpbi52MS5TZXNzaW9uKn8KC1NjYW5PdXRjb21lEhwKGFNDQU5fT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlNDQU5fT1VUQ09NRV9TSUdORURfSU4QARIbChdTQ0FOX09VVENPTUVfU0lHTkVEX09VVBACEhkKFVNDQU5fT1VUQ09NRV9SRUpFQ1RFRBADMu8CCg5DaGVja2luU2VydmljZRKCAQoQR2V0Vm9sdW50ZWVyQ29kZRIoLnlpbWEuY2hlY2tpbi52MS5HZXRWb2x1bnRlZXJDb2RlUmVxdWVzdBopLnlpbWEuY2hlY2tpbi52MS5HZXRWb2x1bnRlZXJDb2RlUmVzcG9uc2UiGcrzGBUSE3ZvbHVudGVlcjpjb2RlOnNob3cSeAoOR2V0UHJvamVjdENvZGUSJi55aW1hLmNoZWNraW4udjEuR2V0UHJvamVjdENvZGVSZXF1ZXN0GicueWltYS5jaGVja2luLnYxLkdldFByb2plY3RDb2RlUmVzcG9uc2UiFZACAcrzGA4SDG9yZzpjb2RlOmdldBJeCgRTY2FuEhwueWltYS5jaGVja2luLnYxLlNjYW5SZXF1ZXN0Gh0ueWltYS5jaGVja2luLnYxLlNjYW5SZXNwb25zZSIZyvMYFRITY2hlY2tpbjpzY2FuOnN1Ym1pdEIoWiZ5aW1hL3JwYy9nZW4veWltYS9jaGVja2luL3YxO2NoZWNraW52MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
+  fileDesc("Ch15aW1hL2NoZWNraW4vdjEvY2hlY2tpbi5wcm90bxIPeWltYS5jaGVja2luLnYxIg0KC1BpbmdSZXF1ZXN0Ig4KDFBpbmdSZXNwb25zZSK4AQoHU2Vzc2lvbhIKCgJpZBgBIAEoCRIUCgx2b2x1bnRlZXJfaWQYAiABKAkSEwoLcG9zaXRpb25faWQYAyABKAkSLgoKc3RhcnRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEGR1cmF0aW9uX3NlY29uZHMYBiABKAMiGQoXR2V0Vm9sdW50ZWVyQ29kZVJlcXVlc3QiWwoYR2V0Vm9sdW50ZWVyQ29kZVJlc3BvbnNlEg8KB3BheWxvYWQYASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKwoVR2V0UHJvamVjdENvZGVSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkiKQoWR2V0UHJvamVjdENvZGVSZXNwb25zZRIPCgdwYXlsb2FkGAEgASgJIsABCgtTY2FuUmVxdWVzdBIPCgdzY2FuX2lkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAkSDwoHcGF5bG9hZBgDIAEoCRIqCghsb2NhdGlvbhgEIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhEKCWRldmljZV9pZBgFIAEoCRIMCgRnYXRlGAYgASgJEi4KCnNjYW5uZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIosBCgxTY2FuUmVzcG9uc2USLQoHb3V0Y29tZRgBIAEoDjIcLnlpbWEuY2hlY2tpbi52MS5TY2FuT3V0Y29tZRIOCgZyZWFzb24YAiABKAkSEQoJZHVwbGljYXRlGAMgASgIEikKB3Nlc3Npb24YBCABKAsyGC55aW1hLmNoZWNraW4udjEuU2Vzc2lvbip/CgtTY2FuT3V0Y29tZRIcChhTQ0FOX09VVENPTUVfVU5TUEVDSUZJRUQQABIaChZTQ0FOX09VVENPTUVfU0lHTkVEX0lOEAESGwoXU0NBTl9PVVRDT01FX1NJR05FRF9PVVQQAhIZChVTQ0FOX09VVENPTUVfUkVKRUNURUQQAzLSAwoOQ2hlY2tpblNlcnZpY2USggEKEEdldFZvbHVudGVlckNvZGUSKC55aW1hLmNoZWNraW4udjEuR2V0Vm9sdW50ZWVyQ29kZVJlcXVlc3QaKS55aW1hLmNoZWNraW4udjEuR2V0Vm9sdW50ZWVyQ29kZVJlc3BvbnNlIhnK8xgVEhN2b2x1bnRlZXI6Y29kZTpzaG93EngKDkdldFByb2plY3RDb2RlEiYueWltYS5jaGVja2luLnYxLkdldFByb2plY3RDb2RlUmVxdWVzdBonLnlpbWEuY2hlY2tpbi52MS5HZXRQcm9qZWN0Q29kZVJlc3BvbnNlIhWQAgHK8xgOEgxvcmc6Y29kZTpnZXQSXgoEU2NhbhIcLnlpbWEuY2hlY2tpbi52MS5TY2FuUmVxdWVzdBodLnlpbWEuY2hlY2tpbi52MS5TY2FuUmVzcG9uc2UiGcrzGBUSE2NoZWNraW46c2NhbjpzdWJtaXQSYQoEUGluZxIcLnlpbWEuY2hlY2tpbi52MS5QaW5nUmVxdWVzdBodLnlpbWEuY2hlY2tpbi52MS5QaW5nUmVzcG9uc2UiHJACAcrzGBUSE2NoZWNraW46c2NhbjpzdWJtaXRCKFomeWltYS9ycGMvZ2VuL3lpbWEvY2hlY2tpbi92MTtjaGVja2ludjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
+
+/**
+ * PingRequest is empty.
+ *
+ * @generated from message yima.checkin.v1.PingRequest
+ */
+export type PingRequest = Message<"yima.checkin.v1.PingRequest"> & {
+};
+
+/**
+ * Describes the message yima.checkin.v1.PingRequest.
+ * Use `create(PingRequestSchema)` to create a new message.
+ */
+export const PingRequestSchema: GenMessage<PingRequest> = /*@__PURE__*/
+  messageDesc(file_yima_checkin_v1_checkin, 0);
+
+/**
+ * PingResponse is empty.
+ *
+ * @generated from message yima.checkin.v1.PingResponse
+ */
+export type PingResponse = Message<"yima.checkin.v1.PingResponse"> & {
+};
+
+/**
+ * Describes the message yima.checkin.v1.PingResponse.
+ * Use `create(PingResponseSchema)` to create a new message.
+ */
+export const PingResponseSchema: GenMessage<PingResponse> = /*@__PURE__*/
+  messageDesc(file_yima_checkin_v1_checkin, 1);
 
 /**
  * Session is a stretch of service from sign-in to sign-out.
@@ -71,7 +101,7 @@ export type Session = Message<"yima.checkin.v1.Session"> & {
  * Use `create(SessionSchema)` to create a new message.
  */
 export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 0);
+  messageDesc(file_yima_checkin_v1_checkin, 2);
 
 /**
  * GetVolunteerCodeRequest is empty.
@@ -86,7 +116,7 @@ export type GetVolunteerCodeRequest = Message<"yima.checkin.v1.GetVolunteerCodeR
  * Use `create(GetVolunteerCodeRequestSchema)` to create a new message.
  */
 export const GetVolunteerCodeRequestSchema: GenMessage<GetVolunteerCodeRequest> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 1);
+  messageDesc(file_yima_checkin_v1_checkin, 3);
 
 /**
  * GetVolunteerCodeResponse carries the code.
@@ -114,7 +144,7 @@ export type GetVolunteerCodeResponse = Message<"yima.checkin.v1.GetVolunteerCode
  * Use `create(GetVolunteerCodeResponseSchema)` to create a new message.
  */
 export const GetVolunteerCodeResponseSchema: GenMessage<GetVolunteerCodeResponse> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 2);
+  messageDesc(file_yima_checkin_v1_checkin, 4);
 
 /**
  * GetProjectCodeRequest names a project.
@@ -135,7 +165,7 @@ export type GetProjectCodeRequest = Message<"yima.checkin.v1.GetProjectCodeReque
  * Use `create(GetProjectCodeRequestSchema)` to create a new message.
  */
 export const GetProjectCodeRequestSchema: GenMessage<GetProjectCodeRequest> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 3);
+  messageDesc(file_yima_checkin_v1_checkin, 5);
 
 /**
  * GetProjectCodeResponse carries the code.
@@ -156,7 +186,7 @@ export type GetProjectCodeResponse = Message<"yima.checkin.v1.GetProjectCodeResp
  * Use `create(GetProjectCodeResponseSchema)` to create a new message.
  */
 export const GetProjectCodeResponseSchema: GenMessage<GetProjectCodeResponse> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 4);
+  messageDesc(file_yima_checkin_v1_checkin, 6);
 
 /**
  * ScanRequest is one scan.
@@ -221,7 +251,7 @@ export type ScanRequest = Message<"yima.checkin.v1.ScanRequest"> & {
  * Use `create(ScanRequestSchema)` to create a new message.
  */
 export const ScanRequestSchema: GenMessage<ScanRequest> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 5);
+  messageDesc(file_yima_checkin_v1_checkin, 7);
 
 /**
  * ScanResponse is the answer to a scan.
@@ -264,7 +294,7 @@ export type ScanResponse = Message<"yima.checkin.v1.ScanResponse"> & {
  * Use `create(ScanResponseSchema)` to create a new message.
  */
 export const ScanResponseSchema: GenMessage<ScanResponse> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 6);
+  messageDesc(file_yima_checkin_v1_checkin, 8);
 
 /**
  * ScanOutcome is what a scan did.
@@ -351,6 +381,17 @@ export const CheckinService: GenService<{
     methodKind: "unary";
     input: typeof ScanRequestSchema;
     output: typeof ScanResponseSchema;
+  },
+  /**
+   * Ping does nothing behind the same authentication and permission check
+   * as Scan. Load tests measure the HTTP ceiling of a node with it.
+   *
+   * @generated from rpc yima.checkin.v1.CheckinService.Ping
+   */
+  ping: {
+    methodKind: "unary";
+    input: typeof PingRequestSchema;
+    output: typeof PingResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_yima_checkin_v1_checkin, 0);
