@@ -461,3 +461,27 @@ func TestDirectoryMasksAndCaches(t *testing.T) {
 func newCounter() prometheus.Counter {
 	return prometheus.NewCounter(prometheus.CounterOpts{Name: "test_total", Help: "test"})
 }
+
+func TestTooManyRequestsCloseConnection(t *testing.T) {
+	// A queue long enough for every pong: the limit, not slowness, ends it.
+	c := newCluster(t, func(o *HubOptions) { o.SendQueue = 4 * maxRequestsPerMinute })
+	w := c.dial(t, 0, "leader")
+	for range maxRequestsPerMinute + 1 {
+		if err := w.ws.WriteJSON(request{Type: "ping"}); err != nil {
+			break // closed already
+		}
+	}
+	_ = w.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		var m Message
+		err := w.ws.ReadJSON(&m)
+		if err == nil {
+			continue // the pongs before the limit
+		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation || ce.Text != "too many requests" {
+			t.Fatalf("read: %v, want close policy violation, too many requests", err)
+		}
+		return
+	}
+}

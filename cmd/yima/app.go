@@ -253,7 +253,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("code keys: %w", err)
 	}
-	checkinSvc := checkin.New(st, codeSvc, engine, &checkin.LedgerTrail{Ledger: led, Store: st, Log: m.log}, now, m.log)
 	ticketKey, err := keys.Token().Derive("yima/checkin/code-ticket/v1", 32)
 	if err != nil {
 		return fmt.Errorf("derive code ticket key: %w", err)
@@ -264,6 +263,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.checkinStaff = staffSvc
+	checkinSvc := checkin.New(checkin.Options{
+		Store: st, Codes: codeSvc, Grains: engine, Devices: staffSvc, Now: now, Log: m.log,
+		Trail: &checkin.LedgerTrail{Ledger: led, Store: st, Log: m.log},
+	})
 	projectSvc := project.New(project.Options{Store: st, Now: now, Log: m.log, Orgs: orgSvc, Roster: engine})
 	if cfg.Demo {
 		sum, err := demo.Load(ctx, st.Pool, demo.Options{

@@ -53,14 +53,33 @@ type Refusal struct {
 	ByAccount  uuid.UUID
 }
 
+// Devices judges the scanner device a scan names.
+type Devices interface {
+	// DeviceRefusal returns "" for a device registered to an org on the
+	// project's org path and not revoked, else the rejection reason.
+	DeviceRefusal(ctx context.Context, device uuid.UUID, projectOrgPath []uuid.UUID) (string, error)
+}
+
+// Options are a Service's parts.
+type Options struct {
+	Store   *store.Store
+	Codes   *codes.Codes
+	Grains  Grains
+	Trail   Trail
+	Devices Devices
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
 // Service is the check-in use cases.
 type Service struct {
-	st     *store.Store
-	codes  *codes.Codes
-	grains Grains
-	trail  Trail
-	now    func() time.Time
-	log    *slog.Logger
+	st      *store.Store
+	codes   *codes.Codes
+	grains  Grains
+	trail   Trail
+	devices Devices
+	now     func() time.Time
+	log     *slog.Logger
 
 	volunteers sync.Map // person → uuid.UUID volunteer id; never changes once set
 	projects   sync.Map // project → projectInfo
@@ -77,8 +96,8 @@ type projectInfo struct {
 const projectTTL = time.Minute
 
 // New returns a Service.
-func New(st *store.Store, c *codes.Codes, g Grains, t Trail, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{st: st, codes: c, grains: g, trail: t, now: now, log: log}
+func New(o Options) *Service {
+	return &Service{st: o.Store, codes: o.Codes, grains: o.Grains, trail: o.Trail, devices: o.Devices, now: o.Now, log: o.Log}
 }
 
 // ScanRequest is a scan as the API receives it.
@@ -150,6 +169,12 @@ func (s *Service) staffScan(ctx context.Context, p *access.Principal, req ScanRe
 		return nil, fault.New(fault.PermissionDenied, "NOT_ORG_MEMBER", "您不是该项目所属组织的负责人或管理员")
 	}
 	cmd.Method = grainpb.Method_METHOD_STAFF_SCAN
+	if reason, err := s.deviceRefusal(ctx, req.Device, info); err != nil || reason != "" {
+		if err != nil {
+			return nil, err
+		}
+		return s.refuse(ctx, req, cmd, cmd.Method, reason)
+	}
 	claim, err := s.codes.Verify(req.Payload, at)
 	if err != nil {
 		return s.refuse(ctx, req, cmd, cmd.Method, codes.Reason(err))
@@ -173,11 +198,32 @@ func (s *Service) selfScan(ctx context.Context, p *access.Principal, req ScanReq
 		return s.refuse(ctx, req, cmd, cmd.Method, "PROJECT_MISMATCH")
 	}
 	req.Project = claim.ID
-	if _, err := s.project(ctx, claim.ID); err != nil {
+	info, err := s.project(ctx, claim.ID)
+	if err != nil {
 		return nil, err
+	}
+	if reason, err := s.deviceRefusal(ctx, req.Device, info); err != nil || reason != "" {
+		if err != nil {
+			return nil, err
+		}
+		return s.refuse(ctx, req, cmd, cmd.Method, reason)
 	}
 	cmd.VolunteerId = vol[:]
 	return s.grains.Scan(ctx, claim.ID, cmd)
+}
+
+// deviceRefusal checks the device a scan names, if any: unknown, revoked
+// or foreign devices are refused, which also keeps offline scan times to
+// registered devices.
+func (s *Service) deviceRefusal(ctx context.Context, device uuid.UUID, info projectInfo) (string, error) {
+	if device == uuid.Nil {
+		return "", nil
+	}
+	reason, err := s.devices.DeviceRefusal(ctx, device, info.orgPath)
+	if err != nil {
+		return "", fmt.Errorf("check device: %w", err)
+	}
+	return reason, nil
 }
 
 // refuse answers a scan refused on its code, through the trail so that the
@@ -246,6 +292,9 @@ func (s *Service) VolunteerCode(ctx context.Context, p *access.Principal) (strin
 	}
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("load volunteer: %w", err)
+	}
+	if !row.CodeActive {
+		return "", time.Time{}, fault.New(fault.FailedPrecondition, "CODE_INACTIVE", "请重新登录以激活志愿者码")
 	}
 	now := s.now()
 	payload, exp := s.codes.Issue(row.ID, uint32(row.CodeEpoch), now)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const closeProjectSessions = `-- name: CloseProjectSessions :many
@@ -68,127 +67,6 @@ func (q *Queries) CloseProjectSessions(ctx context.Context, arg CloseProjectSess
 		return nil, err
 	}
 	return items, nil
-}
-
-const createDevice = `-- name: CreateDevice :one
-INSERT INTO checkin.device (org_id, name, created_by, created_at)
-VALUES ($1, $2, $3, $4)
-RETURNING id, org_id, name, created_by, created_at, revoked_at
-`
-
-type CreateDeviceParams struct {
-	OrgID     uuid.UUID
-	Name      string
-	CreatedBy uuid.NullUUID
-	At        time.Time
-}
-
-func (q *Queries) CreateDevice(ctx context.Context, arg CreateDeviceParams) (CheckinDevice, error) {
-	row := q.db.QueryRow(ctx, createDevice,
-		arg.OrgID,
-		arg.Name,
-		arg.CreatedBy,
-		arg.At,
-	)
-	var i CheckinDevice
-	err := row.Scan(
-		&i.ID,
-		&i.OrgID,
-		&i.Name,
-		&i.CreatedBy,
-		&i.CreatedAt,
-		&i.RevokedAt,
-	)
-	return i, err
-}
-
-const ensureCheckinPartition = `-- name: EnsureCheckinPartition :exec
-SELECT checkin.ensure_month_partition($1::text, $2::date)
-`
-
-type EnsureCheckinPartitionParams struct {
-	Parent string
-	Month  pgtype.Date
-}
-
-// Creates the partition of checkin.scan or checkin.code_event for a month.
-func (q *Queries) EnsureCheckinPartition(ctx context.Context, arg EnsureCheckinPartitionParams) error {
-	_, err := q.db.Exec(ctx, ensureCheckinPartition, arg.Parent, arg.Month)
-	return err
-}
-
-const getDevice = `-- name: GetDevice :one
-SELECT id, org_id, name, created_by, created_at, revoked_at FROM checkin.device WHERE id = $1
-`
-
-func (q *Queries) GetDevice(ctx context.Context, id uuid.UUID) (CheckinDevice, error) {
-	row := q.db.QueryRow(ctx, getDevice, id)
-	var i CheckinDevice
-	err := row.Scan(
-		&i.ID,
-		&i.OrgID,
-		&i.Name,
-		&i.CreatedBy,
-		&i.CreatedAt,
-		&i.RevokedAt,
-	)
-	return i, err
-}
-
-const listOrgDevices = `-- name: ListOrgDevices :many
-SELECT id, org_id, name, created_by, created_at, revoked_at FROM checkin.device WHERE org_id = $1 ORDER BY created_at, id
-`
-
-func (q *Queries) ListOrgDevices(ctx context.Context, orgID uuid.UUID) ([]CheckinDevice, error) {
-	rows, err := q.db.Query(ctx, listOrgDevices, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []CheckinDevice{}
-	for rows.Next() {
-		var i CheckinDevice
-		if err := rows.Scan(
-			&i.ID,
-			&i.OrgID,
-			&i.Name,
-			&i.CreatedBy,
-			&i.CreatedAt,
-			&i.RevokedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const revokeDevice = `-- name: RevokeDevice :one
-UPDATE checkin.device SET revoked_at = $1::timestamptz WHERE id = $2 AND revoked_at IS NULL
-RETURNING id, org_id, name, created_by, created_at, revoked_at
-`
-
-type RevokeDeviceParams struct {
-	At time.Time
-	ID uuid.UUID
-}
-
-// Revokes a device; no row when it is unknown or revoked already.
-func (q *Queries) RevokeDevice(ctx context.Context, arg RevokeDeviceParams) (CheckinDevice, error) {
-	row := q.db.QueryRow(ctx, revokeDevice, arg.At, arg.ID)
-	var i CheckinDevice
-	err := row.Scan(
-		&i.ID,
-		&i.OrgID,
-		&i.Name,
-		&i.CreatedBy,
-		&i.CreatedAt,
-		&i.RevokedAt,
-	)
-	return i, err
 }
 
 const sweepOverdueSessions = `-- name: SweepOverdueSessions :many

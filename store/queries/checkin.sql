@@ -46,23 +46,3 @@ SET status = 'closed', closed_by = 'close', ended_at = greatest(started_at, @at:
 WHERE project_id = @project_id AND status = 'open'
 RETURNING id, project_id, position_id, volunteer_id, started_at, ended_at::timestamptz AS ended_at,
           duration_seconds::int AS duration_seconds, flag_reason;
-
--- name: EnsureCheckinPartition :exec
--- Creates the partition of checkin.scan or checkin.code_event for a month.
-SELECT checkin.ensure_month_partition(@parent::text, @month::date);
-
--- name: CreateDevice :one
-INSERT INTO checkin.device (org_id, name, created_by, created_at)
-VALUES (@org_id, @name, @created_by, @at)
-RETURNING *;
-
--- name: GetDevice :one
-SELECT * FROM checkin.device WHERE id = $1;
-
--- name: ListOrgDevices :many
-SELECT * FROM checkin.device WHERE org_id = $1 ORDER BY created_at, id;
-
--- name: RevokeDevice :one
--- Revokes a device; no row when it is unknown or revoked already.
-UPDATE checkin.device SET revoked_at = @at::timestamptz WHERE id = @id AND revoked_at IS NULL
-RETURNING *;

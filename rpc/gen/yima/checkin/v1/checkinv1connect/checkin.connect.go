@@ -48,7 +48,9 @@ const (
 // CheckinServiceClient is a client for the yima.checkin.v1.CheckinService service.
 type CheckinServiceClient interface {
 	// GetVolunteerCode returns the caller's dynamic volunteer code, valid for
-	// about 30 s. Errors: not_found (NOT_A_VOLUNTEER).
+	// about 30 s. Errors: not_found (NOT_A_VOLUNTEER), failed_precondition
+	// (CODE_INACTIVE: deactivated after a long inactivity; signing in again
+	// reactivates it).
 	GetVolunteerCode(context.Context, *connect.Request[v1.GetVolunteerCodeRequest]) (*connect.Response[v1.GetVolunteerCodeResponse], error)
 	// GetProjectCode returns a project's static, SM2-signed code for printing.
 	// Errors: permission_denied (NOT_ORG_MEMBER), failed_precondition
@@ -137,7 +139,9 @@ func (c *checkinServiceClient) Ping(ctx context.Context, req *connect.Request[v1
 // CheckinServiceHandler is an implementation of the yima.checkin.v1.CheckinService service.
 type CheckinServiceHandler interface {
 	// GetVolunteerCode returns the caller's dynamic volunteer code, valid for
-	// about 30 s. Errors: not_found (NOT_A_VOLUNTEER).
+	// about 30 s. Errors: not_found (NOT_A_VOLUNTEER), failed_precondition
+	// (CODE_INACTIVE: deactivated after a long inactivity; signing in again
+	// reactivates it).
 	GetVolunteerCode(context.Context, *connect.Request[v1.GetVolunteerCodeRequest]) (*connect.Response[v1.GetVolunteerCodeResponse], error)
 	// GetProjectCode returns a project's static, SM2-signed code for printing.
 	// Errors: permission_denied (NOT_ORG_MEMBER), failed_precondition
