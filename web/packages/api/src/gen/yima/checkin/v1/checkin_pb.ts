@@ -346,7 +346,9 @@ export const ScanOutcomeSchema: GenEnum<ScanOutcome> = /*@__PURE__*/
 export const CheckinService: GenService<{
   /**
    * GetVolunteerCode returns the caller's dynamic volunteer code, valid for
-   * about 30 s. Errors: not_found (NOT_A_VOLUNTEER).
+   * about 30 s. Errors: not_found (NOT_A_VOLUNTEER), failed_precondition
+   * (CODE_INACTIVE: deactivated after a long inactivity; signing in again
+   * reactivates it).
    *
    * @generated from rpc yima.checkin.v1.CheckinService.GetVolunteerCode
    */
