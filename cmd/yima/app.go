@@ -243,7 +243,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.closers = append(m.closers, events.Close)
-	cl, err := actors.Start(cfg.Cluster, m.log, actors.ProjectKind(actors.GrainDeps{Store: st, Ledger: led, Log: m.log, Events: events}))
+	cl, err := actors.Start(cfg.Cluster, m.log, actors.Kinds(actors.GrainDeps{Store: st, Ledger: led, Log: m.log, Events: events})...)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/cluster"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -79,7 +80,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { _ = f.ledger.Close(context.Background()) })
 	cfg := config.Default(config.ModeDev).Cluster
 	cfg.Port = 0
-	c, err := Start(cfg, log, ProjectKind(GrainDeps{Store: store.New(pool), Ledger: f.ledger, Log: log}))
+	c, err := Start(cfg, log, Kinds(GrainDeps{Store: store.New(pool), Ledger: f.ledger, Log: log})...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,4 +229,33 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
 	w.t.Log(string(p))
 	return len(p), nil
+}
+
+func TestVolunteerGrainKnowsWhereTheOpenSessionIs(t *testing.T) {
+	f := newFixture(t)
+	v := f.onRoster[3]
+	ask := func(fresh bool) *grainpb.VolunteerState {
+		t.Helper()
+		res, err := f.engine.c.Request(v.String(), KindVolunteer, &grainpb.VolunteerQuery{Fresh: fresh}, cluster.WithTimeout(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.(*grainpb.VolunteerState)
+	}
+	if st := ask(false); !st.Found || st.CodeEpoch != 1 || len(st.OpenProjectId) != 0 {
+		t.Fatalf("state before any scan = %v, want found, epoch 1, nothing open", st)
+	}
+	if r := f.scan(t, f.project, "v1", v, grainpb.Method_METHOD_STAFF_SCAN, 1); r.Outcome != grainpb.Outcome_OUTCOME_SIGNED_IN {
+		t.Fatalf("sign-in = %v", r)
+	}
+	if st := ask(true); uuidOf(st.OpenProjectId) != f.project || uuidOf(st.OpenSessionId) == uuid.Nil {
+		t.Errorf("fresh state after sign-in = %v, want the session open in %v", st, f.project)
+	}
+	unknown, err := f.engine.c.Request(uuid.NewString(), KindVolunteer, &grainpb.VolunteerQuery{}, cluster.WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if unknown.(*grainpb.VolunteerState).Found {
+		t.Errorf("a made-up volunteer was found")
+	}
 }

@@ -62,6 +62,12 @@ type Events interface {
 	Publish(Event)
 }
 
+// Kinds returns the grain kinds of the check-in engine, to register on
+// every member.
+func Kinds(deps GrainDeps) []*cluster.Kind {
+	return []*cluster.Kind{ProjectKind(deps), VolunteerKind(deps)}
+}
+
 // ProjectKind returns the cluster kind for ProjectGrains on this node.
 func ProjectKind(deps GrainDeps) *cluster.Kind {
 	return cluster.NewKind(KindProject, actor.PropsFromProducer(func() actor.Actor {
@@ -74,12 +80,13 @@ func ProjectKind(deps GrainDeps) *cluster.Kind {
 // debounce, deciding each scan in memory and handing the decision to the
 // ledger without waiting. Callers are answered once the ledger committed.
 type projectGrain struct {
-	deps   GrainDeps
-	id     uuid.UUID
-	self   *actor.PID
-	root   *actor.RootContext
-	st     *state
-	loaded bool
+	deps    GrainDeps
+	id      uuid.UUID
+	cluster *cluster.Cluster
+	self    *actor.PID
+	root    *actor.RootContext
+	st      *state
+	loaded  bool
 
 	// elsewhere holds open sessions of roster volunteers in other projects,
 	// learned when the ledger refused a sign-in as stale.
@@ -114,7 +121,7 @@ type committed struct {
 func (g *projectGrain) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *cluster.ClusterInit:
-		g.self, g.root = ctx.Self(), ctx.ActorSystem().Root
+		g.self, g.root, g.cluster = ctx.Self(), ctx.ActorSystem().Root, m.Cluster
 		id, err := uuid.Parse(m.Identity.Identity)
 		if err != nil {
 			g.deps.Log.Error("project grain with a bad identity", "identity", m.Identity.Identity)
@@ -396,8 +403,7 @@ func (g *projectGrain) reload(volunteer []byte) {
 func (g *projectGrain) reloadVolunteer(v uuid.UUID) error {
 	ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 	defer cancel()
-	q := g.deps.Store.Q
-	r, err := q.GetRosterEntry(ctx, db.GetRosterEntryParams{ProjectID: g.id, VolunteerID: v})
+	r, err := g.deps.Store.Q.GetRosterEntry(ctx, db.GetRosterEntryParams{ProjectID: g.id, VolunteerID: v})
 	switch {
 	case store.IsNotFound(err):
 		delete(g.st.roster, v)
@@ -405,22 +411,32 @@ func (g *projectGrain) reloadVolunteer(v uuid.UUID) error {
 	case err != nil:
 		return fmt.Errorf("load roster entry: %w", err)
 	default:
-		g.st.roster[v], g.st.epochs[v] = r.PositionID, uint32(r.CodeEpoch)
+		g.st.roster[v] = r.PositionID
+	}
+	// The volunteer's grain knows the epoch and where the open session is,
+	// and orders these rare look-ups per volunteer across projects.
+	res, err := g.cluster.Request(v.String(), KindVolunteer, &grainpb.VolunteerQuery{Fresh: true}, cluster.WithTimeout(loadTimeout))
+	if err != nil {
+		return fmt.Errorf("ask volunteer grain: %w", err)
+	}
+	vs, ok := res.(*grainpb.VolunteerState)
+	if !ok || vs.Error != "" {
+		return fmt.Errorf("ask volunteer grain: %v %v", res, vs.GetError())
+	}
+	if _, hired := g.st.roster[v]; hired {
+		g.st.epochs[v] = vs.CodeEpoch
 	}
 	// What this grain believed of v may have been optimistic; start over
 	// from what PostgreSQL holds.
 	delete(g.st.open, v)
 	delete(g.st.last, v)
 	delete(g.elsewhere, v)
-	o, err := q.GetOpenSessionOfVolunteer(ctx, v)
-	switch {
-	case store.IsNotFound(err):
-	case err != nil:
-		return fmt.Errorf("load open session: %w", err)
-	case o.ProjectID == g.id:
-		g.st.open[v] = openSession{id: o.ID, position: o.PositionID, started: o.StartedAt}
+	switch open := uuidOf(vs.OpenProjectId); {
+	case open == uuid.Nil:
+	case open == g.id:
+		g.st.open[v] = openSession{id: uuidOf(vs.OpenSessionId), position: uuidOf(vs.OpenPositionId), started: time.UnixMicro(vs.OpenStartedAt)}
 	default:
-		g.elsewhere[v] = o.ID
+		g.elsewhere[v] = uuidOf(vs.OpenSessionId)
 	}
 	return nil
 }

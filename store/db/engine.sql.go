@@ -13,30 +13,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const getOpenSessionOfVolunteer = `-- name: GetOpenSessionOfVolunteer :one
-SELECT id, project_id, position_id, started_at
-FROM checkin.session WHERE volunteer_id = $1 AND status = 'open'
-`
-
-type GetOpenSessionOfVolunteerRow struct {
-	ID         uuid.UUID
-	ProjectID  uuid.UUID
-	PositionID uuid.UUID
-	StartedAt  time.Time
-}
-
-func (q *Queries) GetOpenSessionOfVolunteer(ctx context.Context, volunteerID uuid.UUID) (GetOpenSessionOfVolunteerRow, error) {
-	row := q.db.QueryRow(ctx, getOpenSessionOfVolunteer, volunteerID)
-	var i GetOpenSessionOfVolunteerRow
-	err := row.Scan(
-		&i.ID,
-		&i.ProjectID,
-		&i.PositionID,
-		&i.StartedAt,
-	)
-	return i, err
-}
-
 const getProjectOrg = `-- name: GetProjectOrg :one
 SELECT p.id, p.org_id, p.status, o.path AS org_path
 FROM project.project p JOIN org.org o ON o.id = p.org_id
@@ -152,6 +128,37 @@ func (q *Queries) GetVolunteerCodeState(ctx context.Context, id uuid.UUID) (GetV
 	row := q.db.QueryRow(ctx, getVolunteerCodeState, id)
 	var i GetVolunteerCodeStateRow
 	err := row.Scan(&i.ID, &i.CodeEpoch, &i.CodeActive)
+	return i, err
+}
+
+const getVolunteerState = `-- name: GetVolunteerState :one
+SELECT v.code_epoch, v.code_active, s.id AS open_session_id, s.project_id AS open_project_id,
+       s.position_id AS open_position_id, s.started_at AS open_started_at
+FROM volunteer.volunteer v
+LEFT JOIN checkin.session s ON s.volunteer_id = v.id AND s.status = 'open'
+WHERE v.id = $1
+`
+
+type GetVolunteerStateRow struct {
+	CodeEpoch      int32
+	CodeActive     bool
+	OpenSessionID  uuid.NullUUID
+	OpenProjectID  uuid.NullUUID
+	OpenPositionID uuid.NullUUID
+	OpenStartedAt  pgtype.Timestamptz
+}
+
+func (q *Queries) GetVolunteerState(ctx context.Context, id uuid.UUID) (GetVolunteerStateRow, error) {
+	row := q.db.QueryRow(ctx, getVolunteerState, id)
+	var i GetVolunteerStateRow
+	err := row.Scan(
+		&i.CodeEpoch,
+		&i.CodeActive,
+		&i.OpenSessionID,
+		&i.OpenProjectID,
+		&i.OpenPositionID,
+		&i.OpenStartedAt,
+	)
 	return i, err
 }
 

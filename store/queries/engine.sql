@@ -34,10 +34,6 @@ FROM project.project WHERE id = $1;
 SELECT volunteer_id, id, position_id, started_at
 FROM checkin.session WHERE project_id = $1 AND status = 'open';
 
--- name: GetOpenSessionOfVolunteer :one
-SELECT id, project_id, position_id, started_at
-FROM checkin.session WHERE volunteer_id = $1 AND status = 'open';
-
 -- name: InsertCodeShown :exec
 INSERT INTO checkin.code_event (at, kind, volunteer_id) VALUES ($1, 'shown', $2);
 
@@ -47,3 +43,10 @@ UPDATE project.project
 SET status = 'closed', closed_at = coalesce(closed_at, @at::timestamptz), updated_at = now()
 WHERE id = @id AND status IN ('recruiting', 'running', 'closed')
 RETURNING closed_at;
+
+-- name: GetVolunteerState :one
+SELECT v.code_epoch, v.code_active, s.id AS open_session_id, s.project_id AS open_project_id,
+       s.position_id AS open_position_id, s.started_at AS open_started_at
+FROM volunteer.volunteer v
+LEFT JOIN checkin.session s ON s.volunteer_id = v.id AND s.status = 'open'
+WHERE v.id = $1;

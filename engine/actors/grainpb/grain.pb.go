@@ -488,6 +488,161 @@ func (*Ack) Descriptor() ([]byte, []int) {
 	return file_yima_grain_v1_grain_proto_rawDescGZIP(), []int{3}
 }
 
+// VolunteerQuery asks a VolunteerGrain for the volunteer's state.
+type VolunteerQuery struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Fresh reloads the state from PostgreSQL before answering.
+	Fresh         bool `protobuf:"varint,1,opt,name=fresh,proto3" json:"fresh,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolunteerQuery) Reset() {
+	*x = VolunteerQuery{}
+	mi := &file_yima_grain_v1_grain_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolunteerQuery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolunteerQuery) ProtoMessage() {}
+
+func (x *VolunteerQuery) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_grain_v1_grain_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolunteerQuery.ProtoReflect.Descriptor instead.
+func (*VolunteerQuery) Descriptor() ([]byte, []int) {
+	return file_yima_grain_v1_grain_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *VolunteerQuery) GetFresh() bool {
+	if x != nil {
+		return x.Fresh
+	}
+	return false
+}
+
+// VolunteerState is what a VolunteerGrain knows of its volunteer.
+type VolunteerState struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Found is false for an id that names no volunteer.
+	Found bool `protobuf:"varint,1,opt,name=found,proto3" json:"found,omitempty"`
+	// CodeEpoch is the volunteer's current code epoch.
+	CodeEpoch uint32 `protobuf:"varint,2,opt,name=code_epoch,json=codeEpoch,proto3" json:"code_epoch,omitempty"`
+	// CodeActive is false while the code is deactivated.
+	CodeActive bool `protobuf:"varint,3,opt,name=code_active,json=codeActive,proto3" json:"code_active,omitempty"`
+	// OpenProjectID is the project of the open session, 16 bytes or empty.
+	OpenProjectId []byte `protobuf:"bytes,4,opt,name=open_project_id,json=openProjectId,proto3" json:"open_project_id,omitempty"`
+	// OpenSessionID is the open session, 16 bytes or empty.
+	OpenSessionId []byte `protobuf:"bytes,5,opt,name=open_session_id,json=openSessionId,proto3" json:"open_session_id,omitempty"`
+	// OpenPositionID is the open session's position, 16 bytes or empty.
+	OpenPositionId []byte `protobuf:"bytes,6,opt,name=open_position_id,json=openPositionId,proto3" json:"open_position_id,omitempty"`
+	// OpenStartedAt is the open session's start, unix microseconds.
+	OpenStartedAt int64 `protobuf:"varint,7,opt,name=open_started_at,json=openStartedAt,proto3" json:"open_started_at,omitempty"`
+	// Error is set when the state could not be loaded.
+	Error         string `protobuf:"bytes,8,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VolunteerState) Reset() {
+	*x = VolunteerState{}
+	mi := &file_yima_grain_v1_grain_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolunteerState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolunteerState) ProtoMessage() {}
+
+func (x *VolunteerState) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_grain_v1_grain_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolunteerState.ProtoReflect.Descriptor instead.
+func (*VolunteerState) Descriptor() ([]byte, []int) {
+	return file_yima_grain_v1_grain_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *VolunteerState) GetFound() bool {
+	if x != nil {
+		return x.Found
+	}
+	return false
+}
+
+func (x *VolunteerState) GetCodeEpoch() uint32 {
+	if x != nil {
+		return x.CodeEpoch
+	}
+	return 0
+}
+
+func (x *VolunteerState) GetCodeActive() bool {
+	if x != nil {
+		return x.CodeActive
+	}
+	return false
+}
+
+func (x *VolunteerState) GetOpenProjectId() []byte {
+	if x != nil {
+		return x.OpenProjectId
+	}
+	return nil
+}
+
+func (x *VolunteerState) GetOpenSessionId() []byte {
+	if x != nil {
+		return x.OpenSessionId
+	}
+	return nil
+}
+
+func (x *VolunteerState) GetOpenPositionId() []byte {
+	if x != nil {
+		return x.OpenPositionId
+	}
+	return nil
+}
+
+func (x *VolunteerState) GetOpenStartedAt() int64 {
+	if x != nil {
+		return x.OpenStartedAt
+	}
+	return 0
+}
+
+func (x *VolunteerState) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 var File_yima_grain_v1_grain_proto protoreflect.FileDescriptor
 
 const file_yima_grain_v1_grain_proto_rawDesc = "" +
@@ -529,7 +684,20 @@ const file_yima_grain_v1_grain_proto_rawDesc = "" +
 	" \x01(\fR\vvolunteerId\"+\n" +
 	"\x06Reload\x12!\n" +
 	"\fvolunteer_id\x18\x01 \x01(\fR\vvolunteerId\"\x05\n" +
-	"\x03Ack*M\n" +
+	"\x03Ack\"&\n" +
+	"\x0eVolunteerQuery\x12\x14\n" +
+	"\x05fresh\x18\x01 \x01(\bR\x05fresh\"\x9e\x02\n" +
+	"\x0eVolunteerState\x12\x14\n" +
+	"\x05found\x18\x01 \x01(\bR\x05found\x12\x1d\n" +
+	"\n" +
+	"code_epoch\x18\x02 \x01(\rR\tcodeEpoch\x12\x1f\n" +
+	"\vcode_active\x18\x03 \x01(\bR\n" +
+	"codeActive\x12&\n" +
+	"\x0fopen_project_id\x18\x04 \x01(\fR\ropenProjectId\x12&\n" +
+	"\x0fopen_session_id\x18\x05 \x01(\fR\ropenSessionId\x12(\n" +
+	"\x10open_position_id\x18\x06 \x01(\fR\x0eopenPositionId\x12&\n" +
+	"\x0fopen_started_at\x18\a \x01(\x03R\ropenStartedAt\x12\x14\n" +
+	"\x05error\x18\b \x01(\tR\x05error*M\n" +
 	"\x06Method\x12\x16\n" +
 	"\x12METHOD_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11METHOD_STAFF_SCAN\x10\x01\x12\x14\n" +
@@ -553,14 +721,16 @@ func file_yima_grain_v1_grain_proto_rawDescGZIP() []byte {
 }
 
 var file_yima_grain_v1_grain_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_yima_grain_v1_grain_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_yima_grain_v1_grain_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_yima_grain_v1_grain_proto_goTypes = []any{
-	(Method)(0),        // 0: yima.grain.v1.Method
-	(Outcome)(0),       // 1: yima.grain.v1.Outcome
-	(*Scan)(nil),       // 2: yima.grain.v1.Scan
-	(*ScanResult)(nil), // 3: yima.grain.v1.ScanResult
-	(*Reload)(nil),     // 4: yima.grain.v1.Reload
-	(*Ack)(nil),        // 5: yima.grain.v1.Ack
+	(Method)(0),            // 0: yima.grain.v1.Method
+	(Outcome)(0),           // 1: yima.grain.v1.Outcome
+	(*Scan)(nil),           // 2: yima.grain.v1.Scan
+	(*ScanResult)(nil),     // 3: yima.grain.v1.ScanResult
+	(*Reload)(nil),         // 4: yima.grain.v1.Reload
+	(*Ack)(nil),            // 5: yima.grain.v1.Ack
+	(*VolunteerQuery)(nil), // 6: yima.grain.v1.VolunteerQuery
+	(*VolunteerState)(nil), // 7: yima.grain.v1.VolunteerState
 }
 var file_yima_grain_v1_grain_proto_depIdxs = []int32{
 	0, // 0: yima.grain.v1.Scan.method:type_name -> yima.grain.v1.Method
@@ -583,7 +753,7 @@ func file_yima_grain_v1_grain_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_grain_v1_grain_proto_rawDesc), len(file_yima_grain_v1_grain_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   4,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
