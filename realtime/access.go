@@ -2,17 +2,14 @@ package realtime
 
 import (
 	"context"
-	"sync"
-	"time"
 
 	"github.com/google/uuid"
 
 	"yima/access"
+	"yima/directory"
 	"yima/fault"
-	"yima/sensitive"
 	"yima/services/project"
 	"yima/services/volunteer"
-	"yima/store/db"
 )
 
 // Authenticator verifies bearer tokens (identity.Service).
@@ -78,92 +75,11 @@ func (a ServiceAccess) VolunteerOf(ctx context.Context, p *access.Principal) (uu
 	return v.ID, err
 }
 
-// Directory names what an event only identifies.
+// Directory names what an event only identifies; *directory.Directory,
+// shared with the check-in service, is the one the program passes.
 type Directory interface {
 	// VolunteerName returns the volunteer's name, masked.
 	VolunteerName(ctx context.Context, volunteer uuid.UUID) (string, error)
 	// Position returns a position's name and its project's title.
-	Position(ctx context.Context, position uuid.UUID) (PositionLabel, error)
-}
-
-// PositionLabel names a position.
-type PositionLabel struct {
-	Name         string
-	ProjectTitle string
-}
-
-// Names is the queries a StoreDirectory runs (*db.Queries).
-type Names interface {
-	GetVolunteerName(ctx context.Context, id uuid.UUID) (string, error)
-	GetPositionLabel(ctx context.Context, id uuid.UUID) (db.GetPositionLabelRow, error)
-}
-
-// Directory cache bounds: names barely change, and a live page shows a
-// volunteer many times.
-const (
-	directoryTTL  = 10 * time.Minute
-	directorySize = 50_000
-)
-
-// StoreDirectory is a Directory over the database with a bounded cache.
-type StoreDirectory struct {
-	q   Names
-	now func() time.Time
-
-	mu         sync.Mutex
-	volunteers map[uuid.UUID]cached[string]
-	positions  map[uuid.UUID]cached[PositionLabel]
-}
-
-type cached[T any] struct {
-	v  T
-	at time.Time
-}
-
-// NewStoreDirectory returns a StoreDirectory over q.
-func NewStoreDirectory(q Names) *StoreDirectory {
-	return &StoreDirectory{
-		q: q, now: time.Now,
-		volunteers: map[uuid.UUID]cached[string]{},
-		positions:  map[uuid.UUID]cached[PositionLabel]{},
-	}
-}
-
-// VolunteerName implements Directory; the name is masked with
-// sensitive.MaskName before it is cached.
-func (d *StoreDirectory) VolunteerName(ctx context.Context, id uuid.UUID) (string, error) {
-	return lookup(d, d.volunteers, id, func() (string, error) {
-		name, err := d.q.GetVolunteerName(ctx, id)
-		return sensitive.MaskName(name), err
-	})
-}
-
-// Position implements Directory.
-func (d *StoreDirectory) Position(ctx context.Context, id uuid.UUID) (PositionLabel, error) {
-	return lookup(d, d.positions, id, func() (PositionLabel, error) {
-		r, err := d.q.GetPositionLabel(ctx, id)
-		return PositionLabel{Name: r.PositionName, ProjectTitle: r.ProjectTitle}, err
-	})
-}
-
-func lookup[T any](d *StoreDirectory, m map[uuid.UUID]cached[T], id uuid.UUID, load func() (T, error)) (T, error) {
-	now := d.now()
-	d.mu.Lock()
-	c, ok := m[id]
-	d.mu.Unlock()
-	if ok && now.Sub(c.at) < directoryTTL {
-		return c.v, nil
-	}
-	v, err := load()
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	d.mu.Lock()
-	if len(m) >= directorySize {
-		clear(m) // crude but bounded; the next events refill what is live
-	}
-	m[id] = cached[T]{v: v, at: now}
-	d.mu.Unlock()
-	return v, nil
+	Position(ctx context.Context, position uuid.UUID) (directory.PositionLabel, error)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"yima/access"
+	"yima/directory"
 	"yima/engine/actors"
 	"yima/engine/actors/grainpb"
 	"yima/fault"
@@ -98,37 +99,34 @@ func (a fakeAccess) VolunteerOf(_ context.Context, p *access.Principal) (uuid.UU
 	return uuid.Nil, fault.New(fault.NotFound, "NOT_A_VOLUNTEER", "尚未注册志愿者")
 }
 
-// fakeNames is the database behind a StoreDirectory.
-type fakeNames struct {
-	mu    sync.Mutex
-	calls int
-}
+// fakeNames is the database behind the hubs' directory.
+type fakeNames struct{}
 
-func (n *fakeNames) GetVolunteerName(_ context.Context, id uuid.UUID) (string, error) {
-	n.mu.Lock()
-	n.calls++
-	n.mu.Unlock()
-	if id == volunteerID {
-		return "李晓梅", nil
+func (fakeNames) ListVolunteerNames(_ context.Context, ids []uuid.UUID) ([]db.ListVolunteerNamesRow, error) {
+	var out []db.ListVolunteerNamesRow
+	for _, id := range ids {
+		if id == volunteerID {
+			out = append(out, db.ListVolunteerNamesRow{ID: id, Name: "李晓梅"})
+		}
 	}
-	return "", errors.New("no rows")
+	return out, nil
 }
 
-func (n *fakeNames) GetPositionLabel(_ context.Context, id uuid.UUID) (db.GetPositionLabelRow, error) {
-	n.mu.Lock()
-	n.calls++
-	n.mu.Unlock()
-	return db.GetPositionLabelRow{PositionName: "站台引导", ProjectTitle: "徐家汇街道轨交站点文明引导"}, nil
+func (fakeNames) ListPositionLabels(_ context.Context, ids []uuid.UUID) ([]db.ListPositionLabelsRow, error) {
+	out := make([]db.ListPositionLabelsRow, len(ids))
+	for i, id := range ids {
+		out[i] = db.ListPositionLabelsRow{ID: id, PositionName: "站台引导", ProjectTitle: "徐家汇街道轨交站点文明引导"}
+	}
+	return out, nil
 }
 
 // cluster is one NATS server with a publisher and two hubs on their own
 // connections: two nodes.
 type cluster struct {
-	auth  *fakeAuth
-	pub   *Publisher
-	hubs  [2]*Hub
-	urls  [2]string
-	names *fakeNames
+	auth *fakeAuth
+	pub  *Publisher
+	hubs [2]*Hub
+	urls [2]string
 }
 
 func newCluster(t *testing.T, tune func(*HubOptions)) *cluster {
@@ -144,9 +142,9 @@ func newCluster(t *testing.T, tune func(*HubOptions)) *cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pub.Close() })
-	c := &cluster{auth: newFakeAuth(), pub: pub, names: &fakeNames{}}
+	c := &cluster{auth: newFakeAuth(), pub: pub}
 	acc := fakeAccess{volunteerPerson: c.auth.tokens["volunteer"].PersonID}
-	dir := NewStoreDirectory(c.names)
+	dir := directory.New(fakeNames{}, directory.Options{})
 	for i := range c.hubs {
 		nc, err := nats.Connect(bus.URL())
 		if err != nil {
@@ -438,23 +436,6 @@ func TestPublisherNeverBlocks(t *testing.T) {
 	}
 	if got := p.Dropped(); got != 100 {
 		t.Errorf("dropped = %d, want 100", got)
-	}
-}
-
-func TestDirectoryMasksAndCaches(t *testing.T) {
-	n := &fakeNames{}
-	d := NewStoreDirectory(n)
-	for range 3 {
-		name, err := d.VolunteerName(t.Context(), volunteerID)
-		if err != nil || name != "李**" {
-			t.Fatalf("VolunteerName = %q, %v; want 李**", name, err)
-		}
-	}
-	if n.calls != 1 {
-		t.Errorf("queries = %d, want 1 (cached)", n.calls)
-	}
-	if _, err := d.VolunteerName(t.Context(), uuid.New()); err == nil {
-		t.Error("unknown volunteer: no error")
 	}
 }
 

@@ -89,7 +89,13 @@ func (h *checkinHandler) Scan(ctx context.Context, req *connect.Request[checkinv
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(scanResponse(res)), nil
+	out := scanResponse(res)
+	if se := out.Session; se != nil {
+		// Names for the gate, duplicates included, from the cache.
+		l := h.svc.Label(ctx, uuid.UUID(res.VolunteerId), uuid.UUID(res.PositionId))
+		se.VolunteerNameMasked, se.PositionName = l.VolunteerName, l.PositionName
+	}
+	return connect.NewResponse(out), nil
 }
 
 func scanResponse(r *grainpb.ScanResult) *checkinv1.ScanResponse {
@@ -102,6 +108,26 @@ func scanResponse(r *grainpb.ScanResult) *checkinv1.ScanResponse {
 		}
 	}
 	return out
+}
+
+func (h *checkinHandler) GetMyCheckinStatus(ctx context.Context, req *connect.Request[checkinv1.GetMyCheckinStatusRequest]) (*connect.Response[checkinv1.GetMyCheckinStatusResponse], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := h.svc.MyStatus(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	out := &checkinv1.GetMyCheckinStatusResponse{}
+	if st.Open {
+		out.ProjectId, out.ProjectTitle, out.PositionName = st.ProjectID.String(), st.ProjectTitle, st.PositionName
+		out.Session = &checkinv1.Session{
+			Id: st.SessionID.String(), VolunteerId: st.VolunteerID.String(), PositionId: st.PositionID.String(),
+			StartedAt: timestamppb.New(st.StartedAt), VolunteerNameMasked: st.VolunteerName, PositionName: st.PositionName,
+		}
+	}
+	return connect.NewResponse(out), nil
 }
 
 func micros(us int64) *timestamppb.Timestamp {

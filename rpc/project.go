@@ -12,6 +12,7 @@ import (
 
 	"yima/access"
 	"yima/fault"
+	"yima/paging"
 	projectv1 "yima/rpc/gen/yima/project/v1"
 	"yima/rpc/gen/yima/project/v1/projectv1connect"
 	"yima/services/project"
@@ -112,6 +113,44 @@ func (h *projectHandler) GetProject(ctx context.Context, req *connect.Request[pr
 		return nil, err
 	}
 	return connect.NewResponse(&projectv1.GetProjectResponse{Project: projectToProto(pr)}), nil
+}
+
+func (h *projectHandler) ListOrgProjects(ctx context.Context, req *connect.Request[projectv1.ListOrgProjectsRequest]) (*connect.Response[projectv1.ListOrgProjectsResponse], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	f := project.ListFilter{}
+	if f.OrgID, err = parseID("org_id", m.OrgId); err != nil {
+		return nil, err
+	}
+	for _, st := range m.Statuses {
+		f.Statuses = append(f.Statuses, projectStatusFromProto(st))
+	}
+	if f.Page, err = paging.Parse(m.PageSize, m.PageToken); err != nil {
+		return nil, err
+	}
+	prs, next, err := h.svc.ListOrg(ctx, p, f)
+	if err != nil {
+		return nil, err
+	}
+	out := &projectv1.ListOrgProjectsResponse{Projects: make([]*projectv1.Project, len(prs)), NextPageToken: next}
+	for i, pr := range prs {
+		out.Projects[i] = projectToProto(pr)
+	}
+	return connect.NewResponse(out), nil
+}
+
+// projectStatusFromProto maps an enum value to the domain's; unspecified
+// and unknown values become a status the service rejects.
+func projectStatusFromProto(st projectv1.ProjectStatus) project.Status {
+	for s, v := range projectStatuses {
+		if v == st {
+			return s
+		}
+	}
+	return project.Status(fmt.Sprintf("invalid(%d)", st))
 }
 
 func (h *projectHandler) SignUp(ctx context.Context, req *connect.Request[projectv1.SignUpRequest]) (*connect.Response[projectv1.SignUpResponse], error) {

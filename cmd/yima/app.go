@@ -23,6 +23,7 @@ import (
 
 	"yima/access"
 	"yima/config"
+	"yima/directory"
 	"yima/engine/actors"
 	"yima/engine/codes"
 	"yima/engine/ledger"
@@ -263,8 +264,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.checkinStaff = staffSvc
+	// One name cache for the scan answers and the live pages.
+	names := directory.New(st.Q, directory.Options{})
 	checkinSvc := checkin.New(checkin.Options{
-		Store: st, Codes: codeSvc, Grains: engine, Devices: staffSvc, Now: now, Log: m.log,
+		Store: st, Codes: codeSvc, Grains: engine, Devices: staffSvc, Directory: names, Now: now, Log: m.log,
 		Trail: &checkin.LedgerTrail{Ledger: led, Store: st, Log: m.log},
 	})
 	projectSvc := project.New(project.Options{Store: st, Now: now, Log: m.log, Orgs: orgSvc, Roster: engine})
@@ -287,7 +290,7 @@ func (m *Main) Run(ctx context.Context) error {
 	hub, err := realtime.NewHub(realtime.HubOptions{
 		Conn: bus.Conn, Auth: idSvc, Grants: rbacSvc, Log: m.log, Registerer: reg,
 		Access:    realtime.ServiceAccess{Projects: projectSvc, Orgs: orgSvc, Volunteers: volunteerSvc},
-		Directory: realtime.NewStoreDirectory(st.Q), Origins: []string{m.BaseURL},
+		Directory: names, Origins: []string{m.BaseURL},
 	})
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"yima/access"
+	"yima/directory"
 	"yima/engine/actors/grainpb"
 	"yima/engine/codes"
 	"yima/fault"
@@ -60,6 +61,16 @@ type Devices interface {
 	DeviceRefusal(ctx context.Context, device uuid.UUID, projectOrgPath []uuid.UUID) (string, error)
 }
 
+// Directory names volunteers and positions from a cache, for answers that
+// would otherwise carry only ids; *directory.Directory is the one the
+// program passes, shared with the live pages.
+type Directory interface {
+	// VolunteerName returns the volunteer's name, masked.
+	VolunteerName(ctx context.Context, volunteer uuid.UUID) (string, error)
+	// Position returns a position's name and its project's title.
+	Position(ctx context.Context, position uuid.UUID) (directory.PositionLabel, error)
+}
+
 // Options are a Service's parts.
 type Options struct {
 	Store   *store.Store
@@ -67,8 +78,10 @@ type Options struct {
 	Grains  Grains
 	Trail   Trail
 	Devices Devices
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Directory names what answers show; nil leaves names empty.
+	Directory Directory
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // Service is the check-in use cases.
@@ -78,6 +91,7 @@ type Service struct {
 	grains  Grains
 	trail   Trail
 	devices Devices
+	dir     Directory
 	now     func() time.Time
 	log     *slog.Logger
 
@@ -97,7 +111,7 @@ const projectTTL = time.Minute
 
 // New returns a Service.
 func New(o Options) *Service {
-	return &Service{st: o.Store, codes: o.Codes, grains: o.Grains, trail: o.Trail, devices: o.Devices, now: o.Now, log: o.Log}
+	return &Service{st: o.Store, codes: o.Codes, grains: o.Grains, trail: o.Trail, devices: o.Devices, dir: o.Directory, now: o.Now, log: o.Log}
 }
 
 // ScanRequest is a scan as the API receives it.
@@ -325,4 +339,81 @@ func (s *Service) ProjectCode(ctx context.Context, p *access.Principal, project 
 		return "", fmt.Errorf("issue project code: %w", err)
 	}
 	return payload, nil
+}
+
+// Labels are the names an answer shows beside the ids it carries.
+type Labels struct {
+	// VolunteerName is masked (sensitive.MaskName).
+	VolunteerName string
+	PositionName  string
+	ProjectTitle  string
+}
+
+// labelWait bounds how long an answer waits for names on a cache miss; the
+// lookup goes on and fills the cache for the next answer.
+const labelWait = 250 * time.Millisecond
+
+// Label names a volunteer and a position (either may be uuid.Nil) through
+// the directory's cache, so that the scan path pays a database read only
+// on a miss, and waits for it at most labelWait. A name that cannot be
+// looked up in time is left empty and logged: the answer it decorates is
+// committed already and must not fail, nor linger, for it.
+func (s *Service) Label(ctx context.Context, volunteer, position uuid.UUID) Labels {
+	var l Labels
+	if s.dir == nil {
+		return l
+	}
+	ctx, cancel := context.WithTimeout(ctx, labelWait)
+	defer cancel()
+	if volunteer != uuid.Nil {
+		name, err := s.dir.VolunteerName(ctx, volunteer)
+		if err != nil {
+			s.log.Warn("checkin: volunteer name", "volunteer", volunteer, "err", err)
+		}
+		l.VolunteerName = name
+	}
+	if position != uuid.Nil {
+		pl, err := s.dir.Position(ctx, position)
+		if err != nil {
+			s.log.Warn("checkin: position name", "position", position, "err", err)
+		}
+		l.PositionName, l.ProjectTitle = pl.Name, pl.ProjectTitle
+	}
+	return l
+}
+
+// Status is where a volunteer is signed in now.
+type Status struct {
+	// Open is false when the volunteer has no open session; the rest is
+	// then unset.
+	Open        bool
+	SessionID   uuid.UUID
+	VolunteerID uuid.UUID
+	ProjectID   uuid.UUID
+	PositionID  uuid.UUID
+	StartedAt   time.Time
+	Labels
+}
+
+// MyStatus returns the caller's open session, if any, with the names the
+// code page shows. PostgreSQL holds every acknowledged sign-in (a scan is
+// answered only after its commit), so this agrees with the scans the
+// volunteer saw answered. Errors: not_found (NOT_A_VOLUNTEER).
+func (s *Service) MyStatus(ctx context.Context, p *access.Principal) (Status, error) {
+	vol, err := s.volunteerOf(ctx, p)
+	if err != nil {
+		return Status{}, err
+	}
+	row, err := s.st.Q.GetVolunteerOpenSession(ctx, vol)
+	if store.IsNotFound(err) {
+		return Status{VolunteerID: vol}, nil
+	}
+	if err != nil {
+		return Status{}, fmt.Errorf("load open session: %w", err)
+	}
+	return Status{
+		Open: true, SessionID: row.ID, VolunteerID: vol, ProjectID: row.ProjectID,
+		PositionID: row.PositionID, StartedAt: row.StartedAt,
+		Labels: s.Label(ctx, vol, row.PositionID),
+	}, nil
 }

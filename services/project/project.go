@@ -387,9 +387,21 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Project, error) {
 	if err != nil {
 		return Project{}, fmt.Errorf("load positions: %w", err)
 	}
+	pr := fromRow(row, s.opt.Now())
+	for _, r := range positions {
+		pr.Positions = append(pr.Positions, Position{
+			ID: r.ID, Name: r.Name, Quota: r.Quota, SignInMethods: methods(r.SignInMethods), Hired: r.Hired,
+		})
+	}
+	return pr, nil
+}
+
+// fromRow is a stored project without its positions, its status the
+// effective one at now.
+func fromRow(row db.ProjectProject, now time.Time) Project {
 	pr := Project{
 		ID: row.ID, OrgID: row.OrgID, Title: row.Title, Description: row.Description,
-		Status:    EffectiveStatus(Status(row.Status), row.StartTime, s.opt.Now()),
+		Status:    EffectiveStatus(Status(row.Status), row.StartTime, now),
 		StartTime: row.StartTime, EndTime: row.EndTime, Address: row.Address,
 		ServiceCategories: row.ServiceCategories, ReviewReason: row.ReviewReason,
 		ScanBefore: time.Duration(row.ScanBeforeSeconds) * time.Second,
@@ -397,12 +409,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Project, error) {
 	if row.Lat.Valid && row.Lng.Valid {
 		pr.Location = &catalog.Location{Lat: row.Lat.Float64, Lng: row.Lng.Float64}
 	}
-	for _, r := range positions {
-		pr.Positions = append(pr.Positions, Position{
-			ID: r.ID, Name: r.Name, Quota: r.Quota, SignInMethods: methods(r.SignInMethods), Hired: r.Hired,
-		})
-	}
-	return pr, nil
+	return pr
 }
 
 // Manages returns the project when p leads or administers its org — who

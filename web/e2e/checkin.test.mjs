@@ -1,7 +1,10 @@
-// Check-in end to end: the volunteer's H5 shows a live code, the scanner
-// page of the project's org leader submits it, and both pages update live
-// over the websocket; a repeat within 60 s shows as a duplicate; a scan made
-// offline waits in the queue and goes up when the network returns.
+// Check-in end to end: the volunteer's H5 shows a live code, the project's
+// org leader picks the project from the org's list on the scanner page and
+// submits the code, and both pages update live over the websocket; the
+// answer itself names the volunteer (masked) and the position, a repeat
+// within 60 s too, as a duplicate; the code page opened afresh shows where
+// the volunteer is signed in at once; a scan made offline waits in the queue
+// and goes up when the network returns.
 // Needs `yima dev --demo` and YIMA_E2E_PROJECT_ID (TestE2E passes the id of
 // 徐家汇街道轨交站点文明引导, the demo's running project).
 import assert from "node:assert/strict";
@@ -58,10 +61,12 @@ test("签到：H5 亮码 → 扫码端提交 → 两端实时更新；重复扫�
   const scan = await openPage(browser, PHONE);
   let payload = "";
   let signedIn = true;
+  let volToken = "";
+  let positionName = "";
 
   await step("checkin-h5-code", vol.page, async () => {
-    const token = await tokenAs(VOLUNTEER, "ACCOUNT_KIND_VOLUNTEER");
-    await signInWithToken(vol.page, "/h5/", token);
+    volToken = await tokenAs(VOLUNTEER, "ACCOUNT_KIND_VOLUNTEER");
+    await signInWithToken(vol.page, "/h5/", volToken);
     await vol.page.getByTestId("open-my-code").click();
     await vol.page.waitForURL(`${BASE}/h5/code`);
     const qr = vol.page.getByTestId("volunteer-qr");
@@ -79,8 +84,13 @@ test("签到：H5 亮码 → 扫码端提交 → 两端实时更新；重复扫�
   await step("checkin-scan-signin", scan.page, async () => {
     const token = await tokenAs(LEADER, "ACCOUNT_KIND_ORG_LEADER");
     await signInWithToken(scan.page, "/scan/", token);
-    await scan.page.getByTestId("project-id-input").locator("input").fill(PROJECT_ID);
-    await scan.page.getByTestId("open-station").click();
+    // The org's recruiting and running projects are offered; typing the id
+    // stays as the fallback.
+    const listed = scan.page.locator(`[data-testid="org-project"][data-project-id="${PROJECT_ID}"]`);
+    await listed.filter({ hasText: PROJECT_TITLE }).filter({ hasText: "进行中" }).waitFor();
+    await scan.page.getByTestId("project-id-input").waitFor();
+    await shot(scan.page, "scan-home-projects");
+    await listed.click();
     await scan.page.waitForURL(`${BASE}/scan/p/${PROJECT_ID}`);
     await scan.page.locator(".van-nav-bar__title").filter({ hasText: PROJECT_TITLE }).waitFor();
     await scan.page.getByTestId("live-status").filter({ hasText: "实时" }).waitFor();
@@ -93,8 +103,16 @@ test("签到：H5 亮码 → 扫码端提交 → 两端实时更新；重复扫�
     // (run it again only after the 60 s debounce).
     await result.filter({ hasText: /签到成功|签退成功/ }).waitFor();
     signedIn = (await result.innerText()).includes("签到成功");
-    // The masked name comes from the live feed, matched by scan id.
-    await result.filter({ hasText: MASKED }).waitFor();
+    // The answer names the volunteer (masked) and the position.
+    const who = scan.page.getByTestId("scan-result-who");
+    await who.filter({ hasText: MASKED }).waitFor();
+    if (signedIn) {
+      const status = await rpc("yima.checkin.v1.CheckinService/GetMyCheckinStatus", {}, volToken);
+      positionName = status.positionName;
+      assert.equal(status.projectId, PROJECT_ID, "GetMyCheckinStatus names the project signed in to");
+      assert.ok(positionName, "GetMyCheckinStatus names the position");
+      await who.filter({ hasText: `${MASKED} · ${positionName}` }).waitFor();
+    }
     await scan.page.getByTestId("live-row").filter({ hasText: MASKED }).first().waitFor();
     await scan.page
       .getByTestId("on-site")
@@ -114,8 +132,26 @@ test("签到：H5 亮码 → 扫码端提交 → 两端实时更新；重复扫�
     await input.fill(payload);
     await input.press("Enter");
     await result.filter({ hasText: "重复扫码" }).waitFor();
-    await result.filter({ hasText: MASKED }).waitFor();
+    await scan.page.getByTestId("scan-result-who").filter({ hasText: MASKED }).waitFor();
+    if (positionName) await scan.page.getByTestId("scan-result-who").filter({ hasText: positionName }).waitFor();
     await shot(scan.page, "scan-station");
+  });
+
+  await step("checkin-h5-status-on-load", vol.page, async () => {
+    // A code page opened afresh (no live event will come) shows at once
+    // where the volunteer is signed in.
+    const fresh = await openPage(browser, PHONE);
+    await signInWithToken(fresh.page, "/h5/code", volToken);
+    await fresh.page.getByTestId("volunteer-qr").waitFor();
+    const status = fresh.page.getByTestId("checkin-status");
+    if (signedIn) {
+      await status.filter({ hasText: `已签到 · ${PROJECT_TITLE} · ${positionName}` }).waitFor();
+    } else {
+      await status.filter({ hasText: "扫码后，签到结果会在这里实时显示" }).waitFor();
+    }
+    await shot(fresh.page, "h5-code-status-on-load");
+    assert.deepEqual(fresh.problems, [], "fresh h5: no console errors or CSP violations");
+    await fresh.context.close();
   });
 
   await step("checkin-h5-self-scan", vol.page, async () => {

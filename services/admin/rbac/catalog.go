@@ -58,6 +58,7 @@ var Catalog = []Menu{
 	{ID: "app.org.device_list", ParentID: "app.org", Name: "扫码设备", Kind: "button", Permission: "org:device:list", Sort: 11},
 	{ID: "app.org.device_add", ParentID: "app.org", Name: "登记扫码设备", Kind: "button", Permission: "org:device:add", Sort: 12},
 	{ID: "app.org.device_remove", ParentID: "app.org", Name: "停用扫码设备", Kind: "button", Permission: "org:device:remove", Sort: 13},
+	{ID: "app.org.project_list", ParentID: "app.org", Name: "项目列表", Kind: "button", Permission: "org:project:list", Sort: 14},
 }
 
 // Menus granted to the kind roles, by kind.
@@ -68,7 +69,7 @@ var (
 		"app.h5.org_register", "app.org.org_review", "app.org.project_add", "app.org.project_review",
 		"app.org.signup_review", "app.org.project_close", "app.org.code", "app.org.scan",
 		"app.org.attendance", "app.org.attendance_review", "app.org.attendance_add",
-		"app.org.device_list", "app.org.device_add", "app.org.device_remove",
+		"app.org.device_list", "app.org.device_add", "app.org.device_remove", "app.org.project_list",
 	}
 )
 
@@ -88,7 +89,7 @@ var builtinRoles = []builtinRole{
 	{Key: AdminRole, Name: "超级管理员", Scope: "all", Sort: 1, Remark: "拥有全部权限"},
 	{Key: "district_admin", Name: "区级管理员", Scope: "department_and_below", Sort: 2, Remark: "管理本区及下级部门",
 		Menus: []string{"system", "system.user", "system.user.add", "system.user.edit", "system.dept", "system.dept.add", "system.dept.edit", "monitor", "monitor.audit",
-			"app.org.org_review", "app.org.project_review"}},
+			"app.org.org_review", "app.org.project_review", "app.org.project_list"}},
 	{Key: "auditor", Name: "审计员", Scope: "all", Sort: 3, Remark: "只读查看审计日志",
 		Menus: []string{"monitor", "monitor.audit"}},
 	{Key: "citizen", Name: "市民", Scope: "self", Sort: 10, Remark: "所有登录市民（按账号类型授予）", Menus: citizenMenus},

@@ -1,4 +1,4 @@
-import { AccountKind, DataScope, MenuKind, RoleStatus } from "@yima/api";
+import { AccountKind, DataScope, MenuKind, ProjectStatus, RoleStatus } from "@yima/api";
 
 /** ACCOUNT_KIND_LABEL names account kinds the way people say them. */
 export const ACCOUNT_KIND_LABEL: Readonly<Record<AccountKind, string>> = {
@@ -52,6 +52,18 @@ export const MENU_KIND_LABEL: Readonly<Record<MenuKind, string>> = {
   [MenuKind.DIRECTORY]: "目录",
   [MenuKind.MENU]: "菜单",
   [MenuKind.BUTTON]: "按钮",
+};
+
+/** PROJECT_STATUS_LABEL names project states (RUNNING follows the clock). */
+export const PROJECT_STATUS_LABEL: Readonly<Record<ProjectStatus, string>> = {
+  [ProjectStatus.UNSPECIFIED]: "未知",
+  [ProjectStatus.DRAFT]: "草稿",
+  [ProjectStatus.PENDING_REVIEW]: "待审核",
+  [ProjectStatus.RECRUITING]: "招募中",
+  [ProjectStatus.REJECTED]: "未通过",
+  [ProjectStatus.RUNNING]: "进行中",
+  [ProjectStatus.CLOSED]: "已结项",
+  [ProjectStatus.WITHDRAWN]: "已撤回",
 };
 
 const KIND_HINT: Readonly<Record<AccountKind, string>> = {

@@ -170,8 +170,13 @@ type Session struct {
 	EndedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=ended_at,json=endedAt,proto3" json:"ended_at,omitempty"`
 	// DurationSeconds of a closed session.
 	DurationSeconds int64 `protobuf:"varint,6,opt,name=duration_seconds,json=durationSeconds,proto3" json:"duration_seconds,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// VolunteerNameMasked is the volunteer's name as the gate shows it, e.g.
+	// 李**; empty when it could not be looked up.
+	VolunteerNameMasked string `protobuf:"bytes,7,opt,name=volunteer_name_masked,json=volunteerNameMasked,proto3" json:"volunteer_name_masked,omitempty"`
+	// PositionName names the position; empty when it could not be looked up.
+	PositionName  string `protobuf:"bytes,8,opt,name=position_name,json=positionName,proto3" json:"position_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Session) Reset() {
@@ -246,6 +251,130 @@ func (x *Session) GetDurationSeconds() int64 {
 	return 0
 }
 
+func (x *Session) GetVolunteerNameMasked() string {
+	if x != nil {
+		return x.VolunteerNameMasked
+	}
+	return ""
+}
+
+func (x *Session) GetPositionName() string {
+	if x != nil {
+		return x.PositionName
+	}
+	return ""
+}
+
+// GetMyCheckinStatusRequest is empty.
+type GetMyCheckinStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyCheckinStatusRequest) Reset() {
+	*x = GetMyCheckinStatusRequest{}
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyCheckinStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyCheckinStatusRequest) ProtoMessage() {}
+
+func (x *GetMyCheckinStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyCheckinStatusRequest.ProtoReflect.Descriptor instead.
+func (*GetMyCheckinStatusRequest) Descriptor() ([]byte, []int) {
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{3}
+}
+
+// GetMyCheckinStatusResponse is the volunteer's open session, if any.
+type GetMyCheckinStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Session open now; unset when the volunteer is not signed in anywhere.
+	Session *Session `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	// ProjectID of the open session; empty without one.
+	ProjectId string `protobuf:"bytes,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// ProjectTitle of that project; empty without one.
+	ProjectTitle string `protobuf:"bytes,3,opt,name=project_title,json=projectTitle,proto3" json:"project_title,omitempty"`
+	// PositionName of the session's position; empty without one.
+	PositionName  string `protobuf:"bytes,4,opt,name=position_name,json=positionName,proto3" json:"position_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyCheckinStatusResponse) Reset() {
+	*x = GetMyCheckinStatusResponse{}
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyCheckinStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyCheckinStatusResponse) ProtoMessage() {}
+
+func (x *GetMyCheckinStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyCheckinStatusResponse.ProtoReflect.Descriptor instead.
+func (*GetMyCheckinStatusResponse) Descriptor() ([]byte, []int) {
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetMyCheckinStatusResponse) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+func (x *GetMyCheckinStatusResponse) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *GetMyCheckinStatusResponse) GetProjectTitle() string {
+	if x != nil {
+		return x.ProjectTitle
+	}
+	return ""
+}
+
+func (x *GetMyCheckinStatusResponse) GetPositionName() string {
+	if x != nil {
+		return x.PositionName
+	}
+	return ""
+}
+
 // GetVolunteerCodeRequest is empty.
 type GetVolunteerCodeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -255,7 +384,7 @@ type GetVolunteerCodeRequest struct {
 
 func (x *GetVolunteerCodeRequest) Reset() {
 	*x = GetVolunteerCodeRequest{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[3]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -267,7 +396,7 @@ func (x *GetVolunteerCodeRequest) String() string {
 func (*GetVolunteerCodeRequest) ProtoMessage() {}
 
 func (x *GetVolunteerCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[3]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -280,7 +409,7 @@ func (x *GetVolunteerCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVolunteerCodeRequest.ProtoReflect.Descriptor instead.
 func (*GetVolunteerCodeRequest) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{3}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{5}
 }
 
 // GetVolunteerCodeResponse carries the code.
@@ -296,7 +425,7 @@ type GetVolunteerCodeResponse struct {
 
 func (x *GetVolunteerCodeResponse) Reset() {
 	*x = GetVolunteerCodeResponse{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[4]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -308,7 +437,7 @@ func (x *GetVolunteerCodeResponse) String() string {
 func (*GetVolunteerCodeResponse) ProtoMessage() {}
 
 func (x *GetVolunteerCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[4]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -321,7 +450,7 @@ func (x *GetVolunteerCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVolunteerCodeResponse.ProtoReflect.Descriptor instead.
 func (*GetVolunteerCodeResponse) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{4}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetVolunteerCodeResponse) GetPayload() string {
@@ -349,7 +478,7 @@ type GetProjectCodeRequest struct {
 
 func (x *GetProjectCodeRequest) Reset() {
 	*x = GetProjectCodeRequest{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[5]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -361,7 +490,7 @@ func (x *GetProjectCodeRequest) String() string {
 func (*GetProjectCodeRequest) ProtoMessage() {}
 
 func (x *GetProjectCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[5]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -374,7 +503,7 @@ func (x *GetProjectCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectCodeRequest.ProtoReflect.Descriptor instead.
 func (*GetProjectCodeRequest) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{5}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetProjectCodeRequest) GetProjectId() string {
@@ -395,7 +524,7 @@ type GetProjectCodeResponse struct {
 
 func (x *GetProjectCodeResponse) Reset() {
 	*x = GetProjectCodeResponse{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[6]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -407,7 +536,7 @@ func (x *GetProjectCodeResponse) String() string {
 func (*GetProjectCodeResponse) ProtoMessage() {}
 
 func (x *GetProjectCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[6]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -420,7 +549,7 @@ func (x *GetProjectCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectCodeResponse.ProtoReflect.Descriptor instead.
 func (*GetProjectCodeResponse) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{6}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetProjectCodeResponse) GetPayload() string {
@@ -455,7 +584,7 @@ type ScanRequest struct {
 
 func (x *ScanRequest) Reset() {
 	*x = ScanRequest{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[7]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -467,7 +596,7 @@ func (x *ScanRequest) String() string {
 func (*ScanRequest) ProtoMessage() {}
 
 func (x *ScanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[7]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -480,7 +609,7 @@ func (x *ScanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanRequest.ProtoReflect.Descriptor instead.
 func (*ScanRequest) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{7}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ScanRequest) GetScanId() string {
@@ -550,7 +679,7 @@ type ScanResponse struct {
 
 func (x *ScanResponse) Reset() {
 	*x = ScanResponse{}
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[8]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -562,7 +691,7 @@ func (x *ScanResponse) String() string {
 func (*ScanResponse) ProtoMessage() {}
 
 func (x *ScanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[8]
+	mi := &file_yima_checkin_v1_checkin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -575,7 +704,7 @@ func (x *ScanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanResponse.ProtoReflect.Descriptor instead.
 func (*ScanResponse) Descriptor() ([]byte, []int) {
-	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{8}
+	return file_yima_checkin_v1_checkin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ScanResponse) GetOutcome() ScanOutcome {
@@ -612,7 +741,7 @@ const file_yima_checkin_v1_checkin_proto_rawDesc = "" +
 	"\n" +
 	"\x1dyima/checkin/v1/checkin.proto\x12\x0fyima.checkin.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\"\r\n" +
 	"\vPingRequest\"\x0e\n" +
-	"\fPingResponse\"\xfa\x01\n" +
+	"\fPingResponse\"\xd3\x02\n" +
 	"\aSession\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fvolunteer_id\x18\x02 \x01(\tR\vvolunteerId\x12\x1f\n" +
@@ -621,7 +750,16 @@ const file_yima_checkin_v1_checkin_proto_rawDesc = "" +
 	"\n" +
 	"started_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x125\n" +
 	"\bended_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\aendedAt\x12)\n" +
-	"\x10duration_seconds\x18\x06 \x01(\x03R\x0fdurationSeconds\"\x19\n" +
+	"\x10duration_seconds\x18\x06 \x01(\x03R\x0fdurationSeconds\x122\n" +
+	"\x15volunteer_name_masked\x18\a \x01(\tR\x13volunteerNameMasked\x12#\n" +
+	"\rposition_name\x18\b \x01(\tR\fpositionName\"\x1b\n" +
+	"\x19GetMyCheckinStatusRequest\"\xb9\x01\n" +
+	"\x1aGetMyCheckinStatusResponse\x122\n" +
+	"\asession\x18\x01 \x01(\v2\x18.yima.checkin.v1.SessionR\asession\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\tR\tprojectId\x12#\n" +
+	"\rproject_title\x18\x03 \x01(\tR\fprojectTitle\x12#\n" +
+	"\rposition_name\x18\x04 \x01(\tR\fpositionName\"\x19\n" +
 	"\x17GetVolunteerCodeRequest\"o\n" +
 	"\x18GetVolunteerCodeResponse\x12\x18\n" +
 	"\apayload\x18\x01 \x01(\tR\apayload\x129\n" +
@@ -651,11 +789,12 @@ const file_yima_checkin_v1_checkin_proto_rawDesc = "" +
 	"\x18SCAN_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16SCAN_OUTCOME_SIGNED_IN\x10\x01\x12\x1b\n" +
 	"\x17SCAN_OUTCOME_SIGNED_OUT\x10\x02\x12\x19\n" +
-	"\x15SCAN_OUTCOME_REJECTED\x10\x032\xd2\x03\n" +
+	"\x15SCAN_OUTCOME_REJECTED\x10\x032\xe0\x04\n" +
 	"\x0eCheckinService\x12\x82\x01\n" +
 	"\x10GetVolunteerCode\x12(.yima.checkin.v1.GetVolunteerCodeRequest\x1a).yima.checkin.v1.GetVolunteerCodeResponse\"\x19\xca\xf3\x18\x15\x12\x13volunteer:code:show\x12x\n" +
 	"\x0eGetProjectCode\x12&.yima.checkin.v1.GetProjectCodeRequest\x1a'.yima.checkin.v1.GetProjectCodeResponse\"\x15\xca\xf3\x18\x0e\x12\forg:code:get\x90\x02\x01\x12^\n" +
-	"\x04Scan\x12\x1c.yima.checkin.v1.ScanRequest\x1a\x1d.yima.checkin.v1.ScanResponse\"\x19\xca\xf3\x18\x15\x12\x13checkin:scan:submit\x12a\n" +
+	"\x04Scan\x12\x1c.yima.checkin.v1.ScanRequest\x1a\x1d.yima.checkin.v1.ScanResponse\"\x19\xca\xf3\x18\x15\x12\x13checkin:scan:submit\x12\x8b\x01\n" +
+	"\x12GetMyCheckinStatus\x12*.yima.checkin.v1.GetMyCheckinStatusRequest\x1a+.yima.checkin.v1.GetMyCheckinStatusResponse\"\x1c\xca\xf3\x18\x15\x12\x13volunteer:code:show\x90\x02\x01\x12a\n" +
 	"\x04Ping\x12\x1c.yima.checkin.v1.PingRequest\x1a\x1d.yima.checkin.v1.PingResponse\"\x1c\xca\xf3\x18\x15\x12\x13checkin:scan:submit\x90\x02\x01B(Z&yima/rpc/gen/yima/checkin/v1;checkinv1b\x06proto3"
 
 var (
@@ -671,42 +810,47 @@ func file_yima_checkin_v1_checkin_proto_rawDescGZIP() []byte {
 }
 
 var file_yima_checkin_v1_checkin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_yima_checkin_v1_checkin_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_yima_checkin_v1_checkin_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_yima_checkin_v1_checkin_proto_goTypes = []any{
-	(ScanOutcome)(0),                 // 0: yima.checkin.v1.ScanOutcome
-	(*PingRequest)(nil),              // 1: yima.checkin.v1.PingRequest
-	(*PingResponse)(nil),             // 2: yima.checkin.v1.PingResponse
-	(*Session)(nil),                  // 3: yima.checkin.v1.Session
-	(*GetVolunteerCodeRequest)(nil),  // 4: yima.checkin.v1.GetVolunteerCodeRequest
-	(*GetVolunteerCodeResponse)(nil), // 5: yima.checkin.v1.GetVolunteerCodeResponse
-	(*GetProjectCodeRequest)(nil),    // 6: yima.checkin.v1.GetProjectCodeRequest
-	(*GetProjectCodeResponse)(nil),   // 7: yima.checkin.v1.GetProjectCodeResponse
-	(*ScanRequest)(nil),              // 8: yima.checkin.v1.ScanRequest
-	(*ScanResponse)(nil),             // 9: yima.checkin.v1.ScanResponse
-	(*timestamppb.Timestamp)(nil),    // 10: google.protobuf.Timestamp
-	(*v1.Location)(nil),              // 11: yima.common.v1.Location
+	(ScanOutcome)(0),                   // 0: yima.checkin.v1.ScanOutcome
+	(*PingRequest)(nil),                // 1: yima.checkin.v1.PingRequest
+	(*PingResponse)(nil),               // 2: yima.checkin.v1.PingResponse
+	(*Session)(nil),                    // 3: yima.checkin.v1.Session
+	(*GetMyCheckinStatusRequest)(nil),  // 4: yima.checkin.v1.GetMyCheckinStatusRequest
+	(*GetMyCheckinStatusResponse)(nil), // 5: yima.checkin.v1.GetMyCheckinStatusResponse
+	(*GetVolunteerCodeRequest)(nil),    // 6: yima.checkin.v1.GetVolunteerCodeRequest
+	(*GetVolunteerCodeResponse)(nil),   // 7: yima.checkin.v1.GetVolunteerCodeResponse
+	(*GetProjectCodeRequest)(nil),      // 8: yima.checkin.v1.GetProjectCodeRequest
+	(*GetProjectCodeResponse)(nil),     // 9: yima.checkin.v1.GetProjectCodeResponse
+	(*ScanRequest)(nil),                // 10: yima.checkin.v1.ScanRequest
+	(*ScanResponse)(nil),               // 11: yima.checkin.v1.ScanResponse
+	(*timestamppb.Timestamp)(nil),      // 12: google.protobuf.Timestamp
+	(*v1.Location)(nil),                // 13: yima.common.v1.Location
 }
 var file_yima_checkin_v1_checkin_proto_depIdxs = []int32{
-	10, // 0: yima.checkin.v1.Session.started_at:type_name -> google.protobuf.Timestamp
-	10, // 1: yima.checkin.v1.Session.ended_at:type_name -> google.protobuf.Timestamp
-	10, // 2: yima.checkin.v1.GetVolunteerCodeResponse.expires_at:type_name -> google.protobuf.Timestamp
-	11, // 3: yima.checkin.v1.ScanRequest.location:type_name -> yima.common.v1.Location
-	10, // 4: yima.checkin.v1.ScanRequest.scanned_at:type_name -> google.protobuf.Timestamp
-	0,  // 5: yima.checkin.v1.ScanResponse.outcome:type_name -> yima.checkin.v1.ScanOutcome
-	3,  // 6: yima.checkin.v1.ScanResponse.session:type_name -> yima.checkin.v1.Session
-	4,  // 7: yima.checkin.v1.CheckinService.GetVolunteerCode:input_type -> yima.checkin.v1.GetVolunteerCodeRequest
-	6,  // 8: yima.checkin.v1.CheckinService.GetProjectCode:input_type -> yima.checkin.v1.GetProjectCodeRequest
-	8,  // 9: yima.checkin.v1.CheckinService.Scan:input_type -> yima.checkin.v1.ScanRequest
-	1,  // 10: yima.checkin.v1.CheckinService.Ping:input_type -> yima.checkin.v1.PingRequest
-	5,  // 11: yima.checkin.v1.CheckinService.GetVolunteerCode:output_type -> yima.checkin.v1.GetVolunteerCodeResponse
-	7,  // 12: yima.checkin.v1.CheckinService.GetProjectCode:output_type -> yima.checkin.v1.GetProjectCodeResponse
-	9,  // 13: yima.checkin.v1.CheckinService.Scan:output_type -> yima.checkin.v1.ScanResponse
-	2,  // 14: yima.checkin.v1.CheckinService.Ping:output_type -> yima.checkin.v1.PingResponse
-	11, // [11:15] is the sub-list for method output_type
-	7,  // [7:11] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	12, // 0: yima.checkin.v1.Session.started_at:type_name -> google.protobuf.Timestamp
+	12, // 1: yima.checkin.v1.Session.ended_at:type_name -> google.protobuf.Timestamp
+	3,  // 2: yima.checkin.v1.GetMyCheckinStatusResponse.session:type_name -> yima.checkin.v1.Session
+	12, // 3: yima.checkin.v1.GetVolunteerCodeResponse.expires_at:type_name -> google.protobuf.Timestamp
+	13, // 4: yima.checkin.v1.ScanRequest.location:type_name -> yima.common.v1.Location
+	12, // 5: yima.checkin.v1.ScanRequest.scanned_at:type_name -> google.protobuf.Timestamp
+	0,  // 6: yima.checkin.v1.ScanResponse.outcome:type_name -> yima.checkin.v1.ScanOutcome
+	3,  // 7: yima.checkin.v1.ScanResponse.session:type_name -> yima.checkin.v1.Session
+	6,  // 8: yima.checkin.v1.CheckinService.GetVolunteerCode:input_type -> yima.checkin.v1.GetVolunteerCodeRequest
+	8,  // 9: yima.checkin.v1.CheckinService.GetProjectCode:input_type -> yima.checkin.v1.GetProjectCodeRequest
+	10, // 10: yima.checkin.v1.CheckinService.Scan:input_type -> yima.checkin.v1.ScanRequest
+	4,  // 11: yima.checkin.v1.CheckinService.GetMyCheckinStatus:input_type -> yima.checkin.v1.GetMyCheckinStatusRequest
+	1,  // 12: yima.checkin.v1.CheckinService.Ping:input_type -> yima.checkin.v1.PingRequest
+	7,  // 13: yima.checkin.v1.CheckinService.GetVolunteerCode:output_type -> yima.checkin.v1.GetVolunteerCodeResponse
+	9,  // 14: yima.checkin.v1.CheckinService.GetProjectCode:output_type -> yima.checkin.v1.GetProjectCodeResponse
+	11, // 15: yima.checkin.v1.CheckinService.Scan:output_type -> yima.checkin.v1.ScanResponse
+	5,  // 16: yima.checkin.v1.CheckinService.GetMyCheckinStatus:output_type -> yima.checkin.v1.GetMyCheckinStatusResponse
+	2,  // 17: yima.checkin.v1.CheckinService.Ping:output_type -> yima.checkin.v1.PingResponse
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_yima_checkin_v1_checkin_proto_init() }
@@ -720,7 +864,7 @@ func file_yima_checkin_v1_checkin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_checkin_v1_checkin_proto_rawDesc), len(file_yima_checkin_v1_checkin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

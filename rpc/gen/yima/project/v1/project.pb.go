@@ -869,6 +869,134 @@ func (x *ReviewProjectResponse) GetProject() *Project {
 	return nil
 }
 
+// ListOrgProjectsRequest names the org and filters its projects.
+type ListOrgProjectsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// OrgID whose projects to list.
+	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// Statuses to keep, as GetProject reports them; empty keeps every status.
+	Statuses []ProjectStatus `protobuf:"varint,2,rep,packed,name=statuses,proto3,enum=yima.project.v1.ProjectStatus" json:"statuses,omitempty"`
+	// PageSize is at most 200; 0 asks for the default (50).
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// PageToken is next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrgProjectsRequest) Reset() {
+	*x = ListOrgProjectsRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrgProjectsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrgProjectsRequest) ProtoMessage() {}
+
+func (x *ListOrgProjectsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrgProjectsRequest.ProtoReflect.Descriptor instead.
+func (*ListOrgProjectsRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListOrgProjectsRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *ListOrgProjectsRequest) GetStatuses() []ProjectStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+func (x *ListOrgProjectsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListOrgProjectsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListOrgProjectsResponse carries one page of projects.
+type ListOrgProjectsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Projects of the page, latest start_time first.
+	Projects []*Project `protobuf:"bytes,1,rep,name=projects,proto3" json:"projects,omitempty"`
+	// NextPageToken asks for the following page; empty on the last one.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrgProjectsResponse) Reset() {
+	*x = ListOrgProjectsResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrgProjectsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrgProjectsResponse) ProtoMessage() {}
+
+func (x *ListOrgProjectsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrgProjectsResponse.ProtoReflect.Descriptor instead.
+func (*ListOrgProjectsResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListOrgProjectsResponse) GetProjects() []*Project {
+	if x != nil {
+		return x.Projects
+	}
+	return nil
+}
+
+func (x *ListOrgProjectsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // GetProjectRequest names a project.
 type GetProjectRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -880,7 +1008,7 @@ type GetProjectRequest struct {
 
 func (x *GetProjectRequest) Reset() {
 	*x = GetProjectRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[9]
+	mi := &file_yima_project_v1_project_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -892,7 +1020,7 @@ func (x *GetProjectRequest) String() string {
 func (*GetProjectRequest) ProtoMessage() {}
 
 func (x *GetProjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[9]
+	mi := &file_yima_project_v1_project_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -905,7 +1033,7 @@ func (x *GetProjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectRequest.ProtoReflect.Descriptor instead.
 func (*GetProjectRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{9}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetProjectRequest) GetProjectId() string {
@@ -926,7 +1054,7 @@ type GetProjectResponse struct {
 
 func (x *GetProjectResponse) Reset() {
 	*x = GetProjectResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[10]
+	mi := &file_yima_project_v1_project_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -938,7 +1066,7 @@ func (x *GetProjectResponse) String() string {
 func (*GetProjectResponse) ProtoMessage() {}
 
 func (x *GetProjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[10]
+	mi := &file_yima_project_v1_project_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -951,7 +1079,7 @@ func (x *GetProjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectResponse.ProtoReflect.Descriptor instead.
 func (*GetProjectResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{10}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetProjectResponse) GetProject() *Project {
@@ -982,7 +1110,7 @@ type SignUp struct {
 
 func (x *SignUp) Reset() {
 	*x = SignUp{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[11]
+	mi := &file_yima_project_v1_project_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -994,7 +1122,7 @@ func (x *SignUp) String() string {
 func (*SignUp) ProtoMessage() {}
 
 func (x *SignUp) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[11]
+	mi := &file_yima_project_v1_project_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1007,7 +1135,7 @@ func (x *SignUp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignUp.ProtoReflect.Descriptor instead.
 func (*SignUp) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{11}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SignUp) GetId() string {
@@ -1065,7 +1193,7 @@ type SignUpRequest struct {
 
 func (x *SignUpRequest) Reset() {
 	*x = SignUpRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[12]
+	mi := &file_yima_project_v1_project_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1077,7 +1205,7 @@ func (x *SignUpRequest) String() string {
 func (*SignUpRequest) ProtoMessage() {}
 
 func (x *SignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[12]
+	mi := &file_yima_project_v1_project_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1090,7 +1218,7 @@ func (x *SignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignUpRequest.ProtoReflect.Descriptor instead.
 func (*SignUpRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{12}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SignUpRequest) GetProjectId() string {
@@ -1118,7 +1246,7 @@ type SignUpResponse struct {
 
 func (x *SignUpResponse) Reset() {
 	*x = SignUpResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[13]
+	mi := &file_yima_project_v1_project_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1130,7 +1258,7 @@ func (x *SignUpResponse) String() string {
 func (*SignUpResponse) ProtoMessage() {}
 
 func (x *SignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[13]
+	mi := &file_yima_project_v1_project_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1143,7 +1271,7 @@ func (x *SignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignUpResponse.ProtoReflect.Descriptor instead.
 func (*SignUpResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{13}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SignUpResponse) GetSignUp() *SignUp {
@@ -1166,7 +1294,7 @@ type ReviewSignUpRequest struct {
 
 func (x *ReviewSignUpRequest) Reset() {
 	*x = ReviewSignUpRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[14]
+	mi := &file_yima_project_v1_project_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1178,7 +1306,7 @@ func (x *ReviewSignUpRequest) String() string {
 func (*ReviewSignUpRequest) ProtoMessage() {}
 
 func (x *ReviewSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[14]
+	mi := &file_yima_project_v1_project_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1191,7 +1319,7 @@ func (x *ReviewSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewSignUpRequest.ProtoReflect.Descriptor instead.
 func (*ReviewSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{14}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ReviewSignUpRequest) GetSignUpId() string {
@@ -1219,7 +1347,7 @@ type ReviewSignUpResponse struct {
 
 func (x *ReviewSignUpResponse) Reset() {
 	*x = ReviewSignUpResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[15]
+	mi := &file_yima_project_v1_project_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1231,7 +1359,7 @@ func (x *ReviewSignUpResponse) String() string {
 func (*ReviewSignUpResponse) ProtoMessage() {}
 
 func (x *ReviewSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[15]
+	mi := &file_yima_project_v1_project_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1244,7 +1372,7 @@ func (x *ReviewSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewSignUpResponse.ProtoReflect.Descriptor instead.
 func (*ReviewSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{15}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ReviewSignUpResponse) GetSignUp() *SignUp {
@@ -1265,7 +1393,7 @@ type CloseProjectRequest struct {
 
 func (x *CloseProjectRequest) Reset() {
 	*x = CloseProjectRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[16]
+	mi := &file_yima_project_v1_project_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1277,7 +1405,7 @@ func (x *CloseProjectRequest) String() string {
 func (*CloseProjectRequest) ProtoMessage() {}
 
 func (x *CloseProjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[16]
+	mi := &file_yima_project_v1_project_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1290,7 +1418,7 @@ func (x *CloseProjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseProjectRequest.ProtoReflect.Descriptor instead.
 func (*CloseProjectRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{16}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CloseProjectRequest) GetProjectId() string {
@@ -1313,7 +1441,7 @@ type CloseProjectResponse struct {
 
 func (x *CloseProjectResponse) Reset() {
 	*x = CloseProjectResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[17]
+	mi := &file_yima_project_v1_project_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1325,7 +1453,7 @@ func (x *CloseProjectResponse) String() string {
 func (*CloseProjectResponse) ProtoMessage() {}
 
 func (x *CloseProjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[17]
+	mi := &file_yima_project_v1_project_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1338,7 +1466,7 @@ func (x *CloseProjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseProjectResponse.ProtoReflect.Descriptor instead.
 func (*CloseProjectResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{17}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CloseProjectResponse) GetProject() *Project {
@@ -1409,7 +1537,16 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"\aapprove\x18\x02 \x01(\bR\aapprove\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\"K\n" +
 	"\x15ReviewProjectResponse\x122\n" +
-	"\aproject\x18\x01 \x01(\v2\x18.yima.project.v1.ProjectR\aproject\"2\n" +
+	"\aproject\x18\x01 \x01(\v2\x18.yima.project.v1.ProjectR\aproject\"\xa7\x01\n" +
+	"\x16ListOrgProjectsRequest\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12:\n" +
+	"\bstatuses\x18\x02 \x03(\x0e2\x1e.yima.project.v1.ProjectStatusR\bstatuses\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"w\n" +
+	"\x17ListOrgProjectsResponse\x124\n" +
+	"\bprojects\x18\x01 \x03(\v2\x18.yima.project.v1.ProjectR\bprojects\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"2\n" +
 	"\x11GetProjectRequest\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tR\tprojectId\"H\n" +
@@ -1462,11 +1599,12 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"\x16SIGN_UP_STATUS_PENDING\x10\x01\x12\x18\n" +
 	"\x14SIGN_UP_STATUS_HIRED\x10\x02\x12\x1b\n" +
 	"\x17SIGN_UP_STATUS_REJECTED\x10\x03\x12\x1c\n" +
-	"\x18SIGN_UP_STATUS_CANCELLED\x10\x042\xb5\x06\n" +
+	"\x18SIGN_UP_STATUS_CANCELLED\x10\x042\xb6\a\n" +
 	"\x0eProjectService\x12w\n" +
 	"\rCreateProject\x12%.yima.project.v1.CreateProjectRequest\x1a&.yima.project.v1.CreateProjectResponse\"\x17\xca\xf3\x18\x13\x12\x0forg:project:add\x18\x01\x12w\n" +
 	"\rSubmitProject\x12%.yima.project.v1.SubmitProjectRequest\x1a&.yima.project.v1.SubmitProjectResponse\"\x17\xca\xf3\x18\x13\x12\x0forg:project:add\x18\x01\x12z\n" +
-	"\rReviewProject\x12%.yima.project.v1.ReviewProjectRequest\x1a&.yima.project.v1.ReviewProjectResponse\"\x1a\xca\xf3\x18\x16\x12\x12org:project:review\x18\x01\x12^\n" +
+	"\rReviewProject\x12%.yima.project.v1.ReviewProjectRequest\x1a&.yima.project.v1.ReviewProjectResponse\"\x1a\xca\xf3\x18\x16\x12\x12org:project:review\x18\x01\x12\x7f\n" +
+	"\x0fListOrgProjects\x12'.yima.project.v1.ListOrgProjectsRequest\x1a(.yima.project.v1.ListOrgProjectsResponse\"\x19\xca\xf3\x18\x12\x12\x10org:project:list\x90\x02\x01\x12^\n" +
 	"\n" +
 	"GetProject\x12\".yima.project.v1.GetProjectRequest\x1a#.yima.project.v1.GetProjectResponse\"\a\xca\xf3\x18\x00\x90\x02\x01\x12e\n" +
 	"\x06SignUp\x12\x1e.yima.project.v1.SignUpRequest\x1a\x1f.yima.project.v1.SignUpResponse\"\x1a\xca\xf3\x18\x16\x12\x14volunteer:signup:add\x12v\n" +
@@ -1486,72 +1624,78 @@ func file_yima_project_v1_project_proto_rawDescGZIP() []byte {
 }
 
 var file_yima_project_v1_project_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_yima_project_v1_project_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_yima_project_v1_project_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_yima_project_v1_project_proto_goTypes = []any{
-	(ProjectStatus)(0),            // 0: yima.project.v1.ProjectStatus
-	(SignInMethod)(0),             // 1: yima.project.v1.SignInMethod
-	(SignUpStatus)(0),             // 2: yima.project.v1.SignUpStatus
-	(*Position)(nil),              // 3: yima.project.v1.Position
-	(*Project)(nil),               // 4: yima.project.v1.Project
-	(*PositionInput)(nil),         // 5: yima.project.v1.PositionInput
-	(*CreateProjectRequest)(nil),  // 6: yima.project.v1.CreateProjectRequest
-	(*CreateProjectResponse)(nil), // 7: yima.project.v1.CreateProjectResponse
-	(*SubmitProjectRequest)(nil),  // 8: yima.project.v1.SubmitProjectRequest
-	(*SubmitProjectResponse)(nil), // 9: yima.project.v1.SubmitProjectResponse
-	(*ReviewProjectRequest)(nil),  // 10: yima.project.v1.ReviewProjectRequest
-	(*ReviewProjectResponse)(nil), // 11: yima.project.v1.ReviewProjectResponse
-	(*GetProjectRequest)(nil),     // 12: yima.project.v1.GetProjectRequest
-	(*GetProjectResponse)(nil),    // 13: yima.project.v1.GetProjectResponse
-	(*SignUp)(nil),                // 14: yima.project.v1.SignUp
-	(*SignUpRequest)(nil),         // 15: yima.project.v1.SignUpRequest
-	(*SignUpResponse)(nil),        // 16: yima.project.v1.SignUpResponse
-	(*ReviewSignUpRequest)(nil),   // 17: yima.project.v1.ReviewSignUpRequest
-	(*ReviewSignUpResponse)(nil),  // 18: yima.project.v1.ReviewSignUpResponse
-	(*CloseProjectRequest)(nil),   // 19: yima.project.v1.CloseProjectRequest
-	(*CloseProjectResponse)(nil),  // 20: yima.project.v1.CloseProjectResponse
-	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
-	(*v1.Location)(nil),           // 22: yima.common.v1.Location
+	(ProjectStatus)(0),              // 0: yima.project.v1.ProjectStatus
+	(SignInMethod)(0),               // 1: yima.project.v1.SignInMethod
+	(SignUpStatus)(0),               // 2: yima.project.v1.SignUpStatus
+	(*Position)(nil),                // 3: yima.project.v1.Position
+	(*Project)(nil),                 // 4: yima.project.v1.Project
+	(*PositionInput)(nil),           // 5: yima.project.v1.PositionInput
+	(*CreateProjectRequest)(nil),    // 6: yima.project.v1.CreateProjectRequest
+	(*CreateProjectResponse)(nil),   // 7: yima.project.v1.CreateProjectResponse
+	(*SubmitProjectRequest)(nil),    // 8: yima.project.v1.SubmitProjectRequest
+	(*SubmitProjectResponse)(nil),   // 9: yima.project.v1.SubmitProjectResponse
+	(*ReviewProjectRequest)(nil),    // 10: yima.project.v1.ReviewProjectRequest
+	(*ReviewProjectResponse)(nil),   // 11: yima.project.v1.ReviewProjectResponse
+	(*ListOrgProjectsRequest)(nil),  // 12: yima.project.v1.ListOrgProjectsRequest
+	(*ListOrgProjectsResponse)(nil), // 13: yima.project.v1.ListOrgProjectsResponse
+	(*GetProjectRequest)(nil),       // 14: yima.project.v1.GetProjectRequest
+	(*GetProjectResponse)(nil),      // 15: yima.project.v1.GetProjectResponse
+	(*SignUp)(nil),                  // 16: yima.project.v1.SignUp
+	(*SignUpRequest)(nil),           // 17: yima.project.v1.SignUpRequest
+	(*SignUpResponse)(nil),          // 18: yima.project.v1.SignUpResponse
+	(*ReviewSignUpRequest)(nil),     // 19: yima.project.v1.ReviewSignUpRequest
+	(*ReviewSignUpResponse)(nil),    // 20: yima.project.v1.ReviewSignUpResponse
+	(*CloseProjectRequest)(nil),     // 21: yima.project.v1.CloseProjectRequest
+	(*CloseProjectResponse)(nil),    // 22: yima.project.v1.CloseProjectResponse
+	(*timestamppb.Timestamp)(nil),   // 23: google.protobuf.Timestamp
+	(*v1.Location)(nil),             // 24: yima.common.v1.Location
 }
 var file_yima_project_v1_project_proto_depIdxs = []int32{
 	1,  // 0: yima.project.v1.Position.sign_in_methods:type_name -> yima.project.v1.SignInMethod
 	0,  // 1: yima.project.v1.Project.status:type_name -> yima.project.v1.ProjectStatus
-	21, // 2: yima.project.v1.Project.start_time:type_name -> google.protobuf.Timestamp
-	21, // 3: yima.project.v1.Project.end_time:type_name -> google.protobuf.Timestamp
-	22, // 4: yima.project.v1.Project.location:type_name -> yima.common.v1.Location
+	23, // 2: yima.project.v1.Project.start_time:type_name -> google.protobuf.Timestamp
+	23, // 3: yima.project.v1.Project.end_time:type_name -> google.protobuf.Timestamp
+	24, // 4: yima.project.v1.Project.location:type_name -> yima.common.v1.Location
 	3,  // 5: yima.project.v1.Project.positions:type_name -> yima.project.v1.Position
 	1,  // 6: yima.project.v1.PositionInput.sign_in_methods:type_name -> yima.project.v1.SignInMethod
-	21, // 7: yima.project.v1.CreateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
-	21, // 8: yima.project.v1.CreateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
-	22, // 9: yima.project.v1.CreateProjectRequest.location:type_name -> yima.common.v1.Location
+	23, // 7: yima.project.v1.CreateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
+	23, // 8: yima.project.v1.CreateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
+	24, // 9: yima.project.v1.CreateProjectRequest.location:type_name -> yima.common.v1.Location
 	5,  // 10: yima.project.v1.CreateProjectRequest.positions:type_name -> yima.project.v1.PositionInput
 	4,  // 11: yima.project.v1.CreateProjectResponse.project:type_name -> yima.project.v1.Project
 	4,  // 12: yima.project.v1.SubmitProjectResponse.project:type_name -> yima.project.v1.Project
 	4,  // 13: yima.project.v1.ReviewProjectResponse.project:type_name -> yima.project.v1.Project
-	4,  // 14: yima.project.v1.GetProjectResponse.project:type_name -> yima.project.v1.Project
-	2,  // 15: yima.project.v1.SignUp.status:type_name -> yima.project.v1.SignUpStatus
-	21, // 16: yima.project.v1.SignUp.created_at:type_name -> google.protobuf.Timestamp
-	14, // 17: yima.project.v1.SignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
-	14, // 18: yima.project.v1.ReviewSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
-	4,  // 19: yima.project.v1.CloseProjectResponse.project:type_name -> yima.project.v1.Project
-	6,  // 20: yima.project.v1.ProjectService.CreateProject:input_type -> yima.project.v1.CreateProjectRequest
-	8,  // 21: yima.project.v1.ProjectService.SubmitProject:input_type -> yima.project.v1.SubmitProjectRequest
-	10, // 22: yima.project.v1.ProjectService.ReviewProject:input_type -> yima.project.v1.ReviewProjectRequest
-	12, // 23: yima.project.v1.ProjectService.GetProject:input_type -> yima.project.v1.GetProjectRequest
-	15, // 24: yima.project.v1.ProjectService.SignUp:input_type -> yima.project.v1.SignUpRequest
-	17, // 25: yima.project.v1.ProjectService.ReviewSignUp:input_type -> yima.project.v1.ReviewSignUpRequest
-	19, // 26: yima.project.v1.ProjectService.CloseProject:input_type -> yima.project.v1.CloseProjectRequest
-	7,  // 27: yima.project.v1.ProjectService.CreateProject:output_type -> yima.project.v1.CreateProjectResponse
-	9,  // 28: yima.project.v1.ProjectService.SubmitProject:output_type -> yima.project.v1.SubmitProjectResponse
-	11, // 29: yima.project.v1.ProjectService.ReviewProject:output_type -> yima.project.v1.ReviewProjectResponse
-	13, // 30: yima.project.v1.ProjectService.GetProject:output_type -> yima.project.v1.GetProjectResponse
-	16, // 31: yima.project.v1.ProjectService.SignUp:output_type -> yima.project.v1.SignUpResponse
-	18, // 32: yima.project.v1.ProjectService.ReviewSignUp:output_type -> yima.project.v1.ReviewSignUpResponse
-	20, // 33: yima.project.v1.ProjectService.CloseProject:output_type -> yima.project.v1.CloseProjectResponse
-	27, // [27:34] is the sub-list for method output_type
-	20, // [20:27] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	0,  // 14: yima.project.v1.ListOrgProjectsRequest.statuses:type_name -> yima.project.v1.ProjectStatus
+	4,  // 15: yima.project.v1.ListOrgProjectsResponse.projects:type_name -> yima.project.v1.Project
+	4,  // 16: yima.project.v1.GetProjectResponse.project:type_name -> yima.project.v1.Project
+	2,  // 17: yima.project.v1.SignUp.status:type_name -> yima.project.v1.SignUpStatus
+	23, // 18: yima.project.v1.SignUp.created_at:type_name -> google.protobuf.Timestamp
+	16, // 19: yima.project.v1.SignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	16, // 20: yima.project.v1.ReviewSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	4,  // 21: yima.project.v1.CloseProjectResponse.project:type_name -> yima.project.v1.Project
+	6,  // 22: yima.project.v1.ProjectService.CreateProject:input_type -> yima.project.v1.CreateProjectRequest
+	8,  // 23: yima.project.v1.ProjectService.SubmitProject:input_type -> yima.project.v1.SubmitProjectRequest
+	10, // 24: yima.project.v1.ProjectService.ReviewProject:input_type -> yima.project.v1.ReviewProjectRequest
+	12, // 25: yima.project.v1.ProjectService.ListOrgProjects:input_type -> yima.project.v1.ListOrgProjectsRequest
+	14, // 26: yima.project.v1.ProjectService.GetProject:input_type -> yima.project.v1.GetProjectRequest
+	17, // 27: yima.project.v1.ProjectService.SignUp:input_type -> yima.project.v1.SignUpRequest
+	19, // 28: yima.project.v1.ProjectService.ReviewSignUp:input_type -> yima.project.v1.ReviewSignUpRequest
+	21, // 29: yima.project.v1.ProjectService.CloseProject:input_type -> yima.project.v1.CloseProjectRequest
+	7,  // 30: yima.project.v1.ProjectService.CreateProject:output_type -> yima.project.v1.CreateProjectResponse
+	9,  // 31: yima.project.v1.ProjectService.SubmitProject:output_type -> yima.project.v1.SubmitProjectResponse
+	11, // 32: yima.project.v1.ProjectService.ReviewProject:output_type -> yima.project.v1.ReviewProjectResponse
+	13, // 33: yima.project.v1.ProjectService.ListOrgProjects:output_type -> yima.project.v1.ListOrgProjectsResponse
+	15, // 34: yima.project.v1.ProjectService.GetProject:output_type -> yima.project.v1.GetProjectResponse
+	18, // 35: yima.project.v1.ProjectService.SignUp:output_type -> yima.project.v1.SignUpResponse
+	20, // 36: yima.project.v1.ProjectService.ReviewSignUp:output_type -> yima.project.v1.ReviewSignUpResponse
+	22, // 37: yima.project.v1.ProjectService.CloseProject:output_type -> yima.project.v1.CloseProjectResponse
+	30, // [30:38] is the sub-list for method output_type
+	22, // [22:30] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_yima_project_v1_project_proto_init() }
@@ -1565,7 +1709,7 @@ func file_yima_project_v1_project_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_project_v1_project_proto_rawDesc), len(file_yima_project_v1_project_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

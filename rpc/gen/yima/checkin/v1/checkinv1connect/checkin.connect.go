@@ -41,6 +41,9 @@ const (
 	CheckinServiceGetProjectCodeProcedure = "/yima.checkin.v1.CheckinService/GetProjectCode"
 	// CheckinServiceScanProcedure is the fully-qualified name of the CheckinService's Scan RPC.
 	CheckinServiceScanProcedure = "/yima.checkin.v1.CheckinService/Scan"
+	// CheckinServiceGetMyCheckinStatusProcedure is the fully-qualified name of the CheckinService's
+	// GetMyCheckinStatus RPC.
+	CheckinServiceGetMyCheckinStatusProcedure = "/yima.checkin.v1.CheckinService/GetMyCheckinStatus"
 	// CheckinServicePingProcedure is the fully-qualified name of the CheckinService's Ping RPC.
 	CheckinServicePingProcedure = "/yima.checkin.v1.CheckinService/Ping"
 )
@@ -63,6 +66,10 @@ type CheckinServiceClient interface {
 	// duplicate set. Errors: invalid_argument (SCAN_ID_REQUIRED,
 	// PAYLOAD_REQUIRED, PROJECT_ID_INVALID).
 	Scan(context.Context, *connect.Request[v1.ScanRequest]) (*connect.Response[v1.ScanResponse], error)
+	// GetMyCheckinStatus tells the signed-in volunteer where they are signed
+	// in now, if anywhere, so the code page shows it on opening. Errors:
+	// not_found (NOT_A_VOLUNTEER).
+	GetMyCheckinStatus(context.Context, *connect.Request[v1.GetMyCheckinStatusRequest]) (*connect.Response[v1.GetMyCheckinStatusResponse], error)
 	// Ping does nothing behind the same authentication and permission check
 	// as Scan. Load tests measure the HTTP ceiling of a node with it.
 	Ping(context.Context, *connect.Request[v1.PingRequest]) (*connect.Response[v1.PingResponse], error)
@@ -98,6 +105,13 @@ func NewCheckinServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(checkinServiceMethods.ByName("Scan")),
 			connect.WithClientOptions(opts...),
 		),
+		getMyCheckinStatus: connect.NewClient[v1.GetMyCheckinStatusRequest, v1.GetMyCheckinStatusResponse](
+			httpClient,
+			baseURL+CheckinServiceGetMyCheckinStatusProcedure,
+			connect.WithSchema(checkinServiceMethods.ByName("GetMyCheckinStatus")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		ping: connect.NewClient[v1.PingRequest, v1.PingResponse](
 			httpClient,
 			baseURL+CheckinServicePingProcedure,
@@ -110,10 +124,11 @@ func NewCheckinServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 
 // checkinServiceClient implements CheckinServiceClient.
 type checkinServiceClient struct {
-	getVolunteerCode *connect.Client[v1.GetVolunteerCodeRequest, v1.GetVolunteerCodeResponse]
-	getProjectCode   *connect.Client[v1.GetProjectCodeRequest, v1.GetProjectCodeResponse]
-	scan             *connect.Client[v1.ScanRequest, v1.ScanResponse]
-	ping             *connect.Client[v1.PingRequest, v1.PingResponse]
+	getVolunteerCode   *connect.Client[v1.GetVolunteerCodeRequest, v1.GetVolunteerCodeResponse]
+	getProjectCode     *connect.Client[v1.GetProjectCodeRequest, v1.GetProjectCodeResponse]
+	scan               *connect.Client[v1.ScanRequest, v1.ScanResponse]
+	getMyCheckinStatus *connect.Client[v1.GetMyCheckinStatusRequest, v1.GetMyCheckinStatusResponse]
+	ping               *connect.Client[v1.PingRequest, v1.PingResponse]
 }
 
 // GetVolunteerCode calls yima.checkin.v1.CheckinService.GetVolunteerCode.
@@ -129,6 +144,11 @@ func (c *checkinServiceClient) GetProjectCode(ctx context.Context, req *connect.
 // Scan calls yima.checkin.v1.CheckinService.Scan.
 func (c *checkinServiceClient) Scan(ctx context.Context, req *connect.Request[v1.ScanRequest]) (*connect.Response[v1.ScanResponse], error) {
 	return c.scan.CallUnary(ctx, req)
+}
+
+// GetMyCheckinStatus calls yima.checkin.v1.CheckinService.GetMyCheckinStatus.
+func (c *checkinServiceClient) GetMyCheckinStatus(ctx context.Context, req *connect.Request[v1.GetMyCheckinStatusRequest]) (*connect.Response[v1.GetMyCheckinStatusResponse], error) {
+	return c.getMyCheckinStatus.CallUnary(ctx, req)
 }
 
 // Ping calls yima.checkin.v1.CheckinService.Ping.
@@ -154,6 +174,10 @@ type CheckinServiceHandler interface {
 	// duplicate set. Errors: invalid_argument (SCAN_ID_REQUIRED,
 	// PAYLOAD_REQUIRED, PROJECT_ID_INVALID).
 	Scan(context.Context, *connect.Request[v1.ScanRequest]) (*connect.Response[v1.ScanResponse], error)
+	// GetMyCheckinStatus tells the signed-in volunteer where they are signed
+	// in now, if anywhere, so the code page shows it on opening. Errors:
+	// not_found (NOT_A_VOLUNTEER).
+	GetMyCheckinStatus(context.Context, *connect.Request[v1.GetMyCheckinStatusRequest]) (*connect.Response[v1.GetMyCheckinStatusResponse], error)
 	// Ping does nothing behind the same authentication and permission check
 	// as Scan. Load tests measure the HTTP ceiling of a node with it.
 	Ping(context.Context, *connect.Request[v1.PingRequest]) (*connect.Response[v1.PingResponse], error)
@@ -185,6 +209,13 @@ func NewCheckinServiceHandler(svc CheckinServiceHandler, opts ...connect.Handler
 		connect.WithSchema(checkinServiceMethods.ByName("Scan")),
 		connect.WithHandlerOptions(opts...),
 	)
+	checkinServiceGetMyCheckinStatusHandler := connect.NewUnaryHandler(
+		CheckinServiceGetMyCheckinStatusProcedure,
+		svc.GetMyCheckinStatus,
+		connect.WithSchema(checkinServiceMethods.ByName("GetMyCheckinStatus")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	checkinServicePingHandler := connect.NewUnaryHandler(
 		CheckinServicePingProcedure,
 		svc.Ping,
@@ -200,6 +231,8 @@ func NewCheckinServiceHandler(svc CheckinServiceHandler, opts ...connect.Handler
 			checkinServiceGetProjectCodeHandler.ServeHTTP(w, r)
 		case CheckinServiceScanProcedure:
 			checkinServiceScanHandler.ServeHTTP(w, r)
+		case CheckinServiceGetMyCheckinStatusProcedure:
+			checkinServiceGetMyCheckinStatusHandler.ServeHTTP(w, r)
 		case CheckinServicePingProcedure:
 			checkinServicePingHandler.ServeHTTP(w, r)
 		default:
@@ -221,6 +254,10 @@ func (UnimplementedCheckinServiceHandler) GetProjectCode(context.Context, *conne
 
 func (UnimplementedCheckinServiceHandler) Scan(context.Context, *connect.Request[v1.ScanRequest]) (*connect.Response[v1.ScanResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.checkin.v1.CheckinService.Scan is not implemented"))
+}
+
+func (UnimplementedCheckinServiceHandler) GetMyCheckinStatus(context.Context, *connect.Request[v1.GetMyCheckinStatusRequest]) (*connect.Response[v1.GetMyCheckinStatusResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.checkin.v1.CheckinService.GetMyCheckinStatus is not implemented"))
 }
 
 func (UnimplementedCheckinServiceHandler) Ping(context.Context, *connect.Request[v1.PingRequest]) (*connect.Response[v1.PingResponse], error) {

@@ -42,6 +42,9 @@ const (
 	// ProjectServiceReviewProjectProcedure is the fully-qualified name of the ProjectService's
 	// ReviewProject RPC.
 	ProjectServiceReviewProjectProcedure = "/yima.project.v1.ProjectService/ReviewProject"
+	// ProjectServiceListOrgProjectsProcedure is the fully-qualified name of the ProjectService's
+	// ListOrgProjects RPC.
+	ProjectServiceListOrgProjectsProcedure = "/yima.project.v1.ProjectService/ListOrgProjects"
 	// ProjectServiceGetProjectProcedure is the fully-qualified name of the ProjectService's GetProject
 	// RPC.
 	ProjectServiceGetProjectProcedure = "/yima.project.v1.ProjectService/GetProject"
@@ -72,6 +75,14 @@ type ProjectServiceClient interface {
 	// (REASON_REQUIRED), permission_denied (OWN_PROJECT, NOT_PARENT),
 	// failed_precondition (PROJECT_NOT_PENDING).
 	ReviewProject(context.Context, *connect.Request[v1.ReviewProjectRequest]) (*connect.Response[v1.ReviewProjectResponse], error)
+	// ListOrgProjects lists an org's projects with their positions, newest
+	// start first, optionally only those in some (effective) statuses — a
+	// recruiting project whose start has come is listed as RUNNING. Callers:
+	// a leader or admin of the org or of an org above it, or staff whose data
+	// scope covers an org above it. Errors: invalid_argument (ID_INVALID,
+	// STATUS_INVALID, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
+	// (ORG_NOT_FOUND), permission_denied (NOT_ORG_MEMBER).
+	ListOrgProjects(context.Context, *connect.Request[v1.ListOrgProjectsRequest]) (*connect.Response[v1.ListOrgProjectsResponse], error)
 	// GetProject returns a project with its positions.
 	GetProject(context.Context, *connect.Request[v1.GetProjectRequest]) (*connect.Response[v1.GetProjectResponse], error)
 	// SignUp applies the volunteer for a position of a RECRUITING or RUNNING
@@ -117,6 +128,13 @@ func NewProjectServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(projectServiceMethods.ByName("ReviewProject")),
 			connect.WithClientOptions(opts...),
 		),
+		listOrgProjects: connect.NewClient[v1.ListOrgProjectsRequest, v1.ListOrgProjectsResponse](
+			httpClient,
+			baseURL+ProjectServiceListOrgProjectsProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("ListOrgProjects")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		getProject: connect.NewClient[v1.GetProjectRequest, v1.GetProjectResponse](
 			httpClient,
 			baseURL+ProjectServiceGetProjectProcedure,
@@ -147,13 +165,14 @@ func NewProjectServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 
 // projectServiceClient implements ProjectServiceClient.
 type projectServiceClient struct {
-	createProject *connect.Client[v1.CreateProjectRequest, v1.CreateProjectResponse]
-	submitProject *connect.Client[v1.SubmitProjectRequest, v1.SubmitProjectResponse]
-	reviewProject *connect.Client[v1.ReviewProjectRequest, v1.ReviewProjectResponse]
-	getProject    *connect.Client[v1.GetProjectRequest, v1.GetProjectResponse]
-	signUp        *connect.Client[v1.SignUpRequest, v1.SignUpResponse]
-	reviewSignUp  *connect.Client[v1.ReviewSignUpRequest, v1.ReviewSignUpResponse]
-	closeProject  *connect.Client[v1.CloseProjectRequest, v1.CloseProjectResponse]
+	createProject   *connect.Client[v1.CreateProjectRequest, v1.CreateProjectResponse]
+	submitProject   *connect.Client[v1.SubmitProjectRequest, v1.SubmitProjectResponse]
+	reviewProject   *connect.Client[v1.ReviewProjectRequest, v1.ReviewProjectResponse]
+	listOrgProjects *connect.Client[v1.ListOrgProjectsRequest, v1.ListOrgProjectsResponse]
+	getProject      *connect.Client[v1.GetProjectRequest, v1.GetProjectResponse]
+	signUp          *connect.Client[v1.SignUpRequest, v1.SignUpResponse]
+	reviewSignUp    *connect.Client[v1.ReviewSignUpRequest, v1.ReviewSignUpResponse]
+	closeProject    *connect.Client[v1.CloseProjectRequest, v1.CloseProjectResponse]
 }
 
 // CreateProject calls yima.project.v1.ProjectService.CreateProject.
@@ -169,6 +188,11 @@ func (c *projectServiceClient) SubmitProject(ctx context.Context, req *connect.R
 // ReviewProject calls yima.project.v1.ProjectService.ReviewProject.
 func (c *projectServiceClient) ReviewProject(ctx context.Context, req *connect.Request[v1.ReviewProjectRequest]) (*connect.Response[v1.ReviewProjectResponse], error) {
 	return c.reviewProject.CallUnary(ctx, req)
+}
+
+// ListOrgProjects calls yima.project.v1.ProjectService.ListOrgProjects.
+func (c *projectServiceClient) ListOrgProjects(ctx context.Context, req *connect.Request[v1.ListOrgProjectsRequest]) (*connect.Response[v1.ListOrgProjectsResponse], error) {
+	return c.listOrgProjects.CallUnary(ctx, req)
 }
 
 // GetProject calls yima.project.v1.ProjectService.GetProject.
@@ -208,6 +232,14 @@ type ProjectServiceHandler interface {
 	// (REASON_REQUIRED), permission_denied (OWN_PROJECT, NOT_PARENT),
 	// failed_precondition (PROJECT_NOT_PENDING).
 	ReviewProject(context.Context, *connect.Request[v1.ReviewProjectRequest]) (*connect.Response[v1.ReviewProjectResponse], error)
+	// ListOrgProjects lists an org's projects with their positions, newest
+	// start first, optionally only those in some (effective) statuses — a
+	// recruiting project whose start has come is listed as RUNNING. Callers:
+	// a leader or admin of the org or of an org above it, or staff whose data
+	// scope covers an org above it. Errors: invalid_argument (ID_INVALID,
+	// STATUS_INVALID, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
+	// (ORG_NOT_FOUND), permission_denied (NOT_ORG_MEMBER).
+	ListOrgProjects(context.Context, *connect.Request[v1.ListOrgProjectsRequest]) (*connect.Response[v1.ListOrgProjectsResponse], error)
 	// GetProject returns a project with its positions.
 	GetProject(context.Context, *connect.Request[v1.GetProjectRequest]) (*connect.Response[v1.GetProjectResponse], error)
 	// SignUp applies the volunteer for a position of a RECRUITING or RUNNING
@@ -249,6 +281,13 @@ func NewProjectServiceHandler(svc ProjectServiceHandler, opts ...connect.Handler
 		connect.WithSchema(projectServiceMethods.ByName("ReviewProject")),
 		connect.WithHandlerOptions(opts...),
 	)
+	projectServiceListOrgProjectsHandler := connect.NewUnaryHandler(
+		ProjectServiceListOrgProjectsProcedure,
+		svc.ListOrgProjects,
+		connect.WithSchema(projectServiceMethods.ByName("ListOrgProjects")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	projectServiceGetProjectHandler := connect.NewUnaryHandler(
 		ProjectServiceGetProjectProcedure,
 		svc.GetProject,
@@ -282,6 +321,8 @@ func NewProjectServiceHandler(svc ProjectServiceHandler, opts ...connect.Handler
 			projectServiceSubmitProjectHandler.ServeHTTP(w, r)
 		case ProjectServiceReviewProjectProcedure:
 			projectServiceReviewProjectHandler.ServeHTTP(w, r)
+		case ProjectServiceListOrgProjectsProcedure:
+			projectServiceListOrgProjectsHandler.ServeHTTP(w, r)
 		case ProjectServiceGetProjectProcedure:
 			projectServiceGetProjectHandler.ServeHTTP(w, r)
 		case ProjectServiceSignUpProcedure:
@@ -309,6 +350,10 @@ func (UnimplementedProjectServiceHandler) SubmitProject(context.Context, *connec
 
 func (UnimplementedProjectServiceHandler) ReviewProject(context.Context, *connect.Request[v1.ReviewProjectRequest]) (*connect.Response[v1.ReviewProjectResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.ReviewProject is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) ListOrgProjects(context.Context, *connect.Request[v1.ListOrgProjectsRequest]) (*connect.Response[v1.ListOrgProjectsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.ListOrgProjects is not implemented"))
 }
 
 func (UnimplementedProjectServiceHandler) GetProject(context.Context, *connect.Request[v1.GetProjectRequest]) (*connect.Response[v1.GetProjectResponse], error) {

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file yima/checkin/v1/checkin.proto.
  */
 export const file_yima_checkin_v1_checkin: GenFile = /*@__PURE__*/
-  fileDesc("Ch15aW1hL2NoZWNraW4vdjEvY2hlY2tpbi5wcm90bxIPeWltYS5jaGVja2luLnYxIg0KC1BpbmdSZXF1ZXN0Ig4KDFBpbmdSZXNwb25zZSK4AQoHU2Vzc2lvbhIKCgJpZBgBIAEoCRIUCgx2b2x1bnRlZXJfaWQYAiABKAkSEwoLcG9zaXRpb25faWQYAyABKAkSLgoKc3RhcnRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEGR1cmF0aW9uX3NlY29uZHMYBiABKAMiGQoXR2V0Vm9sdW50ZWVyQ29kZVJlcXVlc3QiWwoYR2V0Vm9sdW50ZWVyQ29kZVJlc3BvbnNlEg8KB3BheWxvYWQYASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKwoVR2V0UHJvamVjdENvZGVSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkiKQoWR2V0UHJvamVjdENvZGVSZXNwb25zZRIPCgdwYXlsb2FkGAEgASgJIsABCgtTY2FuUmVxdWVzdBIPCgdzY2FuX2lkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAkSDwoHcGF5bG9hZBgDIAEoCRIqCghsb2NhdGlvbhgEIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhEKCWRldmljZV9pZBgFIAEoCRIMCgRnYXRlGAYgASgJEi4KCnNjYW5uZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIosBCgxTY2FuUmVzcG9uc2USLQoHb3V0Y29tZRgBIAEoDjIcLnlpbWEuY2hlY2tpbi52MS5TY2FuT3V0Y29tZRIOCgZyZWFzb24YAiABKAkSEQoJZHVwbGljYXRlGAMgASgIEikKB3Nlc3Npb24YBCABKAsyGC55aW1hLmNoZWNraW4udjEuU2Vzc2lvbip/CgtTY2FuT3V0Y29tZRIcChhTQ0FOX09VVENPTUVfVU5TUEVDSUZJRUQQABIaChZTQ0FOX09VVENPTUVfU0lHTkVEX0lOEAESGwoXU0NBTl9PVVRDT01FX1NJR05FRF9PVVQQAhIZChVTQ0FOX09VVENPTUVfUkVKRUNURUQQAzLSAwoOQ2hlY2tpblNlcnZpY2USggEKEEdldFZvbHVudGVlckNvZGUSKC55aW1hLmNoZWNraW4udjEuR2V0Vm9sdW50ZWVyQ29kZVJlcXVlc3QaKS55aW1hLmNoZWNraW4udjEuR2V0Vm9sdW50ZWVyQ29kZVJlc3BvbnNlIhnK8xgVEhN2b2x1bnRlZXI6Y29kZTpzaG93EngKDkdldFByb2plY3RDb2RlEiYueWltYS5jaGVja2luLnYxLkdldFByb2plY3RDb2RlUmVxdWVzdBonLnlpbWEuY2hlY2tpbi52MS5HZXRQcm9qZWN0Q29kZVJlc3BvbnNlIhWQAgHK8xgOEgxvcmc6Y29kZTpnZXQSXgoEU2NhbhIcLnlpbWEuY2hlY2tpbi52MS5TY2FuUmVxdWVzdBodLnlpbWEuY2hlY2tpbi52MS5TY2FuUmVzcG9uc2UiGcrzGBUSE2NoZWNraW46c2NhbjpzdWJtaXQSYQoEUGluZxIcLnlpbWEuY2hlY2tpbi52MS5QaW5nUmVxdWVzdBodLnlpbWEuY2hlY2tpbi52MS5QaW5nUmVzcG9uc2UiHJACAcrzGBUSE2NoZWNraW46c2NhbjpzdWJtaXRCKFomeWltYS9ycGMvZ2VuL3lpbWEvY2hlY2tpbi92MTtjaGVja2ludjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
+  fileDesc("Ch15aW1hL2NoZWNraW4vdjEvY2hlY2tpbi5wcm90bxIPeWltYS5jaGVja2luLnYxIg0KC1BpbmdSZXF1ZXN0Ig4KDFBpbmdSZXNwb25zZSLuAQoHU2Vzc2lvbhIKCgJpZBgBIAEoCRIUCgx2b2x1bnRlZXJfaWQYAiABKAkSEwoLcG9zaXRpb25faWQYAyABKAkSLgoKc3RhcnRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEGR1cmF0aW9uX3NlY29uZHMYBiABKAMSHQoVdm9sdW50ZWVyX25hbWVfbWFza2VkGAcgASgJEhUKDXBvc2l0aW9uX25hbWUYCCABKAkiGwoZR2V0TXlDaGVja2luU3RhdHVzUmVxdWVzdCKJAQoaR2V0TXlDaGVja2luU3RhdHVzUmVzcG9uc2USKQoHc2Vzc2lvbhgBIAEoCzIYLnlpbWEuY2hlY2tpbi52MS5TZXNzaW9uEhIKCnByb2plY3RfaWQYAiABKAkSFQoNcHJvamVjdF90aXRsZRgDIAEoCRIVCg1wb3NpdGlvbl9uYW1lGAQgASgJIhkKF0dldFZvbHVudGVlckNvZGVSZXF1ZXN0IlsKGEdldFZvbHVudGVlckNvZGVSZXNwb25zZRIPCgdwYXlsb2FkGAEgASgJEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIisKFUdldFByb2plY3RDb2RlUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJIikKFkdldFByb2plY3RDb2RlUmVzcG9uc2USDwoHcGF5bG9hZBgBIAEoCSLAAQoLU2NhblJlcXVlc3QSDwoHc2Nhbl9pZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEg8KB3BheWxvYWQYAyABKAkSKgoIbG9jYXRpb24YBCABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIRCglkZXZpY2VfaWQYBSABKAkSDAoEZ2F0ZRgGIAEoCRIuCgpzY2FubmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKLAQoMU2NhblJlc3BvbnNlEi0KB291dGNvbWUYASABKA4yHC55aW1hLmNoZWNraW4udjEuU2Nhbk91dGNvbWUSDgoGcmVhc29uGAIgASgJEhEKCWR1cGxpY2F0ZRgDIAEoCBIpCgdzZXNzaW9uGAQgASgLMhgueWltYS5jaGVja2luLnYxLlNlc3Npb24qfwoLU2Nhbk91dGNvbWUSHAoYU0NBTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWU0NBTl9PVVRDT01FX1NJR05FRF9JThABEhsKF1NDQU5fT1VUQ09NRV9TSUdORURfT1VUEAISGQoVU0NBTl9PVVRDT01FX1JFSkVDVEVEEAMy4AQKDkNoZWNraW5TZXJ2aWNlEoIBChBHZXRWb2x1bnRlZXJDb2RlEigueWltYS5jaGVja2luLnYxLkdldFZvbHVudGVlckNvZGVSZXF1ZXN0GikueWltYS5jaGVja2luLnYxLkdldFZvbHVudGVlckNvZGVSZXNwb25zZSIZyvMYFRITdm9sdW50ZWVyOmNvZGU6c2hvdxJ4Cg5HZXRQcm9qZWN0Q29kZRImLnlpbWEuY2hlY2tpbi52MS5HZXRQcm9qZWN0Q29kZVJlcXVlc3QaJy55aW1hLmNoZWNraW4udjEuR2V0UHJvamVjdENvZGVSZXNwb25zZSIVkAIByvMYDhIMb3JnOmNvZGU6Z2V0El4KBFNjYW4SHC55aW1hLmNoZWNraW4udjEuU2NhblJlcXVlc3QaHS55aW1hLmNoZWNraW4udjEuU2NhblJlc3BvbnNlIhnK8xgVEhNjaGVja2luOnNjYW46c3VibWl0EosBChJHZXRNeUNoZWNraW5TdGF0dXMSKi55aW1hLmNoZWNraW4udjEuR2V0TXlDaGVja2luU3RhdHVzUmVxdWVzdBorLnlpbWEuY2hlY2tpbi52MS5HZXRNeUNoZWNraW5TdGF0dXNSZXNwb25zZSIckAIByvMYFRITdm9sdW50ZWVyOmNvZGU6c2hvdxJhCgRQaW5nEhwueWltYS5jaGVja2luLnYxLlBpbmdSZXF1ZXN0Gh0ueWltYS5jaGVja2luLnYxLlBpbmdSZXNwb25zZSIckAIByvMYFRITY2hlY2tpbjpzY2FuOnN1Ym1pdEIoWiZ5aW1hL3JwYy9nZW4veWltYS9jaGVja2luL3YxO2NoZWNraW52MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
 
 /**
  * PingRequest is empty.
@@ -94,6 +94,21 @@ export type Session = Message<"yima.checkin.v1.Session"> & {
    * @generated from field: int64 duration_seconds = 6;
    */
   durationSeconds: bigint;
+
+  /**
+   * VolunteerNameMasked is the volunteer's name as the gate shows it, e.g.
+   * 李**; empty when it could not be looked up.
+   *
+   * @generated from field: string volunteer_name_masked = 7;
+   */
+  volunteerNameMasked: string;
+
+  /**
+   * PositionName names the position; empty when it could not be looked up.
+   *
+   * @generated from field: string position_name = 8;
+   */
+  positionName: string;
 };
 
 /**
@@ -102,6 +117,63 @@ export type Session = Message<"yima.checkin.v1.Session"> & {
  */
 export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
   messageDesc(file_yima_checkin_v1_checkin, 2);
+
+/**
+ * GetMyCheckinStatusRequest is empty.
+ *
+ * @generated from message yima.checkin.v1.GetMyCheckinStatusRequest
+ */
+export type GetMyCheckinStatusRequest = Message<"yima.checkin.v1.GetMyCheckinStatusRequest"> & {
+};
+
+/**
+ * Describes the message yima.checkin.v1.GetMyCheckinStatusRequest.
+ * Use `create(GetMyCheckinStatusRequestSchema)` to create a new message.
+ */
+export const GetMyCheckinStatusRequestSchema: GenMessage<GetMyCheckinStatusRequest> = /*@__PURE__*/
+  messageDesc(file_yima_checkin_v1_checkin, 3);
+
+/**
+ * GetMyCheckinStatusResponse is the volunteer's open session, if any.
+ *
+ * @generated from message yima.checkin.v1.GetMyCheckinStatusResponse
+ */
+export type GetMyCheckinStatusResponse = Message<"yima.checkin.v1.GetMyCheckinStatusResponse"> & {
+  /**
+   * Session open now; unset when the volunteer is not signed in anywhere.
+   *
+   * @generated from field: yima.checkin.v1.Session session = 1;
+   */
+  session?: Session | undefined;
+
+  /**
+   * ProjectID of the open session; empty without one.
+   *
+   * @generated from field: string project_id = 2;
+   */
+  projectId: string;
+
+  /**
+   * ProjectTitle of that project; empty without one.
+   *
+   * @generated from field: string project_title = 3;
+   */
+  projectTitle: string;
+
+  /**
+   * PositionName of the session's position; empty without one.
+   *
+   * @generated from field: string position_name = 4;
+   */
+  positionName: string;
+};
+
+/**
+ * Describes the message yima.checkin.v1.GetMyCheckinStatusResponse.
+ * Use `create(GetMyCheckinStatusResponseSchema)` to create a new message.
+ */
+export const GetMyCheckinStatusResponseSchema: GenMessage<GetMyCheckinStatusResponse> = /*@__PURE__*/
+  messageDesc(file_yima_checkin_v1_checkin, 4);
 
 /**
  * GetVolunteerCodeRequest is empty.
@@ -116,7 +188,7 @@ export type GetVolunteerCodeRequest = Message<"yima.checkin.v1.GetVolunteerCodeR
  * Use `create(GetVolunteerCodeRequestSchema)` to create a new message.
  */
 export const GetVolunteerCodeRequestSchema: GenMessage<GetVolunteerCodeRequest> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 3);
+  messageDesc(file_yima_checkin_v1_checkin, 5);
 
 /**
  * GetVolunteerCodeResponse carries the code.
@@ -144,7 +216,7 @@ export type GetVolunteerCodeResponse = Message<"yima.checkin.v1.GetVolunteerCode
  * Use `create(GetVolunteerCodeResponseSchema)` to create a new message.
  */
 export const GetVolunteerCodeResponseSchema: GenMessage<GetVolunteerCodeResponse> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 4);
+  messageDesc(file_yima_checkin_v1_checkin, 6);
 
 /**
  * GetProjectCodeRequest names a project.
@@ -165,7 +237,7 @@ export type GetProjectCodeRequest = Message<"yima.checkin.v1.GetProjectCodeReque
  * Use `create(GetProjectCodeRequestSchema)` to create a new message.
  */
 export const GetProjectCodeRequestSchema: GenMessage<GetProjectCodeRequest> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 5);
+  messageDesc(file_yima_checkin_v1_checkin, 7);
 
 /**
  * GetProjectCodeResponse carries the code.
@@ -186,7 +258,7 @@ export type GetProjectCodeResponse = Message<"yima.checkin.v1.GetProjectCodeResp
  * Use `create(GetProjectCodeResponseSchema)` to create a new message.
  */
 export const GetProjectCodeResponseSchema: GenMessage<GetProjectCodeResponse> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 6);
+  messageDesc(file_yima_checkin_v1_checkin, 8);
 
 /**
  * ScanRequest is one scan.
@@ -251,7 +323,7 @@ export type ScanRequest = Message<"yima.checkin.v1.ScanRequest"> & {
  * Use `create(ScanRequestSchema)` to create a new message.
  */
 export const ScanRequestSchema: GenMessage<ScanRequest> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 7);
+  messageDesc(file_yima_checkin_v1_checkin, 9);
 
 /**
  * ScanResponse is the answer to a scan.
@@ -294,7 +366,7 @@ export type ScanResponse = Message<"yima.checkin.v1.ScanResponse"> & {
  * Use `create(ScanResponseSchema)` to create a new message.
  */
 export const ScanResponseSchema: GenMessage<ScanResponse> = /*@__PURE__*/
-  messageDesc(file_yima_checkin_v1_checkin, 8);
+  messageDesc(file_yima_checkin_v1_checkin, 10);
 
 /**
  * ScanOutcome is what a scan did.
@@ -383,6 +455,18 @@ export const CheckinService: GenService<{
     methodKind: "unary";
     input: typeof ScanRequestSchema;
     output: typeof ScanResponseSchema;
+  },
+  /**
+   * GetMyCheckinStatus tells the signed-in volunteer where they are signed
+   * in now, if anywhere, so the code page shows it on opening. Errors:
+   * not_found (NOT_A_VOLUNTEER).
+   *
+   * @generated from rpc yima.checkin.v1.CheckinService.GetMyCheckinStatus
+   */
+  getMyCheckinStatus: {
+    methodKind: "unary";
+    input: typeof GetMyCheckinStatusRequestSchema;
+    output: typeof GetMyCheckinStatusResponseSchema;
   },
   /**
    * Ping does nothing behind the same authentication and permission check

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file yima/project/v1/project.proto.
  */
 export const file_yima_project_v1_project: GenFile = /*@__PURE__*/
-  fileDesc("Ch15aW1hL3Byb2plY3QvdjEvcHJvamVjdC5wcm90bxIPeWltYS5wcm9qZWN0LnYxInoKCFBvc2l0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDQoFcXVvdGEYAyABKAUSNgoPc2lnbl9pbl9tZXRob2RzGAQgAygOMh0ueWltYS5wcm9qZWN0LnYxLlNpZ25Jbk1ldGhvZBINCgVoaXJlZBgFIAEoBSL1AgoHUHJvamVjdBIKCgJpZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSDQoFdGl0bGUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSLgoGc3RhdHVzGAUgASgOMh4ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGF0dXMSLgoKc3RhcnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2FkZHJlc3MYCCABKAkSKgoIbG9jYXRpb24YCSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYCiADKAkSLAoJcG9zaXRpb25zGAsgAygLMhkueWltYS5wcm9qZWN0LnYxLlBvc2l0aW9uEhUKDXJldmlld19yZWFzb24YDCABKAkiZAoNUG9zaXRpb25JbnB1dBIMCgRuYW1lGAEgASgJEg0KBXF1b3RhGAIgASgFEjYKD3NpZ25faW5fbWV0aG9kcxgDIAMoDjIdLnlpbWEucHJvamVjdC52MS5TaWduSW5NZXRob2QitAIKFENyZWF0ZVByb2plY3RSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRINCgV0aXRsZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIuCgpzdGFydF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYWRkcmVzcxgGIAEoCRIqCghsb2NhdGlvbhgHIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgIIAMoCRIxCglwb3NpdGlvbnMYCSADKAsyHi55aW1hLnByb2plY3QudjEuUG9zaXRpb25JbnB1dCJCChVDcmVhdGVQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IioKFFN1Ym1pdFByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkiQgoVU3VibWl0UHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdCJLChRSZXZpZXdQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEg8KB2FwcHJvdmUYAiABKAgSDgoGcmVhc29uGAMgASgJIkIKFVJldmlld1Byb2plY3RSZXNwb25zZRIpCgdwcm9qZWN0GAEgASgLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QiJwoRR2V0UHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSI/ChJHZXRQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IrIBCgZTaWduVXASCgoCaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRITCgtwb3NpdGlvbl9pZBgDIAEoCRIUCgx2b2x1bnRlZXJfaWQYBCABKAkSLQoGc3RhdHVzGAUgASgOMh0ueWltYS5wcm9qZWN0LnYxLlNpZ25VcFN0YXR1cxIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI4Cg1TaWduVXBSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSEwoLcG9zaXRpb25faWQYAiABKAkiOgoOU2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiOgoTUmV2aWV3U2lnblVwUmVxdWVzdBISCgpzaWduX3VwX2lkGAEgASgJEg8KB2FwcHJvdmUYAiABKAgiQAoUUmV2aWV3U2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiKQoTQ2xvc2VQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJIlIKFENsb3NlUHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdBIPCgdyZWNvcmRzGAIgASgFKv0BCg1Qcm9qZWN0U3RhdHVzEh4KGlBST0pFQ1RfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUUFJPSkVDVF9TVEFUVVNfRFJBRlQQARIhCh1QUk9KRUNUX1NUQVRVU19QRU5ESU5HX1JFVklFVxACEh0KGVBST0pFQ1RfU1RBVFVTX1JFQ1JVSVRJTkcQAxIbChdQUk9KRUNUX1NUQVRVU19SRUpFQ1RFRBAEEhoKFlBST0pFQ1RfU1RBVFVTX1JVTk5JTkcQBRIZChVQUk9KRUNUX1NUQVRVU19DTE9TRUQQBhIcChhQUk9KRUNUX1NUQVRVU19XSVRIRFJBV04QByprCgxTaWduSW5NZXRob2QSHgoaU0lHTl9JTl9NRVRIT0RfVU5TUEVDSUZJRUQQABIdChlTSUdOX0lOX01FVEhPRF9TVEFGRl9TQ0FOEAESHAoYU0lHTl9JTl9NRVRIT0RfU0VMRl9TQ0FOEAIqnwEKDFNpZ25VcFN0YXR1cxIeChpTSUdOX1VQX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlNJR05fVVBfU1RBVFVTX1BFTkRJTkcQARIYChRTSUdOX1VQX1NUQVRVU19ISVJFRBACEhsKF1NJR05fVVBfU1RBVFVTX1JFSkVDVEVEEAMSHAoYU0lHTl9VUF9TVEFUVVNfQ0FOQ0VMTEVEEAQytQYKDlByb2plY3RTZXJ2aWNlEncKDUNyZWF0ZVByb2plY3QSJS55aW1hLnByb2plY3QudjEuQ3JlYXRlUHJvamVjdFJlcXVlc3QaJi55aW1hLnByb2plY3QudjEuQ3JlYXRlUHJvamVjdFJlc3BvbnNlIhfK8xgTEg9vcmc6cHJvamVjdDphZGQYARJ3Cg1TdWJtaXRQcm9qZWN0EiUueWltYS5wcm9qZWN0LnYxLlN1Ym1pdFByb2plY3RSZXF1ZXN0GiYueWltYS5wcm9qZWN0LnYxLlN1Ym1pdFByb2plY3RSZXNwb25zZSIXyvMYExIPb3JnOnByb2plY3Q6YWRkGAESegoNUmV2aWV3UHJvamVjdBIlLnlpbWEucHJvamVjdC52MS5SZXZpZXdQcm9qZWN0UmVxdWVzdBomLnlpbWEucHJvamVjdC52MS5SZXZpZXdQcm9qZWN0UmVzcG9uc2UiGsrzGBYSEm9yZzpwcm9qZWN0OnJldmlldxgBEl4KCkdldFByb2plY3QSIi55aW1hLnByb2plY3QudjEuR2V0UHJvamVjdFJlcXVlc3QaIy55aW1hLnByb2plY3QudjEuR2V0UHJvamVjdFJlc3BvbnNlIgeQAgHK8xgAEmUKBlNpZ25VcBIeLnlpbWEucHJvamVjdC52MS5TaWduVXBSZXF1ZXN0Gh8ueWltYS5wcm9qZWN0LnYxLlNpZ25VcFJlc3BvbnNlIhrK8xgWEhR2b2x1bnRlZXI6c2lnbnVwOmFkZBJ2CgxSZXZpZXdTaWduVXASJC55aW1hLnByb2plY3QudjEuUmV2aWV3U2lnblVwUmVxdWVzdBolLnlpbWEucHJvamVjdC52MS5SZXZpZXdTaWduVXBSZXNwb25zZSIZyvMYFRIRb3JnOnNpZ251cDpyZXZpZXcYARJ2CgxDbG9zZVByb2plY3QSJC55aW1hLnByb2plY3QudjEuQ2xvc2VQcm9qZWN0UmVxdWVzdBolLnlpbWEucHJvamVjdC52MS5DbG9zZVByb2plY3RSZXNwb25zZSIZyvMYFRIRb3JnOnByb2plY3Q6Y2xvc2UYAUIoWiZ5aW1hL3JwYy9nZW4veWltYS9wcm9qZWN0L3YxO3Byb2plY3R2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
+  fileDesc("Ch15aW1hL3Byb2plY3QvdjEvcHJvamVjdC5wcm90bxIPeWltYS5wcm9qZWN0LnYxInoKCFBvc2l0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDQoFcXVvdGEYAyABKAUSNgoPc2lnbl9pbl9tZXRob2RzGAQgAygOMh0ueWltYS5wcm9qZWN0LnYxLlNpZ25Jbk1ldGhvZBINCgVoaXJlZBgFIAEoBSL1AgoHUHJvamVjdBIKCgJpZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSDQoFdGl0bGUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSLgoGc3RhdHVzGAUgASgOMh4ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGF0dXMSLgoKc3RhcnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2FkZHJlc3MYCCABKAkSKgoIbG9jYXRpb24YCSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYCiADKAkSLAoJcG9zaXRpb25zGAsgAygLMhkueWltYS5wcm9qZWN0LnYxLlBvc2l0aW9uEhUKDXJldmlld19yZWFzb24YDCABKAkiZAoNUG9zaXRpb25JbnB1dBIMCgRuYW1lGAEgASgJEg0KBXF1b3RhGAIgASgFEjYKD3NpZ25faW5fbWV0aG9kcxgDIAMoDjIdLnlpbWEucHJvamVjdC52MS5TaWduSW5NZXRob2QitAIKFENyZWF0ZVByb2plY3RSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRINCgV0aXRsZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIuCgpzdGFydF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYWRkcmVzcxgGIAEoCRIqCghsb2NhdGlvbhgHIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgIIAMoCRIxCglwb3NpdGlvbnMYCSADKAsyHi55aW1hLnByb2plY3QudjEuUG9zaXRpb25JbnB1dCJCChVDcmVhdGVQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IioKFFN1Ym1pdFByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkiQgoVU3VibWl0UHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdCJLChRSZXZpZXdQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEg8KB2FwcHJvdmUYAiABKAgSDgoGcmVhc29uGAMgASgJIkIKFVJldmlld1Byb2plY3RSZXNwb25zZRIpCgdwcm9qZWN0GAEgASgLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QigQEKFkxpc3RPcmdQcm9qZWN0c1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEjAKCHN0YXR1c2VzGAIgAygOMh4ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGF0dXMSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiXgoXTGlzdE9yZ1Byb2plY3RzUmVzcG9uc2USKgoIcHJvamVjdHMYASADKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJwoRR2V0UHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSI/ChJHZXRQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IrIBCgZTaWduVXASCgoCaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRITCgtwb3NpdGlvbl9pZBgDIAEoCRIUCgx2b2x1bnRlZXJfaWQYBCABKAkSLQoGc3RhdHVzGAUgASgOMh0ueWltYS5wcm9qZWN0LnYxLlNpZ25VcFN0YXR1cxIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI4Cg1TaWduVXBSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSEwoLcG9zaXRpb25faWQYAiABKAkiOgoOU2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiOgoTUmV2aWV3U2lnblVwUmVxdWVzdBISCgpzaWduX3VwX2lkGAEgASgJEg8KB2FwcHJvdmUYAiABKAgiQAoUUmV2aWV3U2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiKQoTQ2xvc2VQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJIlIKFENsb3NlUHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdBIPCgdyZWNvcmRzGAIgASgFKv0BCg1Qcm9qZWN0U3RhdHVzEh4KGlBST0pFQ1RfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUUFJPSkVDVF9TVEFUVVNfRFJBRlQQARIhCh1QUk9KRUNUX1NUQVRVU19QRU5ESU5HX1JFVklFVxACEh0KGVBST0pFQ1RfU1RBVFVTX1JFQ1JVSVRJTkcQAxIbChdQUk9KRUNUX1NUQVRVU19SRUpFQ1RFRBAEEhoKFlBST0pFQ1RfU1RBVFVTX1JVTk5JTkcQBRIZChVQUk9KRUNUX1NUQVRVU19DTE9TRUQQBhIcChhQUk9KRUNUX1NUQVRVU19XSVRIRFJBV04QByprCgxTaWduSW5NZXRob2QSHgoaU0lHTl9JTl9NRVRIT0RfVU5TUEVDSUZJRUQQABIdChlTSUdOX0lOX01FVEhPRF9TVEFGRl9TQ0FOEAESHAoYU0lHTl9JTl9NRVRIT0RfU0VMRl9TQ0FOEAIqnwEKDFNpZ25VcFN0YXR1cxIeChpTSUdOX1VQX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlNJR05fVVBfU1RBVFVTX1BFTkRJTkcQARIYChRTSUdOX1VQX1NUQVRVU19ISVJFRBACEhsKF1NJR05fVVBfU1RBVFVTX1JFSkVDVEVEEAMSHAoYU0lHTl9VUF9TVEFUVVNfQ0FOQ0VMTEVEEAQytgcKDlByb2plY3RTZXJ2aWNlEncKDUNyZWF0ZVByb2plY3QSJS55aW1hLnByb2plY3QudjEuQ3JlYXRlUHJvamVjdFJlcXVlc3QaJi55aW1hLnByb2plY3QudjEuQ3JlYXRlUHJvamVjdFJlc3BvbnNlIhfK8xgTEg9vcmc6cHJvamVjdDphZGQYARJ3Cg1TdWJtaXRQcm9qZWN0EiUueWltYS5wcm9qZWN0LnYxLlN1Ym1pdFByb2plY3RSZXF1ZXN0GiYueWltYS5wcm9qZWN0LnYxLlN1Ym1pdFByb2plY3RSZXNwb25zZSIXyvMYExIPb3JnOnByb2plY3Q6YWRkGAESegoNUmV2aWV3UHJvamVjdBIlLnlpbWEucHJvamVjdC52MS5SZXZpZXdQcm9qZWN0UmVxdWVzdBomLnlpbWEucHJvamVjdC52MS5SZXZpZXdQcm9qZWN0UmVzcG9uc2UiGsrzGBYSEm9yZzpwcm9qZWN0OnJldmlldxgBEn8KD0xpc3RPcmdQcm9qZWN0cxInLnlpbWEucHJvamVjdC52MS5MaXN0T3JnUHJvamVjdHNSZXF1ZXN0GigueWltYS5wcm9qZWN0LnYxLkxpc3RPcmdQcm9qZWN0c1Jlc3BvbnNlIhmQAgHK8xgSEhBvcmc6cHJvamVjdDpsaXN0El4KCkdldFByb2plY3QSIi55aW1hLnByb2plY3QudjEuR2V0UHJvamVjdFJlcXVlc3QaIy55aW1hLnByb2plY3QudjEuR2V0UHJvamVjdFJlc3BvbnNlIgeQAgHK8xgAEmUKBlNpZ25VcBIeLnlpbWEucHJvamVjdC52MS5TaWduVXBSZXF1ZXN0Gh8ueWltYS5wcm9qZWN0LnYxLlNpZ25VcFJlc3BvbnNlIhrK8xgWEhR2b2x1bnRlZXI6c2lnbnVwOmFkZBJ2CgxSZXZpZXdTaWduVXASJC55aW1hLnByb2plY3QudjEuUmV2aWV3U2lnblVwUmVxdWVzdBolLnlpbWEucHJvamVjdC52MS5SZXZpZXdTaWduVXBSZXNwb25zZSIZyvMYFRIRb3JnOnNpZ251cDpyZXZpZXcYARJ2CgxDbG9zZVByb2plY3QSJC55aW1hLnByb2plY3QudjEuQ2xvc2VQcm9qZWN0UmVxdWVzdBolLnlpbWEucHJvamVjdC52MS5DbG9zZVByb2plY3RSZXNwb25zZSIZyvMYFRIRb3JnOnByb2plY3Q6Y2xvc2UYAUIoWiZ5aW1hL3JwYy9nZW4veWltYS9wcm9qZWN0L3YxO3Byb2plY3R2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
 
 /**
  * Position is a role within a project.
@@ -396,6 +396,76 @@ export const ReviewProjectResponseSchema: GenMessage<ReviewProjectResponse> = /*
   messageDesc(file_yima_project_v1_project, 8);
 
 /**
+ * ListOrgProjectsRequest names the org and filters its projects.
+ *
+ * @generated from message yima.project.v1.ListOrgProjectsRequest
+ */
+export type ListOrgProjectsRequest = Message<"yima.project.v1.ListOrgProjectsRequest"> & {
+  /**
+   * OrgID whose projects to list.
+   *
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * Statuses to keep, as GetProject reports them; empty keeps every status.
+   *
+   * @generated from field: repeated yima.project.v1.ProjectStatus statuses = 2;
+   */
+  statuses: ProjectStatus[];
+
+  /**
+   * PageSize is at most 200; 0 asks for the default (50).
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * PageToken is next_page_token of the previous page; empty for the first.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.ListOrgProjectsRequest.
+ * Use `create(ListOrgProjectsRequestSchema)` to create a new message.
+ */
+export const ListOrgProjectsRequestSchema: GenMessage<ListOrgProjectsRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 9);
+
+/**
+ * ListOrgProjectsResponse carries one page of projects.
+ *
+ * @generated from message yima.project.v1.ListOrgProjectsResponse
+ */
+export type ListOrgProjectsResponse = Message<"yima.project.v1.ListOrgProjectsResponse"> & {
+  /**
+   * Projects of the page, latest start_time first.
+   *
+   * @generated from field: repeated yima.project.v1.Project projects = 1;
+   */
+  projects: Project[];
+
+  /**
+   * NextPageToken asks for the following page; empty on the last one.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.ListOrgProjectsResponse.
+ * Use `create(ListOrgProjectsResponseSchema)` to create a new message.
+ */
+export const ListOrgProjectsResponseSchema: GenMessage<ListOrgProjectsResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 10);
+
+/**
  * GetProjectRequest names a project.
  *
  * @generated from message yima.project.v1.GetProjectRequest
@@ -414,7 +484,7 @@ export type GetProjectRequest = Message<"yima.project.v1.GetProjectRequest"> & {
  * Use `create(GetProjectRequestSchema)` to create a new message.
  */
 export const GetProjectRequestSchema: GenMessage<GetProjectRequest> = /*@__PURE__*/
-  messageDesc(file_yima_project_v1_project, 9);
+  messageDesc(file_yima_project_v1_project, 11);
 
 /**
  * GetProjectResponse carries the project.
@@ -435,7 +505,7 @@ export type GetProjectResponse = Message<"yima.project.v1.GetProjectResponse"> &
  * Use `create(GetProjectResponseSchema)` to create a new message.
  */
 export const GetProjectResponseSchema: GenMessage<GetProjectResponse> = /*@__PURE__*/
-  messageDesc(file_yima_project_v1_project, 10);
+  messageDesc(file_yima_project_v1_project, 12);
 
 /**
  * SignUp is a volunteer's application for a position.
@@ -491,7 +561,7 @@ export type SignUp = Message<"yima.project.v1.SignUp"> & {
  * Use `create(SignUpSchema)` to create a new message.
  */
 export const SignUpSchema: GenMessage<SignUp> = /*@__PURE__*/
-  messageDesc(file_yima_project_v1_project, 11);
+  messageDesc(file_yima_project_v1_project, 13);
 
 /**
  * SignUpRequest names the position.
@@ -519,7 +589,7 @@ export type SignUpRequest = Message<"yima.project.v1.SignUpRequest"> & {
  * Use `create(SignUpRequestSchema)` to create a new message.
  */
 export const SignUpRequestSchema: GenMessage<SignUpRequest> = /*@__PURE__*/
-  messageDesc(file_yima_project_v1_project, 12);
+  messageDesc(file_yima_project_v1_project, 14);
 
 /**
  * SignUpResponse carries the sign-up.
@@ -540,7 +610,7 @@ export type SignUpResponse = Message<"yima.project.v1.SignUpResponse"> & {
  * Use `create(SignUpResponseSchema)` to create a new message.
  */
 export const SignUpResponseSchema: GenMessage<SignUpResponse> = /*@__PURE__*/
-  messageDesc(file_yima_project_v1_project, 13);
+  messageDesc(file_yima_project_v1_project, 15);
 
 /**
  * ReviewSignUpRequest decides on a sign-up.
@@ -568,7 +638,7 @@ export type ReviewSignUpRequest = Message<"yima.project.v1.ReviewSignUpRequest">
  * Use `create(ReviewSignUpRequestSchema)` to create a new message.
  */
 export const ReviewSignUpRequestSchema: GenMessage<ReviewSignUpRequest> = /*@__PURE__*/
-  messageDesc(file_yima_project_v1_project, 14);
+  messageDesc(file_yima_project_v1_project, 16);
 
 /**
  * ReviewSignUpResponse carries the sign-up.
@@ -589,7 +659,7 @@ export type ReviewSignUpResponse = Message<"yima.project.v1.ReviewSignUpResponse
  * Use `create(ReviewSignUpResponseSchema)` to create a new message.
  */
 export const ReviewSignUpResponseSchema: GenMessage<ReviewSignUpResponse> = /*@__PURE__*/
-  messageDesc(file_yima_project_v1_project, 15);
+  messageDesc(file_yima_project_v1_project, 17);
 
 /**
  * CloseProjectRequest names a project.
@@ -610,7 +680,7 @@ export type CloseProjectRequest = Message<"yima.project.v1.CloseProjectRequest">
  * Use `create(CloseProjectRequestSchema)` to create a new message.
  */
 export const CloseProjectRequestSchema: GenMessage<CloseProjectRequest> = /*@__PURE__*/
-  messageDesc(file_yima_project_v1_project, 16);
+  messageDesc(file_yima_project_v1_project, 18);
 
 /**
  * CloseProjectResponse carries the project.
@@ -638,7 +708,7 @@ export type CloseProjectResponse = Message<"yima.project.v1.CloseProjectResponse
  * Use `create(CloseProjectResponseSchema)` to create a new message.
  */
 export const CloseProjectResponseSchema: GenMessage<CloseProjectResponse> = /*@__PURE__*/
-  messageDesc(file_yima_project_v1_project, 17);
+  messageDesc(file_yima_project_v1_project, 19);
 
 /**
  * ProjectStatus is where a project stands. RUNNING follows RECRUITING by the
@@ -837,6 +907,22 @@ export const ProjectService: GenService<{
     methodKind: "unary";
     input: typeof ReviewProjectRequestSchema;
     output: typeof ReviewProjectResponseSchema;
+  },
+  /**
+   * ListOrgProjects lists an org's projects with their positions, newest
+   * start first, optionally only those in some (effective) statuses — a
+   * recruiting project whose start has come is listed as RUNNING. Callers:
+   * a leader or admin of the org or of an org above it, or staff whose data
+   * scope covers an org above it. Errors: invalid_argument (ID_INVALID,
+   * STATUS_INVALID, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
+   * (ORG_NOT_FOUND), permission_denied (NOT_ORG_MEMBER).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.ListOrgProjects
+   */
+  listOrgProjects: {
+    methodKind: "unary";
+    input: typeof ListOrgProjectsRequestSchema;
+    output: typeof ListOrgProjectsResponseSchema;
   },
   /**
    * GetProject returns a project with its positions.
