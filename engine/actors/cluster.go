@@ -23,6 +23,8 @@ import (
 type Cluster struct {
 	*cluster.Cluster
 	System *actor.ActorSystem
+	// alone is true for the in-memory one-node membership of `yima dev`.
+	alone bool
 }
 
 // Start joins (or forms) the cluster as a member hosting kinds.
@@ -47,7 +49,7 @@ func Start(cfg config.Cluster, log *slog.Logger, kinds ...*cluster.Kind) (*Clust
 		return nil, fmt.Errorf("actor remote address: %w", err)
 	}
 	log.Info("actor cluster member started", "cluster", cfg.Name, "provider", cfg.Provider, "address", fmt.Sprintf("%s:%d", host, port), "member", system.ID)
-	return &Cluster{Cluster: c, System: system}, nil
+	return &Cluster{Cluster: c, System: system, alone: cfg.Provider == "local"}, nil
 }
 
 // newProvider builds the membership provider named by cfg.
@@ -67,7 +69,11 @@ func newProvider(cfg config.Cluster) (cluster.ClusterProvider, error) {
 	return nil, fmt.Errorf("cluster: unknown provider %q", cfg.Provider)
 }
 
-// Stop leaves the cluster, handing grains over gracefully.
+// Stop leaves the cluster. A member of a real cluster leaves gracefully,
+// handing its grains over (protoactor-go then waits 2 s for the handover).
+// A lone dev node has no one to hand over to, and its graceful path would
+// race inside protoactor-go (the gossip loop reads the remote block list
+// without its lock while the in-memory provider's deregistration writes it).
 func (c *Cluster) Stop() {
-	c.Shutdown(true)
+	c.Shutdown(!c.alone)
 }
