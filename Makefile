@@ -70,5 +70,11 @@ lint: tools
 e2e: deps
 	$(GO) test -count=1 -run 'TestE2E' ./cmd/yima/
 
+## bench: seed at scale, drive the check-in storm against yima dev, print one line per scenario (BENCHFLAGS: see bin/yima-bench -h)
+bench:
+	$(GO) build -o $(BIN)/yima ./cmd/yima
+	$(GO) build -o $(BIN)/yima-bench ./loadtest/cmd/yima-bench
+	$(BIN)/yima-bench -yima $(BIN)/yima $(BENCHFLAGS)
+
 clean:
 	rm -rf bin .data

@@ -62,6 +62,9 @@ type Config struct {
 	// LedgerMaxBatch bounds the scans written per transaction; 1 turns group
 	// commit off (the benchmark's baseline). 0 keeps the ledger's default.
 	LedgerMaxBatch int `yaml:"ledger_max_batch"`
+	// LedgerWriters is the number of ledger writer connections; one keeps
+	// batches large on a small machine, more overlap commits on big disks.
+	LedgerWriters int `yaml:"ledger_writers"`
 
 	OIDC    OIDC    `yaml:"oidc"`
 	Cluster Cluster `yaml:"cluster"`
@@ -103,6 +106,7 @@ func Default(mode Mode) Config {
 		Mode:           mode,
 		Addr:           "127.0.0.1:8080",
 		DemoVolunteers: 3000,
+		LedgerWriters:  1,
 		SessionTTL:     12 * time.Hour,
 		CodeIdleAfter:  180 * 24 * time.Hour,
 		LogLevel:       "info",
@@ -164,6 +168,7 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		"YIMA_CLUSTER_PORT":            &c.Cluster.Port,
 		"YIMA_CLUSTER_AUTOMANAGE_PORT": &c.Cluster.AutoManagePort,
 		"YIMA_LEDGER_MAX_BATCH":        &c.LedgerMaxBatch,
+		"YIMA_LEDGER_WRITERS":          &c.LedgerWriters,
 	}
 	for k, p := range ints {
 		if v := getenv(k); v != "" {

@@ -2,20 +2,23 @@ package loadtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"golang.org/x/sync/errgroup"
 
 	"yima/engine/ledger"
 	"yima/engine/ledger/ledgertest"
 	"yima/sensitive"
 	"yima/services/identity"
 	"yima/services/identity/idnumber"
+	"yima/services/org"
+	"yima/store"
 )
 
 // SeedOptions size the data set of a bench run.
@@ -53,7 +56,8 @@ func (o *SeedOptions) defaults() {
 
 // Fixture is what Seed loaded.
 type Fixture struct {
-	Orgs []Org
+	Orgs     []Org
+	Projects int // running projects, in all orgs
 }
 
 // Org is a seeded org: its leader, who scans, and its roster.
@@ -89,27 +93,39 @@ func (f *Fixture) Volunteers() int {
 func Seed(ctx context.Context, pool *pgxpool.Pool, box *sensitive.Box, opt SeedOptions) (*Fixture, error) {
 	opt.defaults()
 	now := opt.Now()
-	fx := &Fixture{Orgs: make([]Org, opt.Orgs)}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opt.Parallel)
+	// The root org, made as the server makes it, before the orgs under it
+	// are seeded in parallel (each would otherwise try to make one).
+	if _, err := org.EnsureRoot(ctx, store.New(pool)); err != nil {
+		return nil, err
+	}
+	fx := &Fixture{Orgs: make([]Org, opt.Orgs), Projects: opt.Orgs * opt.ProjectsPerOrg}
+	var (
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, opt.Parallel)
+		errs = make([]error, len(fx.Orgs))
+	)
 	for i := range fx.Orgs {
-		g.Go(func() error {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
 			// Projects started three hours ago and run nine more: every
 			// scan of the run falls in their window, and the open sessions
 			// ResetCheckins makes (two hours old) stay below the maximum
 			// session length the deadline sweep enforces.
-			s, err := ledgertest.Seed(gctx, pool, ledgertest.SeedOptions{
+			s, err := ledgertest.Seed(ctx, pool, ledgertest.SeedOptions{
 				Projects: opt.ProjectsPerOrg, Volunteers: opt.VolunteersPerOrg,
 				Start: now.Add(-3 * time.Hour), End: now.Add(9 * time.Hour),
 			})
 			if err != nil {
-				return fmt.Errorf("seed org %d: %w", i, err)
+				errs[i] = fmt.Errorf("seed org %d: %w", i, err)
+				return
 			}
 			fx.Orgs[i] = Org{ID: s.OrgID, Members: s.Members}
-			return nil
-		})
+		}()
 	}
-	if err := g.Wait(); err != nil {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	if err := seedLeaders(ctx, pool, box, fx); err != nil {

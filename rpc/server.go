@@ -103,7 +103,9 @@ func NewHandler(d Deps) (http.Handler, error) {
 		rules: rules, dev: d.Dev, authn: d.Identity, grants: d.RBAC, audit: d.Audit,
 		log: d.Log, metrics: newMetrics(d.Registry),
 	}
-	opts := append([]connect.HandlerOption{connect.WithInterceptors(g)}, jsonCodecs()...)
+	// Answers are a few hundred bytes; compressing them costs more CPU than
+	// it saves on the wire.
+	opts := append([]connect.HandlerOption{connect.WithInterceptors(g), connect.WithCompressMinBytes(1024)}, jsonCodecs()...)
 	mux := http.NewServeMux()
 	mux.Handle(identityv1connect.NewIdentityServiceHandler(&identityHandler{svc: d.Identity, demoUsernames: d.DemoUsernames}, opts...))
 	mux.Handle(rbacv1connect.NewRbacServiceHandler(&rbacHandler{svc: d.RBAC}, opts...))

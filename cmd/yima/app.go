@@ -232,7 +232,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// decisions of the ProjectGrains this node hosts.
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	led := ledger.New(st.Pool, ledger.Options{Log: m.log, Registerer: reg, MaxBatch: cfg.LedgerMaxBatch})
+	led := ledger.New(st.Pool, ledger.Options{Log: m.log, Registerer: reg, MaxBatch: cfg.LedgerMaxBatch, Writers: cfg.LedgerWriters})
 	m.closers = append(m.closers, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
