@@ -325,7 +325,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := led.EnsurePartitions(ctx); err != nil {
 		return err
 	}
-	go m.housekeeping(ctx, upkeep{identity: idSvc, audit: auditLog, projects: projectSvc, records: recordSvc, grains: engine, ledger: led})
+	go m.housekeeping(ctx, upkeep{identity: idSvc, audit: auditLog, projects: projectSvc, records: recordSvc, grains: engine, ledger: led, closer: closer})
 	go m.codeUpkeep(ctx, staffSvc, now)
 
 	m.server = newHTTPServer(handler, m.log)
@@ -474,11 +474,12 @@ type upkeep struct {
 	records  *record.Service
 	grains   *actors.Engine
 	ledger   *ledger.Ledger
+	closer   *checkin.Closer
 }
 
 // housekeeping runs periodic upkeep until ctx ends: every projectSweep the
 // clock-driven state changes (recruiting projects that started, forgotten
-// sign-outs past their deadline), hourly the partitions and revocations.
+// sign-outs past their deadline, overdue projects closed), hourly the partitions and revocations.
 // Deadlines live in PostgreSQL, so a restart or a passivated grain loses
 // none.
 func (m *Main) housekeeping(ctx context.Context, u upkeep) {
@@ -504,6 +505,9 @@ func (m *Main) housekeeping(ctx context.Context, u upkeep) {
 					reloaded[c.ProjectID] = true
 					u.grains.RosterChanged(ctx, c.ProjectID)
 				}
+			}
+			if _, err := u.closer.CloseOverdue(ctx, now); err != nil && ctx.Err() == nil {
+				m.log.Error("close overdue projects", "err", err)
 			}
 		case <-t.C:
 			u.identity.PruneRevocations()

@@ -213,6 +213,40 @@ func (q *Queries) ListOpenSessionsOfProject(ctx context.Context, projectID uuid.
 	return items, nil
 }
 
+const listOverdueProjects = `-- name: ListOverdueProjects :many
+SELECT id FROM project.project
+WHERE status IN ('recruiting', 'running')
+  AND end_time + make_interval(secs => scan_after_seconds) + $1::interval < $2::timestamptz
+ORDER BY end_time
+LIMIT 100
+`
+
+type ListOverdueProjectsParams struct {
+	Grace pgtype.Interval
+	Now   time.Time
+}
+
+// Approved projects whose scan window closed more than @grace ago.
+func (q *Queries) ListOverdueProjects(ctx context.Context, arg ListOverdueProjectsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, listOverdueProjects, arg.Grace, arg.Now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listProjectPositions = `-- name: ListProjectPositions :many
 SELECT id, sign_in_methods FROM project.position WHERE project_id = $1
 `

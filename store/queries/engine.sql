@@ -50,3 +50,11 @@ SELECT v.code_epoch, v.code_active, s.id AS open_session_id, s.project_id AS ope
 FROM volunteer.volunteer v
 LEFT JOIN checkin.session s ON s.volunteer_id = v.id AND s.status = 'open'
 WHERE v.id = $1;
+
+-- name: ListOverdueProjects :many
+-- Approved projects whose scan window closed more than @grace ago.
+SELECT id FROM project.project
+WHERE status IN ('recruiting', 'running')
+  AND end_time + make_interval(secs => scan_after_seconds) + @grace::interval < @now::timestamptz
+ORDER BY end_time
+LIMIT 100;
