@@ -5,12 +5,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-)
 
-// clockTick is the unit of /proc's CPU times (USER_HZ, 100 on Linux).
-const clockTick = 10 * time.Millisecond
+	"yima/loadtest/cpustat"
+)
 
 // cpuSample is where the CPU time went so far, to tell the server, the
 // database and the driver apart on a machine they share.
@@ -24,16 +22,12 @@ type cpuSample struct {
 
 // sampleCPU reads the counters; parts it cannot read stay zero (no /proc).
 func sampleCPU(serverPid, postmasterPid int) cpuSample {
-	s := cpuSample{at: time.Now(), busy: machineBusy()}
+	s := cpuSample{at: time.Now(), busy: cpustat.Machine(), self: cpustat.Self()}
 	if serverPid > 0 {
-		s.server = procCPU(serverPid)
+		s.server = cpustat.Process(serverPid)
 	}
 	if postmasterPid > 0 {
-		s.pg = treeCPU(postmasterPid)
-	}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		s.pg = cpustat.Tree(postmasterPid)
 	}
 	return s
 }
@@ -54,76 +48,6 @@ func perOp(d time.Duration, ops int) int64 {
 		return 0
 	}
 	return d.Microseconds() / int64(ops)
-}
-
-// procStat returns fields of /proc/<pid>/stat after the command name
-// (field 3 onwards, 0-based from state).
-func procStat(pid int) []string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return nil
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return nil
-	}
-	return strings.Fields(s[i+1:])
-}
-
-// procCPU is a process's own user and system time (reaped children not
-// included).
-func procCPU(pid int) time.Duration {
-	f := procStat(pid)
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	k, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+k) * clockTick
-}
-
-// treeCPU is the CPU time of pid and its live children: a postmaster and
-// its backends. Backends that exited are counted through the postmaster's
-// cutime/cstime.
-func treeCPU(pid int) time.Duration {
-	total := time.Duration(0)
-	if f := procStat(pid); len(f) >= 15 {
-		for _, i := range []int{11, 12, 13, 14} {
-			n, _ := strconv.ParseInt(f[i], 10, 64)
-			total += time.Duration(n) * clockTick
-		}
-	}
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	ppid := strconv.Itoa(pid)
-	for _, d := range dirs {
-		child, err := strconv.Atoi(filepath.Base(d))
-		if err != nil {
-			continue
-		}
-		if f := procStat(child); len(f) >= 13 && f[1] == ppid {
-			total += procCPU(child)
-		}
-	}
-	return total
-}
-
-// machineBusy is the time all CPUs spent neither idle nor waiting for I/O.
-func machineBusy() time.Duration {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line)
-	var busy int64
-	for i, v := range f[1:] {
-		n, _ := strconv.ParseInt(v, 10, 64)
-		if i != 3 && i != 4 { // idle, iowait
-			busy += n
-		}
-	}
-	return time.Duration(busy) * clockTick
 }
 
 // postmasterPid reads the server's pid from postmaster.pid in its data

@@ -7,12 +7,12 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"yima/engine/ledger"
 	"yima/engine/ledger/ledgertest"
+	"yima/loadtest/cpustat"
 	"yima/store/storetest"
 )
 
@@ -56,9 +56,9 @@ func BenchmarkLedger(b *testing.B) {
 				scans = min(scans, 5000) // one fsync per scan: keep it short
 			}
 			b.ResetTimer()
-			cpu0, busy0, pg0 := processCPU(), machineBusy(), serverCPU(b)
+			cpu0, busy0, pg0 := cpustat.Self(), cpustat.Machine(), serverCPU(b)
 			res := ledgertest.Storm(ctx, l, fx, ledgertest.StormOptions{Scans: scans, Clients: *benchClients})
-			cpu, busy, pg := processCPU()-cpu0, machineBusy()-busy0, serverCPU(b)-pg0
+			cpu, busy, pg := cpustat.Self()-cpu0, cpustat.Machine()-busy0, serverCPU(b)-pg0
 			b.StopTimer()
 			if err := l.Close(ctx); err != nil {
 				b.Fatal(err)
@@ -80,34 +80,6 @@ func BenchmarkLedger(b *testing.B) {
 			b.ReportMetric(float64(res.P99.Microseconds())/1000, "p99_ms")
 		})
 	}
-}
-
-// processCPU is the CPU time this process used so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// machineBusy is the CPU time all processors spent busy so far, from
-// /proc/stat (0 where there is none).
-func machineBusy() time.Duration {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line)
-	var busy int64
-	for i, v := range f[1:] {
-		n, _ := strconv.ParseInt(v, 10, 64)
-		if i != 3 && i != 4 { // idle, iowait
-			busy += n
-		}
-	}
-	return time.Duration(busy) * time.Second / 100 // USER_HZ
 }
 
 // serverCPU runs the command in LEDGER_BENCH_SERVER_CPU, which prints the
