@@ -287,3 +287,185 @@ func signUpToProto(su project.SignUp) *projectv1.SignUp {
 		CreatedAt: timestamppb.New(su.CreatedAt),
 	}
 }
+
+func (h *projectHandler) WithdrawProject(ctx context.Context, req *connect.Request[projectv1.WithdrawProjectRequest]) (*connect.Response[projectv1.WithdrawProjectResponse], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := parseID("project_id", req.Msg.ProjectId)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := h.svc.Withdraw(ctx, p, id, req.Msg.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&projectv1.WithdrawProjectResponse{Project: projectToProto(pr)}), nil
+}
+
+func (h *projectHandler) CopyProject(ctx context.Context, req *connect.Request[projectv1.CopyProjectRequest]) (*connect.Response[projectv1.CopyProjectResponse], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	id, err := parseID("project_id", m.ProjectId)
+	if err != nil {
+		return nil, err
+	}
+	start, err := parseTime("start_time", m.StartTime)
+	if err != nil {
+		return nil, err
+	}
+	end, err := parseTime("end_time", m.EndTime)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := h.svc.Copy(ctx, p, id, start, end)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&projectv1.CopyProjectResponse{Project: projectToProto(pr)}), nil
+}
+
+func (h *projectHandler) EnrollVolunteer(ctx context.Context, req *connect.Request[projectv1.EnrollVolunteerRequest]) (*connect.Response[projectv1.EnrollVolunteerResponse], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	projectID, err := parseID("project_id", m.ProjectId)
+	if err != nil {
+		return nil, err
+	}
+	positionID, err := parseID("position_id", m.PositionId)
+	if err != nil {
+		return nil, err
+	}
+	volunteerID, err := parseID("volunteer_id", m.VolunteerId)
+	if err != nil {
+		return nil, err
+	}
+	su, err := h.svc.Enroll(ctx, p, projectID, positionID, volunteerID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&projectv1.EnrollVolunteerResponse{SignUp: signUpToProto(su)}), nil
+}
+
+func (h *projectHandler) MoveSignUp(ctx context.Context, req *connect.Request[projectv1.MoveSignUpRequest]) (*connect.Response[projectv1.MoveSignUpResponse], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := parseID("sign_up_id", req.Msg.SignUpId)
+	if err != nil {
+		return nil, err
+	}
+	positionID, err := parseID("position_id", req.Msg.PositionId)
+	if err != nil {
+		return nil, err
+	}
+	su, err := h.svc.Move(ctx, p, id, positionID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&projectv1.MoveSignUpResponse{SignUp: signUpToProto(su)}), nil
+}
+
+func (h *projectHandler) UnhireSignUp(ctx context.Context, req *connect.Request[projectv1.UnhireSignUpRequest]) (*connect.Response[projectv1.UnhireSignUpResponse], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := parseID("sign_up_id", req.Msg.SignUpId)
+	if err != nil {
+		return nil, err
+	}
+	su, err := h.svc.Unhire(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&projectv1.UnhireSignUpResponse{SignUp: signUpToProto(su)}), nil
+}
+
+func (h *projectHandler) UpdateProject(ctx context.Context, req *connect.Request[projectv1.UpdateProjectRequest]) (*connect.Response[projectv1.UpdateProjectResponse], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	id, err := parseID("project_id", m.ProjectId)
+	if err != nil {
+		return nil, err
+	}
+	start, err := parseTime("start_time", m.StartTime)
+	if err != nil {
+		return nil, err
+	}
+	end, err := parseTime("end_time", m.EndTime)
+	if err != nil {
+		return nil, err
+	}
+	d := project.Draft{
+		Title: m.Title, Description: m.Description, StartTime: start, EndTime: end,
+		Address: m.Address, Location: locationFromProto(m.Location), ServiceCategories: m.ServiceCategories,
+		Positions: positionDraftsFromProto(m.Positions),
+	}
+	pr, err := h.svc.Update(ctx, p, id, d)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&projectv1.UpdateProjectResponse{Project: projectToProto(pr)}), nil
+}
+
+// positionDraftsFromProto maps position inputs to the domain's.
+func positionDraftsFromProto(in []*projectv1.PositionInput) []project.PositionDraft {
+	out := make([]project.PositionDraft, 0, len(in))
+	for _, pi := range in {
+		pd := project.PositionDraft{Name: pi.Name, Quota: pi.Quota}
+		for _, sm := range pi.SignInMethods {
+			pd.SignInMethods = append(pd.SignInMethods, signInMethodFromProto(sm))
+		}
+		out = append(out, pd)
+	}
+	return out
+}
+
+// projectStages maps the domain's stages to the enum.
+var projectStages = map[projectv1.ProjectStage]project.Stage{
+	projectv1.ProjectStage_PROJECT_STAGE_TO_RECRUIT: project.StageToRecruit,
+	projectv1.ProjectStage_PROJECT_STAGE_RECRUITING: project.StageRecruiting,
+	projectv1.ProjectStage_PROJECT_STAGE_RUNNING:    project.StageRunning,
+	projectv1.ProjectStage_PROJECT_STAGE_CLOSED:     project.StageClosed,
+	projectv1.ProjectStage_PROJECT_STAGE_REJECTED:   project.StageRejected,
+	projectv1.ProjectStage_PROJECT_STAGE_WITHDRAWN:  project.StageWithdrawn,
+}
+
+func (h *projectHandler) ListProjectsByStage(ctx context.Context, req *connect.Request[projectv1.ListProjectsByStageRequest]) (*connect.Response[projectv1.ListProjectsByStageResponse], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	org, err := parseID("org_id", m.OrgId)
+	if err != nil {
+		return nil, err
+	}
+	page, err := paging.Parse(m.PageSize, m.PageToken)
+	if err != nil {
+		return nil, err
+	}
+	// An unspecified or unknown stage maps to "", which the service
+	// rejects as STAGE_INVALID.
+	prs, next, err := h.svc.ListStage(ctx, p, org, projectStages[m.Stage], page)
+	if err != nil {
+		return nil, err
+	}
+	out := &projectv1.ListProjectsByStageResponse{Projects: make([]*projectv1.Project, len(prs)), NextPageToken: next}
+	for i, pr := range prs {
+		out.Projects[i] = projectToProto(pr)
+	}
+	return connect.NewResponse(out), nil
+}

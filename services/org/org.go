@@ -77,6 +77,8 @@ type Org struct {
 	Location          *catalog.Location // nil when unknown
 	ServiceCategories []string
 	ReviewReason      string
+	Intro             string
+	ContactName       string
 	CreatedAt         time.Time
 }
 
@@ -257,14 +259,8 @@ func (s *Service) Review(ctx context.Context, p *access.Principal, id uuid.UUID,
 	if err != nil {
 		return Org{}, err
 	}
-	if s.opt.Accounts != nil {
-		ids, err := s.opt.Store.Q.ListOrgAccountIDs(ctx, store.NullUUID(id))
-		if err != nil {
-			return Org{}, fmt.Errorf("list org accounts: %w", err)
-		}
-		for _, a := range ids {
-			s.opt.Accounts.ForgetAccount(a)
-		}
+	if err := s.forgetAccounts(ctx, id); err != nil {
+		return Org{}, err
 	}
 	return fromRow(row), nil
 }
@@ -344,6 +340,7 @@ func fromRow(r db.OrgOrg) Org {
 		ID: r.ID, ParentID: r.ParentID.UUID, Path: r.Path, Level: Level(r.Level), Name: r.Name,
 		Status: Status(r.Status), SupervisingUnit: r.SupervisingUnit, Address: r.Address,
 		ServiceCategories: r.ServiceCategories, ReviewReason: r.ReviewReason, CreatedAt: r.CreatedAt,
+		Intro: r.Intro, ContactName: r.ContactName,
 	}
 	if r.Lat.Valid && r.Lng.Valid {
 		o.Location = &catalog.Location{Lat: r.Lat.Float64, Lng: r.Lng.Float64}

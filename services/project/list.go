@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -43,14 +44,8 @@ func (s *Service) ListOrg(ctx context.Context, p *access.Principal, f ListFilter
 		}
 		want = append(want, string(st))
 	}
-	if !actsFor(p, f.OrgID) {
-		err := s.opt.Orgs.Oversees(ctx, p, f.OrgID)
-		if fault.KindOf(err) == fault.PermissionDenied {
-			return nil, "", fault.New(fault.PermissionDenied, "NOT_ORG_MEMBER", "只有本组织或上级组织的负责人、管理员可以查看项目列表")
-		}
-		if err != nil {
-			return nil, "", err
-		}
+	if err := s.mayList(ctx, p, f.OrgID); err != nil {
+		return nil, "", err
 	}
 	now := s.opt.Now()
 	rows, err := s.opt.Store.Q.ListOrgProjects(ctx, db.ListOrgProjectsParams{
@@ -60,6 +55,30 @@ func (s *Service) ListOrg(ctx context.Context, p *access.Principal, f ListFilter
 		return nil, "", fmt.Errorf("list org projects: %w", err)
 	}
 	rows, next := paging.Next(f.Page, rows)
+	out, err := s.withPositions(ctx, rows, now)
+	if err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+// mayList returns nil when p may list org's projects: p leads or
+// administers it, or oversees it. Errors: permission_denied
+// (NOT_ORG_MEMBER), not_found (ORG_NOT_FOUND).
+func (s *Service) mayList(ctx context.Context, p *access.Principal, org uuid.UUID) error {
+	if actsFor(p, org) {
+		return nil
+	}
+	err := s.opt.Orgs.Oversees(ctx, p, org)
+	if fault.KindOf(err) == fault.PermissionDenied {
+		return fault.New(fault.PermissionDenied, "NOT_ORG_MEMBER", "只有本组织或上级组织的负责人、管理员可以查看项目列表")
+	}
+	return err
+}
+
+// withPositions turns stored projects into Projects with their positions,
+// their statuses the effective ones at now.
+func (s *Service) withPositions(ctx context.Context, rows []db.ProjectProject, now time.Time) ([]Project, error) {
 	out := make([]Project, len(rows))
 	ids := make([]uuid.UUID, len(rows))
 	at := make(map[uuid.UUID]int, len(rows))
@@ -69,11 +88,11 @@ func (s *Service) ListOrg(ctx context.Context, p *access.Principal, f ListFilter
 		at[r.ID] = i
 	}
 	if len(ids) == 0 {
-		return out, next, nil
+		return out, nil
 	}
 	positions, err := s.opt.Store.Q.ListPositionsOfProjects(ctx, ids)
 	if err != nil {
-		return nil, "", fmt.Errorf("list positions: %w", err)
+		return nil, fmt.Errorf("list positions: %w", err)
 	}
 	for _, r := range positions {
 		pr := &out[at[r.ProjectID]]
@@ -81,5 +100,5 @@ func (s *Service) ListOrg(ctx context.Context, p *access.Principal, f ListFilter
 			ID: r.ID, Name: r.Name, Quota: r.Quota, SignInMethods: methods(r.SignInMethods), Hired: r.Hired,
 		})
 	}
-	return out, next, nil
+	return out, nil
 }

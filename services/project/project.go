@@ -220,23 +220,28 @@ func (s *Service) Create(ctx context.Context, p *access.Principal, d Draft) (Pro
 			return fmt.Errorf("create project: %w", err)
 		}
 		id = row.ID
-		for i, pd := range d.Positions {
-			ms := make([]string, len(pd.SignInMethods))
-			for k, m := range pd.SignInMethods {
-				ms[k] = string(m)
-			}
-			if _, err := q.CreatePosition(ctx, db.CreatePositionParams{
-				ProjectID: id, Name: pd.Name, Quota: pd.Quota, SignInMethods: ms, Sort: int32(i),
-			}); err != nil {
-				return fmt.Errorf("create position: %w", err)
-			}
-		}
-		return nil
+		return createPositions(ctx, q, id, d.Positions)
 	})
 	if err != nil {
 		return Project{}, err
 	}
 	return s.Get(ctx, id)
+}
+
+// createPositions creates a project's positions, in order.
+func createPositions(ctx context.Context, q *db.Queries, id uuid.UUID, ps []PositionDraft) error {
+	for i, pd := range ps {
+		ms := make([]string, len(pd.SignInMethods))
+		for k, m := range pd.SignInMethods {
+			ms[k] = string(m)
+		}
+		if _, err := q.CreatePosition(ctx, db.CreatePositionParams{
+			ProjectID: id, Name: pd.Name, Quota: pd.Quota, SignInMethods: ms, Sort: int32(i),
+		}); err != nil {
+			return fmt.Errorf("create position: %w", err)
+		}
+	}
+	return nil
 }
 
 // validateDraft checks and tidies d in place, returning its service

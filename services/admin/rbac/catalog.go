@@ -59,6 +59,10 @@ var Catalog = []Menu{
 	{ID: "app.org.device_add", ParentID: "app.org", Name: "登记扫码设备", Kind: "button", Permission: "org:device:add", Sort: 12},
 	{ID: "app.org.device_remove", ParentID: "app.org", Name: "停用扫码设备", Kind: "button", Permission: "org:device:remove", Sort: 13},
 	{ID: "app.org.project_list", ParentID: "app.org", Name: "项目列表", Kind: "button", Permission: "org:project:list", Sort: 14},
+	{ID: "app.org.org_list", ParentID: "app.org", Name: "组织架构", Kind: "button", Permission: "org:org:list", Sort: 15},
+	{ID: "app.org.org_edit", ParentID: "app.org", Name: "编辑组织信息", Kind: "button", Permission: "org:org:edit", Sort: 16},
+	{ID: "app.org.org_deactivate", ParentID: "app.org", Name: "停用/恢复下级组织", Kind: "button", Permission: "org:org:deactivate", Sort: 17},
+	{ID: "app.org.project_edit", ParentID: "app.org", Name: "修改项目", Kind: "button", Permission: "org:project:edit", Sort: 18},
 }
 
 // Menus granted to the kind roles, by kind.
@@ -70,6 +74,8 @@ var (
 		"app.org.signup_review", "app.org.project_close", "app.org.code", "app.org.scan",
 		"app.org.attendance", "app.org.attendance_review", "app.org.attendance_add",
 		"app.org.device_list", "app.org.device_add", "app.org.device_remove", "app.org.project_list",
+		"app.org.org_list", "app.org.org_edit", "app.org.org_deactivate",
+		"app.org.project_edit",
 	}
 )
 
@@ -89,7 +95,9 @@ var builtinRoles = []builtinRole{
 	{Key: AdminRole, Name: "超级管理员", Scope: "all", Sort: 1, Remark: "拥有全部权限"},
 	{Key: "district_admin", Name: "区级管理员", Scope: "department_and_below", Sort: 2, Remark: "管理本区及下级部门",
 		Menus: []string{"system", "system.user", "system.user.add", "system.user.edit", "system.dept", "system.dept.add", "system.dept.edit", "monitor", "monitor.audit",
-			"app.org.org_review", "app.org.project_review", "app.org.project_list"}},
+			"app.org.org_review", "app.org.project_review", "app.org.project_list",
+			"app.org.org_list", "app.org.org_edit", "app.org.org_deactivate",
+			"app.org.project_edit"}},
 	{Key: "auditor", Name: "审计员", Scope: "all", Sort: 3, Remark: "只读查看审计日志",
 		Menus: []string{"monitor", "monitor.audit"}},
 	{Key: "citizen", Name: "市民", Scope: "self", Sort: 10, Remark: "所有登录市民（按账号类型授予）", Menus: citizenMenus},

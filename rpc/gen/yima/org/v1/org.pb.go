@@ -174,7 +174,11 @@ type Org struct {
 	// ReviewReason explains a rejection.
 	ReviewReason string `protobuf:"bytes,10,opt,name=review_reason,json=reviewReason,proto3" json:"review_reason,omitempty"`
 	// CreatedAt is when the org applied.
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Intro introduces the org.
+	Intro string `protobuf:"bytes,12,opt,name=intro,proto3" json:"intro,omitempty"`
+	// ContactName is the org's contact person.
+	ContactName   string `protobuf:"bytes,13,opt,name=contact_name,json=contactName,proto3" json:"contact_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -284,6 +288,20 @@ func (x *Org) GetCreatedAt() *timestamppb.Timestamp {
 		return x.CreatedAt
 	}
 	return nil
+}
+
+func (x *Org) GetIntro() string {
+	if x != nil {
+		return x.Intro
+	}
+	return ""
+}
+
+func (x *Org) GetContactName() string {
+	if x != nil {
+		return x.ContactName
+	}
+	return ""
 }
 
 // RegisterOrgRequest describes the new org.
@@ -625,11 +643,917 @@ func (x *GetOrgResponse) GetOrg() *Org {
 	return nil
 }
 
+// OrgSummary is an org in a list, with its counts.
+type OrgSummary struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Org listed.
+	Org *Org `protobuf:"bytes,1,opt,name=org,proto3" json:"org,omitempty"`
+	// MemberCount is how many volunteers are members.
+	MemberCount int64 `protobuf:"varint,2,opt,name=member_count,json=memberCount,proto3" json:"member_count,omitempty"`
+	// ProjectCount is how many projects the org has.
+	ProjectCount  int64 `protobuf:"varint,3,opt,name=project_count,json=projectCount,proto3" json:"project_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrgSummary) Reset() {
+	*x = OrgSummary{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrgSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrgSummary) ProtoMessage() {}
+
+func (x *OrgSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrgSummary.ProtoReflect.Descriptor instead.
+func (*OrgSummary) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *OrgSummary) GetOrg() *Org {
+	if x != nil {
+		return x.Org
+	}
+	return nil
+}
+
+func (x *OrgSummary) GetMemberCount() int64 {
+	if x != nil {
+		return x.MemberCount
+	}
+	return 0
+}
+
+func (x *OrgSummary) GetProjectCount() int64 {
+	if x != nil {
+		return x.ProjectCount
+	}
+	return 0
+}
+
+// ListOrgsRequest filters the orgs in scope.
+type ListOrgsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ParentOrgID lists the children of this org; empty for any.
+	ParentOrgId string `protobuf:"bytes,1,opt,name=parent_org_id,json=parentOrgId,proto3" json:"parent_org_id,omitempty"`
+	// Level keeps orgs of this level; unspecified for any.
+	Level OrgLevel `protobuf:"varint,2,opt,name=level,proto3,enum=yima.org.v1.OrgLevel" json:"level,omitempty"`
+	// Status keeps orgs of this status; unspecified for any.
+	Status OrgStatus `protobuf:"varint,3,opt,name=status,proto3,enum=yima.org.v1.OrgStatus" json:"status,omitempty"`
+	// NameContains keeps orgs whose name contains it.
+	NameContains string `protobuf:"bytes,4,opt,name=name_contains,json=nameContains,proto3" json:"name_contains,omitempty"`
+	// PageSize is at most 200; 0 means 50.
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// PageToken continues a previous list.
+	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrgsRequest) Reset() {
+	*x = ListOrgsRequest{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrgsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrgsRequest) ProtoMessage() {}
+
+func (x *ListOrgsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrgsRequest.ProtoReflect.Descriptor instead.
+func (*ListOrgsRequest) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListOrgsRequest) GetParentOrgId() string {
+	if x != nil {
+		return x.ParentOrgId
+	}
+	return ""
+}
+
+func (x *ListOrgsRequest) GetLevel() OrgLevel {
+	if x != nil {
+		return x.Level
+	}
+	return OrgLevel_ORG_LEVEL_UNSPECIFIED
+}
+
+func (x *ListOrgsRequest) GetStatus() OrgStatus {
+	if x != nil {
+		return x.Status
+	}
+	return OrgStatus_ORG_STATUS_UNSPECIFIED
+}
+
+func (x *ListOrgsRequest) GetNameContains() string {
+	if x != nil {
+		return x.NameContains
+	}
+	return ""
+}
+
+func (x *ListOrgsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListOrgsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListOrgsResponse is one page of orgs.
+type ListOrgsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Orgs found, shallowest first, then by name.
+	Orgs []*OrgSummary `protobuf:"bytes,1,rep,name=orgs,proto3" json:"orgs,omitempty"`
+	// NextPageToken is empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrgsResponse) Reset() {
+	*x = ListOrgsResponse{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrgsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrgsResponse) ProtoMessage() {}
+
+func (x *ListOrgsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrgsResponse.ProtoReflect.Descriptor instead.
+func (*ListOrgsResponse) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListOrgsResponse) GetOrgs() []*OrgSummary {
+	if x != nil {
+		return x.Orgs
+	}
+	return nil
+}
+
+func (x *ListOrgsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// GetOrgTreeRequest names the root of a subtree.
+type GetOrgTreeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// RootOrgID is the subtree's root.
+	RootOrgId string `protobuf:"bytes,1,opt,name=root_org_id,json=rootOrgId,proto3" json:"root_org_id,omitempty"`
+	// Depth is how many levels below the root, 1 to 3; 0 means 1.
+	Depth         int32 `protobuf:"varint,2,opt,name=depth,proto3" json:"depth,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrgTreeRequest) Reset() {
+	*x = GetOrgTreeRequest{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrgTreeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrgTreeRequest) ProtoMessage() {}
+
+func (x *GetOrgTreeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrgTreeRequest.ProtoReflect.Descriptor instead.
+func (*GetOrgTreeRequest) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GetOrgTreeRequest) GetRootOrgId() string {
+	if x != nil {
+		return x.RootOrgId
+	}
+	return ""
+}
+
+func (x *GetOrgTreeRequest) GetDepth() int32 {
+	if x != nil {
+		return x.Depth
+	}
+	return 0
+}
+
+// OrgNode is an org with its children.
+type OrgNode struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Org at this node.
+	Org *Org `protobuf:"bytes,1,opt,name=org,proto3" json:"org,omitempty"`
+	// Children of the org, by name.
+	Children      []*OrgNode `protobuf:"bytes,2,rep,name=children,proto3" json:"children,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrgNode) Reset() {
+	*x = OrgNode{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrgNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrgNode) ProtoMessage() {}
+
+func (x *OrgNode) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrgNode.ProtoReflect.Descriptor instead.
+func (*OrgNode) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *OrgNode) GetOrg() *Org {
+	if x != nil {
+		return x.Org
+	}
+	return nil
+}
+
+func (x *OrgNode) GetChildren() []*OrgNode {
+	if x != nil {
+		return x.Children
+	}
+	return nil
+}
+
+// GetOrgTreeResponse carries the subtree.
+type GetOrgTreeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Root of the subtree.
+	Root *OrgNode `protobuf:"bytes,1,opt,name=root,proto3" json:"root,omitempty"`
+	// Truncated is set when the 500-org bound cut the tree short.
+	Truncated     bool `protobuf:"varint,2,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrgTreeResponse) Reset() {
+	*x = GetOrgTreeResponse{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrgTreeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrgTreeResponse) ProtoMessage() {}
+
+func (x *GetOrgTreeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrgTreeResponse.ProtoReflect.Descriptor instead.
+func (*GetOrgTreeResponse) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetOrgTreeResponse) GetRoot() *OrgNode {
+	if x != nil {
+		return x.Root
+	}
+	return nil
+}
+
+func (x *GetOrgTreeResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
+// UpdateOrgRequest is an org's new profile; every field is replaced.
+type UpdateOrgRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// OrgID to edit.
+	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// Name of the org.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// SupervisingUnit is the 业务主管单位.
+	SupervisingUnit string `protobuf:"bytes,3,opt,name=supervising_unit,json=supervisingUnit,proto3" json:"supervising_unit,omitempty"`
+	// Address of the org.
+	Address string `protobuf:"bytes,4,opt,name=address,proto3" json:"address,omitempty"`
+	// Location of the org.
+	Location *v1.Location `protobuf:"bytes,5,opt,name=location,proto3" json:"location,omitempty"`
+	// ServiceCategories the org serves in.
+	ServiceCategories []string `protobuf:"bytes,6,rep,name=service_categories,json=serviceCategories,proto3" json:"service_categories,omitempty"`
+	// Intro introduces the org.
+	Intro string `protobuf:"bytes,7,opt,name=intro,proto3" json:"intro,omitempty"`
+	// ContactName is the org's contact person.
+	ContactName   string `protobuf:"bytes,8,opt,name=contact_name,json=contactName,proto3" json:"contact_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateOrgRequest) Reset() {
+	*x = UpdateOrgRequest{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateOrgRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateOrgRequest) ProtoMessage() {}
+
+func (x *UpdateOrgRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateOrgRequest.ProtoReflect.Descriptor instead.
+func (*UpdateOrgRequest) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *UpdateOrgRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *UpdateOrgRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpdateOrgRequest) GetSupervisingUnit() string {
+	if x != nil {
+		return x.SupervisingUnit
+	}
+	return ""
+}
+
+func (x *UpdateOrgRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *UpdateOrgRequest) GetLocation() *v1.Location {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+func (x *UpdateOrgRequest) GetServiceCategories() []string {
+	if x != nil {
+		return x.ServiceCategories
+	}
+	return nil
+}
+
+func (x *UpdateOrgRequest) GetIntro() string {
+	if x != nil {
+		return x.Intro
+	}
+	return ""
+}
+
+func (x *UpdateOrgRequest) GetContactName() string {
+	if x != nil {
+		return x.ContactName
+	}
+	return ""
+}
+
+// UpdateOrgResponse carries the edited org.
+type UpdateOrgResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Org edited.
+	Org           *Org `protobuf:"bytes,1,opt,name=org,proto3" json:"org,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateOrgResponse) Reset() {
+	*x = UpdateOrgResponse{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateOrgResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateOrgResponse) ProtoMessage() {}
+
+func (x *UpdateOrgResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateOrgResponse.ProtoReflect.Descriptor instead.
+func (*UpdateOrgResponse) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *UpdateOrgResponse) GetOrg() *Org {
+	if x != nil {
+		return x.Org
+	}
+	return nil
+}
+
+// DeactivateOrgRequest switches an org off.
+type DeactivateOrgRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// OrgID to deactivate.
+	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// Reason is required.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeactivateOrgRequest) Reset() {
+	*x = DeactivateOrgRequest{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeactivateOrgRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeactivateOrgRequest) ProtoMessage() {}
+
+func (x *DeactivateOrgRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeactivateOrgRequest.ProtoReflect.Descriptor instead.
+func (*DeactivateOrgRequest) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *DeactivateOrgRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *DeactivateOrgRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// DeactivateOrgResponse carries the deactivated org.
+type DeactivateOrgResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Org deactivated.
+	Org           *Org `protobuf:"bytes,1,opt,name=org,proto3" json:"org,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeactivateOrgResponse) Reset() {
+	*x = DeactivateOrgResponse{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeactivateOrgResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeactivateOrgResponse) ProtoMessage() {}
+
+func (x *DeactivateOrgResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeactivateOrgResponse.ProtoReflect.Descriptor instead.
+func (*DeactivateOrgResponse) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DeactivateOrgResponse) GetOrg() *Org {
+	if x != nil {
+		return x.Org
+	}
+	return nil
+}
+
+// ReactivateOrgRequest switches an org back on.
+type ReactivateOrgRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// OrgID to reactivate.
+	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// Reason is required.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReactivateOrgRequest) Reset() {
+	*x = ReactivateOrgRequest{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReactivateOrgRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReactivateOrgRequest) ProtoMessage() {}
+
+func (x *ReactivateOrgRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReactivateOrgRequest.ProtoReflect.Descriptor instead.
+func (*ReactivateOrgRequest) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ReactivateOrgRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *ReactivateOrgRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// ReactivateOrgResponse carries the reactivated org.
+type ReactivateOrgResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Org reactivated.
+	Org           *Org `protobuf:"bytes,1,opt,name=org,proto3" json:"org,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReactivateOrgResponse) Reset() {
+	*x = ReactivateOrgResponse{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReactivateOrgResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReactivateOrgResponse) ProtoMessage() {}
+
+func (x *ReactivateOrgResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReactivateOrgResponse.ProtoReflect.Descriptor instead.
+func (*ReactivateOrgResponse) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ReactivateOrgResponse) GetOrg() *Org {
+	if x != nil {
+		return x.Org
+	}
+	return nil
+}
+
+// ListOrgStatusHistoryRequest names an org.
+type ListOrgStatusHistoryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// OrgID whose history to list.
+	OrgId         string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrgStatusHistoryRequest) Reset() {
+	*x = ListOrgStatusHistoryRequest{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrgStatusHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrgStatusHistoryRequest) ProtoMessage() {}
+
+func (x *ListOrgStatusHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrgStatusHistoryRequest.ProtoReflect.Descriptor instead.
+func (*ListOrgStatusHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListOrgStatusHistoryRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+// OrgStatusChange is one change of an org's status.
+type OrgStatusChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// FromStatus is unspecified for the first change.
+	FromStatus OrgStatus `protobuf:"varint,1,opt,name=from_status,json=fromStatus,proto3,enum=yima.org.v1.OrgStatus" json:"from_status,omitempty"`
+	// ToStatus is the new status.
+	ToStatus OrgStatus `protobuf:"varint,2,opt,name=to_status,json=toStatus,proto3,enum=yima.org.v1.OrgStatus" json:"to_status,omitempty"`
+	// Reason given for the change.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// ByPersonID is who made the change; empty when unknown.
+	ByPersonId string `protobuf:"bytes,4,opt,name=by_person_id,json=byPersonId,proto3" json:"by_person_id,omitempty"`
+	// At is when the change happened.
+	At            *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrgStatusChange) Reset() {
+	*x = OrgStatusChange{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrgStatusChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrgStatusChange) ProtoMessage() {}
+
+func (x *OrgStatusChange) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrgStatusChange.ProtoReflect.Descriptor instead.
+func (*OrgStatusChange) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *OrgStatusChange) GetFromStatus() OrgStatus {
+	if x != nil {
+		return x.FromStatus
+	}
+	return OrgStatus_ORG_STATUS_UNSPECIFIED
+}
+
+func (x *OrgStatusChange) GetToStatus() OrgStatus {
+	if x != nil {
+		return x.ToStatus
+	}
+	return OrgStatus_ORG_STATUS_UNSPECIFIED
+}
+
+func (x *OrgStatusChange) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *OrgStatusChange) GetByPersonId() string {
+	if x != nil {
+		return x.ByPersonId
+	}
+	return ""
+}
+
+func (x *OrgStatusChange) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+// ListOrgStatusHistoryResponse is the org's history.
+type ListOrgStatusHistoryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Changes, oldest first.
+	Changes       []*OrgStatusChange `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrgStatusHistoryResponse) Reset() {
+	*x = ListOrgStatusHistoryResponse{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrgStatusHistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrgStatusHistoryResponse) ProtoMessage() {}
+
+func (x *ListOrgStatusHistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrgStatusHistoryResponse.ProtoReflect.Descriptor instead.
+func (*ListOrgStatusHistoryResponse) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListOrgStatusHistoryResponse) GetChanges() []*OrgStatusChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
 var File_yima_org_v1_org_proto protoreflect.FileDescriptor
 
 const file_yima_org_v1_org_proto_rawDesc = "" +
 	"\n" +
-	"\x15yima/org/v1/org.proto\x12\vyima.org.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\"\xb4\x03\n" +
+	"\x15yima/org/v1/org.proto\x12\vyima.org.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\"\xed\x03\n" +
 	"\x03Org\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\"\n" +
 	"\rparent_org_id\x18\x02 \x01(\tR\vparentOrgId\x12\x12\n" +
@@ -643,7 +1567,9 @@ const file_yima_org_v1_org_proto_rawDesc = "" +
 	"\rreview_reason\x18\n" +
 	" \x01(\tR\freviewReason\x129\n" +
 	"\n" +
-	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xf6\x01\n" +
+	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x14\n" +
+	"\x05intro\x18\f \x01(\tR\x05intro\x12!\n" +
+	"\fcontact_name\x18\r \x01(\tR\vcontactName\"\xf6\x01\n" +
 	"\x12RegisterOrgRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\"\n" +
 	"\rparent_org_id\x18\x02 \x01(\tR\vparentOrgId\x12)\n" +
@@ -662,7 +1588,65 @@ const file_yima_org_v1_org_proto_rawDesc = "" +
 	"\rGetOrgRequest\x12\x15\n" +
 	"\x06org_id\x18\x01 \x01(\tR\x05orgId\"4\n" +
 	"\x0eGetOrgResponse\x12\"\n" +
-	"\x03org\x18\x01 \x01(\v2\x10.yima.org.v1.OrgR\x03org*\x8b\x01\n" +
+	"\x03org\x18\x01 \x01(\v2\x10.yima.org.v1.OrgR\x03org\"x\n" +
+	"\n" +
+	"OrgSummary\x12\"\n" +
+	"\x03org\x18\x01 \x01(\v2\x10.yima.org.v1.OrgR\x03org\x12!\n" +
+	"\fmember_count\x18\x02 \x01(\x03R\vmemberCount\x12#\n" +
+	"\rproject_count\x18\x03 \x01(\x03R\fprojectCount\"\xf3\x01\n" +
+	"\x0fListOrgsRequest\x12\"\n" +
+	"\rparent_org_id\x18\x01 \x01(\tR\vparentOrgId\x12+\n" +
+	"\x05level\x18\x02 \x01(\x0e2\x15.yima.org.v1.OrgLevelR\x05level\x12.\n" +
+	"\x06status\x18\x03 \x01(\x0e2\x16.yima.org.v1.OrgStatusR\x06status\x12#\n" +
+	"\rname_contains\x18\x04 \x01(\tR\fnameContains\x12\x1b\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\"g\n" +
+	"\x10ListOrgsResponse\x12+\n" +
+	"\x04orgs\x18\x01 \x03(\v2\x17.yima.org.v1.OrgSummaryR\x04orgs\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"I\n" +
+	"\x11GetOrgTreeRequest\x12\x1e\n" +
+	"\vroot_org_id\x18\x01 \x01(\tR\trootOrgId\x12\x14\n" +
+	"\x05depth\x18\x02 \x01(\x05R\x05depth\"_\n" +
+	"\aOrgNode\x12\"\n" +
+	"\x03org\x18\x01 \x01(\v2\x10.yima.org.v1.OrgR\x03org\x120\n" +
+	"\bchildren\x18\x02 \x03(\v2\x14.yima.org.v1.OrgNodeR\bchildren\"\\\n" +
+	"\x12GetOrgTreeResponse\x12(\n" +
+	"\x04root\x18\x01 \x01(\v2\x14.yima.org.v1.OrgNodeR\x04root\x12\x1c\n" +
+	"\ttruncated\x18\x02 \x01(\bR\ttruncated\"\xa0\x02\n" +
+	"\x10UpdateOrgRequest\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12)\n" +
+	"\x10supervising_unit\x18\x03 \x01(\tR\x0fsupervisingUnit\x12\x18\n" +
+	"\aaddress\x18\x04 \x01(\tR\aaddress\x124\n" +
+	"\blocation\x18\x05 \x01(\v2\x18.yima.common.v1.LocationR\blocation\x12-\n" +
+	"\x12service_categories\x18\x06 \x03(\tR\x11serviceCategories\x12\x14\n" +
+	"\x05intro\x18\a \x01(\tR\x05intro\x12!\n" +
+	"\fcontact_name\x18\b \x01(\tR\vcontactName\"7\n" +
+	"\x11UpdateOrgResponse\x12\"\n" +
+	"\x03org\x18\x01 \x01(\v2\x10.yima.org.v1.OrgR\x03org\"E\n" +
+	"\x14DeactivateOrgRequest\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\";\n" +
+	"\x15DeactivateOrgResponse\x12\"\n" +
+	"\x03org\x18\x01 \x01(\v2\x10.yima.org.v1.OrgR\x03org\"E\n" +
+	"\x14ReactivateOrgRequest\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\";\n" +
+	"\x15ReactivateOrgResponse\x12\"\n" +
+	"\x03org\x18\x01 \x01(\v2\x10.yima.org.v1.OrgR\x03org\"4\n" +
+	"\x1bListOrgStatusHistoryRequest\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\"\xe5\x01\n" +
+	"\x0fOrgStatusChange\x127\n" +
+	"\vfrom_status\x18\x01 \x01(\x0e2\x16.yima.org.v1.OrgStatusR\n" +
+	"fromStatus\x123\n" +
+	"\tto_status\x18\x02 \x01(\x0e2\x16.yima.org.v1.OrgStatusR\btoStatus\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12 \n" +
+	"\fby_person_id\x18\x04 \x01(\tR\n" +
+	"byPersonId\x12*\n" +
+	"\x02at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"V\n" +
+	"\x1cListOrgStatusHistoryResponse\x126\n" +
+	"\achanges\x18\x01 \x03(\v2\x1c.yima.org.v1.OrgStatusChangeR\achanges*\x8b\x01\n" +
 	"\tOrgStatus\x12\x1a\n" +
 	"\x16ORG_STATUS_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ORG_STATUS_PENDING\x10\x01\x12\x15\n" +
@@ -675,12 +1659,19 @@ const file_yima_org_v1_org_proto_rawDesc = "" +
 	"\x12ORG_LEVEL_DISTRICT\x10\x02\x12\x14\n" +
 	"\x10ORG_LEVEL_STREET\x10\x03\x12\x17\n" +
 	"\x13ORG_LEVEL_COMMUNITY\x10\x04\x12\x13\n" +
-	"\x0fORG_LEVEL_OTHER\x10\x052\xa8\x02\n" +
+	"\x0fORG_LEVEL_OTHER\x10\x052\xbd\a\n" +
 	"\n" +
 	"OrgService\x12j\n" +
 	"\vRegisterOrg\x12\x1f.yima.org.v1.RegisterOrgRequest\x1a .yima.org.v1.RegisterOrgResponse\"\x18\xca\xf3\x18\x14\x12\x10org:org:register\x18\x01\x12b\n" +
 	"\tReviewOrg\x12\x1d.yima.org.v1.ReviewOrgRequest\x1a\x1e.yima.org.v1.ReviewOrgResponse\"\x16\xca\xf3\x18\x12\x12\x0eorg:org:review\x18\x01\x12J\n" +
-	"\x06GetOrg\x12\x1a.yima.org.v1.GetOrgRequest\x1a\x1b.yima.org.v1.GetOrgResponse\"\a\xca\xf3\x18\x00\x90\x02\x01B Z\x1eyima/rpc/gen/yima/org/v1;orgv1b\x06proto3"
+	"\x06GetOrg\x12\x1a.yima.org.v1.GetOrgRequest\x1a\x1b.yima.org.v1.GetOrgResponse\"\a\xca\xf3\x18\x00\x90\x02\x01\x12^\n" +
+	"\bListOrgs\x12\x1c.yima.org.v1.ListOrgsRequest\x1a\x1d.yima.org.v1.ListOrgsResponse\"\x15\xca\xf3\x18\x0e\x12\forg:org:list\x90\x02\x01\x12d\n" +
+	"\n" +
+	"GetOrgTree\x12\x1e.yima.org.v1.GetOrgTreeRequest\x1a\x1f.yima.org.v1.GetOrgTreeResponse\"\x15\xca\xf3\x18\x0e\x12\forg:org:list\x90\x02\x01\x12`\n" +
+	"\tUpdateOrg\x12\x1d.yima.org.v1.UpdateOrgRequest\x1a\x1e.yima.org.v1.UpdateOrgResponse\"\x14\xca\xf3\x18\x10\x12\forg:org:edit\x18\x01\x12r\n" +
+	"\rDeactivateOrg\x12!.yima.org.v1.DeactivateOrgRequest\x1a\".yima.org.v1.DeactivateOrgResponse\"\x1a\xca\xf3\x18\x16\x12\x12org:org:deactivate\x18\x01\x12r\n" +
+	"\rReactivateOrg\x12!.yima.org.v1.ReactivateOrgRequest\x1a\".yima.org.v1.ReactivateOrgResponse\"\x1a\xca\xf3\x18\x16\x12\x12org:org:deactivate\x18\x01\x12\x82\x01\n" +
+	"\x14ListOrgStatusHistory\x12(.yima.org.v1.ListOrgStatusHistoryRequest\x1a).yima.org.v1.ListOrgStatusHistoryResponse\"\x15\xca\xf3\x18\x0e\x12\forg:org:list\x90\x02\x01B Z\x1eyima/rpc/gen/yima/org/v1;orgv1b\x06proto3"
 
 var (
 	file_yima_org_v1_org_proto_rawDescOnce sync.Once
@@ -695,40 +1686,82 @@ func file_yima_org_v1_org_proto_rawDescGZIP() []byte {
 }
 
 var file_yima_org_v1_org_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_yima_org_v1_org_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_yima_org_v1_org_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_yima_org_v1_org_proto_goTypes = []any{
-	(OrgStatus)(0),                // 0: yima.org.v1.OrgStatus
-	(OrgLevel)(0),                 // 1: yima.org.v1.OrgLevel
-	(*Org)(nil),                   // 2: yima.org.v1.Org
-	(*RegisterOrgRequest)(nil),    // 3: yima.org.v1.RegisterOrgRequest
-	(*RegisterOrgResponse)(nil),   // 4: yima.org.v1.RegisterOrgResponse
-	(*ReviewOrgRequest)(nil),      // 5: yima.org.v1.ReviewOrgRequest
-	(*ReviewOrgResponse)(nil),     // 6: yima.org.v1.ReviewOrgResponse
-	(*GetOrgRequest)(nil),         // 7: yima.org.v1.GetOrgRequest
-	(*GetOrgResponse)(nil),        // 8: yima.org.v1.GetOrgResponse
-	(*v1.Location)(nil),           // 9: yima.common.v1.Location
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(OrgStatus)(0),                       // 0: yima.org.v1.OrgStatus
+	(OrgLevel)(0),                        // 1: yima.org.v1.OrgLevel
+	(*Org)(nil),                          // 2: yima.org.v1.Org
+	(*RegisterOrgRequest)(nil),           // 3: yima.org.v1.RegisterOrgRequest
+	(*RegisterOrgResponse)(nil),          // 4: yima.org.v1.RegisterOrgResponse
+	(*ReviewOrgRequest)(nil),             // 5: yima.org.v1.ReviewOrgRequest
+	(*ReviewOrgResponse)(nil),            // 6: yima.org.v1.ReviewOrgResponse
+	(*GetOrgRequest)(nil),                // 7: yima.org.v1.GetOrgRequest
+	(*GetOrgResponse)(nil),               // 8: yima.org.v1.GetOrgResponse
+	(*OrgSummary)(nil),                   // 9: yima.org.v1.OrgSummary
+	(*ListOrgsRequest)(nil),              // 10: yima.org.v1.ListOrgsRequest
+	(*ListOrgsResponse)(nil),             // 11: yima.org.v1.ListOrgsResponse
+	(*GetOrgTreeRequest)(nil),            // 12: yima.org.v1.GetOrgTreeRequest
+	(*OrgNode)(nil),                      // 13: yima.org.v1.OrgNode
+	(*GetOrgTreeResponse)(nil),           // 14: yima.org.v1.GetOrgTreeResponse
+	(*UpdateOrgRequest)(nil),             // 15: yima.org.v1.UpdateOrgRequest
+	(*UpdateOrgResponse)(nil),            // 16: yima.org.v1.UpdateOrgResponse
+	(*DeactivateOrgRequest)(nil),         // 17: yima.org.v1.DeactivateOrgRequest
+	(*DeactivateOrgResponse)(nil),        // 18: yima.org.v1.DeactivateOrgResponse
+	(*ReactivateOrgRequest)(nil),         // 19: yima.org.v1.ReactivateOrgRequest
+	(*ReactivateOrgResponse)(nil),        // 20: yima.org.v1.ReactivateOrgResponse
+	(*ListOrgStatusHistoryRequest)(nil),  // 21: yima.org.v1.ListOrgStatusHistoryRequest
+	(*OrgStatusChange)(nil),              // 22: yima.org.v1.OrgStatusChange
+	(*ListOrgStatusHistoryResponse)(nil), // 23: yima.org.v1.ListOrgStatusHistoryResponse
+	(*v1.Location)(nil),                  // 24: yima.common.v1.Location
+	(*timestamppb.Timestamp)(nil),        // 25: google.protobuf.Timestamp
 }
 var file_yima_org_v1_org_proto_depIdxs = []int32{
 	1,  // 0: yima.org.v1.Org.level:type_name -> yima.org.v1.OrgLevel
 	0,  // 1: yima.org.v1.Org.status:type_name -> yima.org.v1.OrgStatus
-	9,  // 2: yima.org.v1.Org.location:type_name -> yima.common.v1.Location
-	10, // 3: yima.org.v1.Org.created_at:type_name -> google.protobuf.Timestamp
-	9,  // 4: yima.org.v1.RegisterOrgRequest.location:type_name -> yima.common.v1.Location
+	24, // 2: yima.org.v1.Org.location:type_name -> yima.common.v1.Location
+	25, // 3: yima.org.v1.Org.created_at:type_name -> google.protobuf.Timestamp
+	24, // 4: yima.org.v1.RegisterOrgRequest.location:type_name -> yima.common.v1.Location
 	2,  // 5: yima.org.v1.RegisterOrgResponse.org:type_name -> yima.org.v1.Org
 	2,  // 6: yima.org.v1.ReviewOrgResponse.org:type_name -> yima.org.v1.Org
 	2,  // 7: yima.org.v1.GetOrgResponse.org:type_name -> yima.org.v1.Org
-	3,  // 8: yima.org.v1.OrgService.RegisterOrg:input_type -> yima.org.v1.RegisterOrgRequest
-	5,  // 9: yima.org.v1.OrgService.ReviewOrg:input_type -> yima.org.v1.ReviewOrgRequest
-	7,  // 10: yima.org.v1.OrgService.GetOrg:input_type -> yima.org.v1.GetOrgRequest
-	4,  // 11: yima.org.v1.OrgService.RegisterOrg:output_type -> yima.org.v1.RegisterOrgResponse
-	6,  // 12: yima.org.v1.OrgService.ReviewOrg:output_type -> yima.org.v1.ReviewOrgResponse
-	8,  // 13: yima.org.v1.OrgService.GetOrg:output_type -> yima.org.v1.GetOrgResponse
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	2,  // 8: yima.org.v1.OrgSummary.org:type_name -> yima.org.v1.Org
+	1,  // 9: yima.org.v1.ListOrgsRequest.level:type_name -> yima.org.v1.OrgLevel
+	0,  // 10: yima.org.v1.ListOrgsRequest.status:type_name -> yima.org.v1.OrgStatus
+	9,  // 11: yima.org.v1.ListOrgsResponse.orgs:type_name -> yima.org.v1.OrgSummary
+	2,  // 12: yima.org.v1.OrgNode.org:type_name -> yima.org.v1.Org
+	13, // 13: yima.org.v1.OrgNode.children:type_name -> yima.org.v1.OrgNode
+	13, // 14: yima.org.v1.GetOrgTreeResponse.root:type_name -> yima.org.v1.OrgNode
+	24, // 15: yima.org.v1.UpdateOrgRequest.location:type_name -> yima.common.v1.Location
+	2,  // 16: yima.org.v1.UpdateOrgResponse.org:type_name -> yima.org.v1.Org
+	2,  // 17: yima.org.v1.DeactivateOrgResponse.org:type_name -> yima.org.v1.Org
+	2,  // 18: yima.org.v1.ReactivateOrgResponse.org:type_name -> yima.org.v1.Org
+	0,  // 19: yima.org.v1.OrgStatusChange.from_status:type_name -> yima.org.v1.OrgStatus
+	0,  // 20: yima.org.v1.OrgStatusChange.to_status:type_name -> yima.org.v1.OrgStatus
+	25, // 21: yima.org.v1.OrgStatusChange.at:type_name -> google.protobuf.Timestamp
+	22, // 22: yima.org.v1.ListOrgStatusHistoryResponse.changes:type_name -> yima.org.v1.OrgStatusChange
+	3,  // 23: yima.org.v1.OrgService.RegisterOrg:input_type -> yima.org.v1.RegisterOrgRequest
+	5,  // 24: yima.org.v1.OrgService.ReviewOrg:input_type -> yima.org.v1.ReviewOrgRequest
+	7,  // 25: yima.org.v1.OrgService.GetOrg:input_type -> yima.org.v1.GetOrgRequest
+	10, // 26: yima.org.v1.OrgService.ListOrgs:input_type -> yima.org.v1.ListOrgsRequest
+	12, // 27: yima.org.v1.OrgService.GetOrgTree:input_type -> yima.org.v1.GetOrgTreeRequest
+	15, // 28: yima.org.v1.OrgService.UpdateOrg:input_type -> yima.org.v1.UpdateOrgRequest
+	17, // 29: yima.org.v1.OrgService.DeactivateOrg:input_type -> yima.org.v1.DeactivateOrgRequest
+	19, // 30: yima.org.v1.OrgService.ReactivateOrg:input_type -> yima.org.v1.ReactivateOrgRequest
+	21, // 31: yima.org.v1.OrgService.ListOrgStatusHistory:input_type -> yima.org.v1.ListOrgStatusHistoryRequest
+	4,  // 32: yima.org.v1.OrgService.RegisterOrg:output_type -> yima.org.v1.RegisterOrgResponse
+	6,  // 33: yima.org.v1.OrgService.ReviewOrg:output_type -> yima.org.v1.ReviewOrgResponse
+	8,  // 34: yima.org.v1.OrgService.GetOrg:output_type -> yima.org.v1.GetOrgResponse
+	11, // 35: yima.org.v1.OrgService.ListOrgs:output_type -> yima.org.v1.ListOrgsResponse
+	14, // 36: yima.org.v1.OrgService.GetOrgTree:output_type -> yima.org.v1.GetOrgTreeResponse
+	16, // 37: yima.org.v1.OrgService.UpdateOrg:output_type -> yima.org.v1.UpdateOrgResponse
+	18, // 38: yima.org.v1.OrgService.DeactivateOrg:output_type -> yima.org.v1.DeactivateOrgResponse
+	20, // 39: yima.org.v1.OrgService.ReactivateOrg:output_type -> yima.org.v1.ReactivateOrgResponse
+	23, // 40: yima.org.v1.OrgService.ListOrgStatusHistory:output_type -> yima.org.v1.ListOrgStatusHistoryResponse
+	32, // [32:41] is the sub-list for method output_type
+	23, // [23:32] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_yima_org_v1_org_proto_init() }
@@ -742,7 +1775,7 @@ func file_yima_org_v1_org_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_org_v1_org_proto_rawDesc), len(file_yima_org_v1_org_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   7,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

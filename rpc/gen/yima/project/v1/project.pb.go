@@ -212,6 +212,78 @@ func (SignUpStatus) EnumDescriptor() ([]byte, []int) {
 	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{2}
 }
 
+// ProjectStage is a project's stage as the org's project list groups them,
+// decided at the time of the request ("now").
+type ProjectStage int32
+
+const (
+	// PROJECT_STAGE_UNSPECIFIED is never valid.
+	ProjectStage_PROJECT_STAGE_UNSPECIFIED ProjectStage = 0
+	// PROJECT_STAGE_TO_RECRUIT: approved (stored RECRUITING), not started,
+	// and its recruitment window (recruit_start) opens after now.
+	ProjectStage_PROJECT_STAGE_TO_RECRUIT ProjectStage = 1
+	// PROJECT_STAGE_RECRUITING: approved, not started, and its recruitment
+	// window has opened (recruit_start at or before now, or none set).
+	ProjectStage_PROJECT_STAGE_RECRUITING ProjectStage = 2
+	// PROJECT_STAGE_RUNNING: effective status RUNNING (started, not closed).
+	ProjectStage_PROJECT_STAGE_RUNNING ProjectStage = 3
+	// PROJECT_STAGE_CLOSED: closed.
+	ProjectStage_PROJECT_STAGE_CLOSED ProjectStage = 4
+	// PROJECT_STAGE_REJECTED: refused by the reviewer.
+	ProjectStage_PROJECT_STAGE_REJECTED ProjectStage = 5
+	// PROJECT_STAGE_WITHDRAWN: withdrawn by its org.
+	ProjectStage_PROJECT_STAGE_WITHDRAWN ProjectStage = 6
+)
+
+// Enum value maps for ProjectStage.
+var (
+	ProjectStage_name = map[int32]string{
+		0: "PROJECT_STAGE_UNSPECIFIED",
+		1: "PROJECT_STAGE_TO_RECRUIT",
+		2: "PROJECT_STAGE_RECRUITING",
+		3: "PROJECT_STAGE_RUNNING",
+		4: "PROJECT_STAGE_CLOSED",
+		5: "PROJECT_STAGE_REJECTED",
+		6: "PROJECT_STAGE_WITHDRAWN",
+	}
+	ProjectStage_value = map[string]int32{
+		"PROJECT_STAGE_UNSPECIFIED": 0,
+		"PROJECT_STAGE_TO_RECRUIT":  1,
+		"PROJECT_STAGE_RECRUITING":  2,
+		"PROJECT_STAGE_RUNNING":     3,
+		"PROJECT_STAGE_CLOSED":      4,
+		"PROJECT_STAGE_REJECTED":    5,
+		"PROJECT_STAGE_WITHDRAWN":   6,
+	}
+)
+
+func (x ProjectStage) Enum() *ProjectStage {
+	p := new(ProjectStage)
+	*p = x
+	return p
+}
+
+func (x ProjectStage) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProjectStage) Descriptor() protoreflect.EnumDescriptor {
+	return file_yima_project_v1_project_proto_enumTypes[3].Descriptor()
+}
+
+func (ProjectStage) Type() protoreflect.EnumType {
+	return &file_yima_project_v1_project_proto_enumTypes[3]
+}
+
+func (x ProjectStage) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ProjectStage.Descriptor instead.
+func (ProjectStage) EnumDescriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{3}
+}
+
 // Position is a role within a project.
 type Position struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1483,6 +1555,812 @@ func (x *CloseProjectResponse) GetRecords() int32 {
 	return 0
 }
 
+// WithdrawProjectRequest names the project and why.
+type WithdrawProjectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ProjectID to withdraw.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// Reason for withdrawing; required.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawProjectRequest) Reset() {
+	*x = WithdrawProjectRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawProjectRequest) ProtoMessage() {}
+
+func (x *WithdrawProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawProjectRequest.ProtoReflect.Descriptor instead.
+func (*WithdrawProjectRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *WithdrawProjectRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *WithdrawProjectRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// WithdrawProjectResponse carries the project.
+type WithdrawProjectResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Project withdrawn, PROJECT_STATUS_WITHDRAWN.
+	Project       *Project `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawProjectResponse) Reset() {
+	*x = WithdrawProjectResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawProjectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawProjectResponse) ProtoMessage() {}
+
+func (x *WithdrawProjectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawProjectResponse.ProtoReflect.Descriptor instead.
+func (*WithdrawProjectResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *WithdrawProjectResponse) GetProject() *Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+// CopyProjectRequest names the project to copy and the copy's times.
+type CopyProjectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ProjectID to copy.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// StartTime of the copy; in the future.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// EndTime of the copy; after start_time.
+	EndTime       *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CopyProjectRequest) Reset() {
+	*x = CopyProjectRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CopyProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CopyProjectRequest) ProtoMessage() {}
+
+func (x *CopyProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CopyProjectRequest.ProtoReflect.Descriptor instead.
+func (*CopyProjectRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CopyProjectRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *CopyProjectRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *CopyProjectRequest) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+// CopyProjectResponse carries the copy.
+type CopyProjectResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Project drafted, PROJECT_STATUS_DRAFT.
+	Project       *Project `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CopyProjectResponse) Reset() {
+	*x = CopyProjectResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CopyProjectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CopyProjectResponse) ProtoMessage() {}
+
+func (x *CopyProjectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CopyProjectResponse.ProtoReflect.Descriptor instead.
+func (*CopyProjectResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CopyProjectResponse) GetProject() *Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+// EnrollVolunteerRequest names the position and the volunteer.
+type EnrollVolunteerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ProjectID to enroll into.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// PositionID to serve in.
+	PositionId string `protobuf:"bytes,2,opt,name=position_id,json=positionId,proto3" json:"position_id,omitempty"`
+	// VolunteerID enrolled.
+	VolunteerId   string `protobuf:"bytes,3,opt,name=volunteer_id,json=volunteerId,proto3" json:"volunteer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EnrollVolunteerRequest) Reset() {
+	*x = EnrollVolunteerRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EnrollVolunteerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EnrollVolunteerRequest) ProtoMessage() {}
+
+func (x *EnrollVolunteerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EnrollVolunteerRequest.ProtoReflect.Descriptor instead.
+func (*EnrollVolunteerRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *EnrollVolunteerRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *EnrollVolunteerRequest) GetPositionId() string {
+	if x != nil {
+		return x.PositionId
+	}
+	return ""
+}
+
+func (x *EnrollVolunteerRequest) GetVolunteerId() string {
+	if x != nil {
+		return x.VolunteerId
+	}
+	return ""
+}
+
+// EnrollVolunteerResponse carries the sign-up.
+type EnrollVolunteerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUp created, SIGN_UP_STATUS_HIRED.
+	SignUp        *SignUp `protobuf:"bytes,1,opt,name=sign_up,json=signUp,proto3" json:"sign_up,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EnrollVolunteerResponse) Reset() {
+	*x = EnrollVolunteerResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EnrollVolunteerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EnrollVolunteerResponse) ProtoMessage() {}
+
+func (x *EnrollVolunteerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EnrollVolunteerResponse.ProtoReflect.Descriptor instead.
+func (*EnrollVolunteerResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *EnrollVolunteerResponse) GetSignUp() *SignUp {
+	if x != nil {
+		return x.SignUp
+	}
+	return nil
+}
+
+// MoveSignUpRequest names the sign-up and its new position.
+type MoveSignUpRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUpID to move.
+	SignUpId string `protobuf:"bytes,1,opt,name=sign_up_id,json=signUpId,proto3" json:"sign_up_id,omitempty"`
+	// PositionID to move to, of the same project.
+	PositionId    string `protobuf:"bytes,2,opt,name=position_id,json=positionId,proto3" json:"position_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoveSignUpRequest) Reset() {
+	*x = MoveSignUpRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveSignUpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveSignUpRequest) ProtoMessage() {}
+
+func (x *MoveSignUpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveSignUpRequest.ProtoReflect.Descriptor instead.
+func (*MoveSignUpRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *MoveSignUpRequest) GetSignUpId() string {
+	if x != nil {
+		return x.SignUpId
+	}
+	return ""
+}
+
+func (x *MoveSignUpRequest) GetPositionId() string {
+	if x != nil {
+		return x.PositionId
+	}
+	return ""
+}
+
+// MoveSignUpResponse carries the sign-up.
+type MoveSignUpResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUp moved.
+	SignUp        *SignUp `protobuf:"bytes,1,opt,name=sign_up,json=signUp,proto3" json:"sign_up,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoveSignUpResponse) Reset() {
+	*x = MoveSignUpResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveSignUpResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveSignUpResponse) ProtoMessage() {}
+
+func (x *MoveSignUpResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveSignUpResponse.ProtoReflect.Descriptor instead.
+func (*MoveSignUpResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *MoveSignUpResponse) GetSignUp() *SignUp {
+	if x != nil {
+		return x.SignUp
+	}
+	return nil
+}
+
+// UnhireSignUpRequest names the sign-up.
+type UnhireSignUpRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUpID to take off the roster.
+	SignUpId      string `protobuf:"bytes,1,opt,name=sign_up_id,json=signUpId,proto3" json:"sign_up_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnhireSignUpRequest) Reset() {
+	*x = UnhireSignUpRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnhireSignUpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnhireSignUpRequest) ProtoMessage() {}
+
+func (x *UnhireSignUpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnhireSignUpRequest.ProtoReflect.Descriptor instead.
+func (*UnhireSignUpRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *UnhireSignUpRequest) GetSignUpId() string {
+	if x != nil {
+		return x.SignUpId
+	}
+	return ""
+}
+
+// UnhireSignUpResponse carries the sign-up.
+type UnhireSignUpResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUp, SIGN_UP_STATUS_PENDING.
+	SignUp        *SignUp `protobuf:"bytes,1,opt,name=sign_up,json=signUp,proto3" json:"sign_up,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnhireSignUpResponse) Reset() {
+	*x = UnhireSignUpResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnhireSignUpResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnhireSignUpResponse) ProtoMessage() {}
+
+func (x *UnhireSignUpResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnhireSignUpResponse.ProtoReflect.Descriptor instead.
+func (*UnhireSignUpResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *UnhireSignUpResponse) GetSignUp() *SignUp {
+	if x != nil {
+		return x.SignUp
+	}
+	return nil
+}
+
+// UpdateProjectRequest replaces a project's editable fields and positions.
+type UpdateProjectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ProjectID to edit.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// Title of the project.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// Description of the service.
+	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	// StartTime; in the future.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// EndTime; after start_time.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Address where it happens.
+	Address string `protobuf:"bytes,6,opt,name=address,proto3" json:"address,omitempty"`
+	// Location where it happens.
+	Location *v1.Location `protobuf:"bytes,7,opt,name=location,proto3" json:"location,omitempty"`
+	// ServiceCategories from the catalog.
+	ServiceCategories []string `protobuf:"bytes,8,rep,name=service_categories,json=serviceCategories,proto3" json:"service_categories,omitempty"`
+	// Positions replacing the project's; at least one.
+	Positions     []*PositionInput `protobuf:"bytes,9,rep,name=positions,proto3" json:"positions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProjectRequest) Reset() {
+	*x = UpdateProjectRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProjectRequest) ProtoMessage() {}
+
+func (x *UpdateProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProjectRequest.ProtoReflect.Descriptor instead.
+func (*UpdateProjectRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *UpdateProjectRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *UpdateProjectRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *UpdateProjectRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *UpdateProjectRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *UpdateProjectRequest) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *UpdateProjectRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *UpdateProjectRequest) GetLocation() *v1.Location {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+func (x *UpdateProjectRequest) GetServiceCategories() []string {
+	if x != nil {
+		return x.ServiceCategories
+	}
+	return nil
+}
+
+func (x *UpdateProjectRequest) GetPositions() []*PositionInput {
+	if x != nil {
+		return x.Positions
+	}
+	return nil
+}
+
+// UpdateProjectResponse carries the project.
+type UpdateProjectResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Project edited.
+	Project       *Project `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProjectResponse) Reset() {
+	*x = UpdateProjectResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProjectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProjectResponse) ProtoMessage() {}
+
+func (x *UpdateProjectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProjectResponse.ProtoReflect.Descriptor instead.
+func (*UpdateProjectResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *UpdateProjectResponse) GetProject() *Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+// ListProjectsByStageRequest selects an org's projects in a stage.
+type ListProjectsByStageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// OrgID whose projects to list.
+	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// Stage to list.
+	Stage ProjectStage `protobuf:"varint,2,opt,name=stage,proto3,enum=yima.project.v1.ProjectStage" json:"stage,omitempty"`
+	// PageSize is at most 200; 0 asks for the default (50).
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// PageToken is next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProjectsByStageRequest) Reset() {
+	*x = ListProjectsByStageRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProjectsByStageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProjectsByStageRequest) ProtoMessage() {}
+
+func (x *ListProjectsByStageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProjectsByStageRequest.ProtoReflect.Descriptor instead.
+func (*ListProjectsByStageRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListProjectsByStageRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *ListProjectsByStageRequest) GetStage() ProjectStage {
+	if x != nil {
+		return x.Stage
+	}
+	return ProjectStage_PROJECT_STAGE_UNSPECIFIED
+}
+
+func (x *ListProjectsByStageRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListProjectsByStageRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListProjectsByStageResponse carries one page of projects.
+type ListProjectsByStageResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Projects of the page, latest start_time first.
+	Projects []*Project `protobuf:"bytes,1,rep,name=projects,proto3" json:"projects,omitempty"`
+	// NextPageToken asks for the following page; empty on the last one.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProjectsByStageResponse) Reset() {
+	*x = ListProjectsByStageResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProjectsByStageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProjectsByStageResponse) ProtoMessage() {}
+
+func (x *ListProjectsByStageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProjectsByStageResponse.ProtoReflect.Descriptor instead.
+func (*ListProjectsByStageResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListProjectsByStageResponse) GetProjects() []*Project {
+	if x != nil {
+		return x.Projects
+	}
+	return nil
+}
+
+func (x *ListProjectsByStageResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_yima_project_v1_project_proto protoreflect.FileDescriptor
 
 const file_yima_project_v1_project_proto_rawDesc = "" +
@@ -1580,7 +2458,64 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"project_id\x18\x01 \x01(\tR\tprojectId\"d\n" +
 	"\x14CloseProjectResponse\x122\n" +
 	"\aproject\x18\x01 \x01(\v2\x18.yima.project.v1.ProjectR\aproject\x12\x18\n" +
-	"\arecords\x18\x02 \x01(\x05R\arecords*\xfd\x01\n" +
+	"\arecords\x18\x02 \x01(\x05R\arecords\"O\n" +
+	"\x16WithdrawProjectRequest\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"M\n" +
+	"\x17WithdrawProjectResponse\x122\n" +
+	"\aproject\x18\x01 \x01(\v2\x18.yima.project.v1.ProjectR\aproject\"\xa5\x01\n" +
+	"\x12CopyProjectRequest\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x129\n" +
+	"\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\"I\n" +
+	"\x13CopyProjectResponse\x122\n" +
+	"\aproject\x18\x01 \x01(\v2\x18.yima.project.v1.ProjectR\aproject\"{\n" +
+	"\x16EnrollVolunteerRequest\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x12\x1f\n" +
+	"\vposition_id\x18\x02 \x01(\tR\n" +
+	"positionId\x12!\n" +
+	"\fvolunteer_id\x18\x03 \x01(\tR\vvolunteerId\"K\n" +
+	"\x17EnrollVolunteerResponse\x120\n" +
+	"\asign_up\x18\x01 \x01(\v2\x17.yima.project.v1.SignUpR\x06signUp\"R\n" +
+	"\x11MoveSignUpRequest\x12\x1c\n" +
+	"\n" +
+	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12\x1f\n" +
+	"\vposition_id\x18\x02 \x01(\tR\n" +
+	"positionId\"F\n" +
+	"\x12MoveSignUpResponse\x120\n" +
+	"\asign_up\x18\x01 \x01(\v2\x17.yima.project.v1.SignUpR\x06signUp\"3\n" +
+	"\x13UnhireSignUpRequest\x12\x1c\n" +
+	"\n" +
+	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\"H\n" +
+	"\x14UnhireSignUpResponse\x120\n" +
+	"\asign_up\x18\x01 \x01(\v2\x17.yima.project.v1.SignUpR\x06signUp\"\x9c\x03\n" +
+	"\x14UpdateProjectRequest\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x129\n" +
+	"\n" +
+	"start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x18\n" +
+	"\aaddress\x18\x06 \x01(\tR\aaddress\x124\n" +
+	"\blocation\x18\a \x01(\v2\x18.yima.common.v1.LocationR\blocation\x12-\n" +
+	"\x12service_categories\x18\b \x03(\tR\x11serviceCategories\x12<\n" +
+	"\tpositions\x18\t \x03(\v2\x1e.yima.project.v1.PositionInputR\tpositions\"K\n" +
+	"\x15UpdateProjectResponse\x122\n" +
+	"\aproject\x18\x01 \x01(\v2\x18.yima.project.v1.ProjectR\aproject\"\xa4\x01\n" +
+	"\x1aListProjectsByStageRequest\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x123\n" +
+	"\x05stage\x18\x02 \x01(\x0e2\x1d.yima.project.v1.ProjectStageR\x05stage\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"{\n" +
+	"\x1bListProjectsByStageResponse\x124\n" +
+	"\bprojects\x18\x01 \x03(\v2\x18.yima.project.v1.ProjectR\bprojects\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xfd\x01\n" +
 	"\rProjectStatus\x12\x1e\n" +
 	"\x1aPROJECT_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PROJECT_STATUS_DRAFT\x10\x01\x12!\n" +
@@ -1599,7 +2534,15 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"\x16SIGN_UP_STATUS_PENDING\x10\x01\x12\x18\n" +
 	"\x14SIGN_UP_STATUS_HIRED\x10\x02\x12\x1b\n" +
 	"\x17SIGN_UP_STATUS_REJECTED\x10\x03\x12\x1c\n" +
-	"\x18SIGN_UP_STATUS_CANCELLED\x10\x042\xb6\a\n" +
+	"\x18SIGN_UP_STATUS_CANCELLED\x10\x04*\xd7\x01\n" +
+	"\fProjectStage\x12\x1d\n" +
+	"\x19PROJECT_STAGE_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18PROJECT_STAGE_TO_RECRUIT\x10\x01\x12\x1c\n" +
+	"\x18PROJECT_STAGE_RECRUITING\x10\x02\x12\x19\n" +
+	"\x15PROJECT_STAGE_RUNNING\x10\x03\x12\x18\n" +
+	"\x14PROJECT_STAGE_CLOSED\x10\x04\x12\x1a\n" +
+	"\x16PROJECT_STAGE_REJECTED\x10\x05\x12\x1b\n" +
+	"\x17PROJECT_STAGE_WITHDRAWN\x10\x062\x9b\x0e\n" +
 	"\x0eProjectService\x12w\n" +
 	"\rCreateProject\x12%.yima.project.v1.CreateProjectRequest\x1a&.yima.project.v1.CreateProjectResponse\"\x17\xca\xf3\x18\x13\x12\x0forg:project:add\x18\x01\x12w\n" +
 	"\rSubmitProject\x12%.yima.project.v1.SubmitProjectRequest\x1a&.yima.project.v1.SubmitProjectResponse\"\x17\xca\xf3\x18\x13\x12\x0forg:project:add\x18\x01\x12z\n" +
@@ -1609,7 +2552,15 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"GetProject\x12\".yima.project.v1.GetProjectRequest\x1a#.yima.project.v1.GetProjectResponse\"\a\xca\xf3\x18\x00\x90\x02\x01\x12e\n" +
 	"\x06SignUp\x12\x1e.yima.project.v1.SignUpRequest\x1a\x1f.yima.project.v1.SignUpResponse\"\x1a\xca\xf3\x18\x16\x12\x14volunteer:signup:add\x12v\n" +
 	"\fReviewSignUp\x12$.yima.project.v1.ReviewSignUpRequest\x1a%.yima.project.v1.ReviewSignUpResponse\"\x19\xca\xf3\x18\x15\x12\x11org:signup:review\x18\x01\x12v\n" +
-	"\fCloseProject\x12$.yima.project.v1.CloseProjectRequest\x1a%.yima.project.v1.CloseProjectResponse\"\x19\xca\xf3\x18\x15\x12\x11org:project:close\x18\x01B(Z&yima/rpc/gen/yima/project/v1;projectv1b\x06proto3"
+	"\fCloseProject\x12$.yima.project.v1.CloseProjectRequest\x1a%.yima.project.v1.CloseProjectResponse\"\x19\xca\xf3\x18\x15\x12\x11org:project:close\x18\x01\x12}\n" +
+	"\x0fWithdrawProject\x12'.yima.project.v1.WithdrawProjectRequest\x1a(.yima.project.v1.WithdrawProjectResponse\"\x17\xca\xf3\x18\x13\x12\x0forg:project:add\x18\x01\x12q\n" +
+	"\vCopyProject\x12#.yima.project.v1.CopyProjectRequest\x1a$.yima.project.v1.CopyProjectResponse\"\x17\xca\xf3\x18\x13\x12\x0forg:project:add\x18\x01\x12\x7f\n" +
+	"\x0fEnrollVolunteer\x12'.yima.project.v1.EnrollVolunteerRequest\x1a(.yima.project.v1.EnrollVolunteerResponse\"\x19\xca\xf3\x18\x15\x12\x11org:signup:review\x18\x01\x12p\n" +
+	"\n" +
+	"MoveSignUp\x12\".yima.project.v1.MoveSignUpRequest\x1a#.yima.project.v1.MoveSignUpResponse\"\x19\xca\xf3\x18\x15\x12\x11org:signup:review\x18\x01\x12v\n" +
+	"\fUnhireSignUp\x12$.yima.project.v1.UnhireSignUpRequest\x1a%.yima.project.v1.UnhireSignUpResponse\"\x19\xca\xf3\x18\x15\x12\x11org:signup:review\x18\x01\x12x\n" +
+	"\rUpdateProject\x12%.yima.project.v1.UpdateProjectRequest\x1a&.yima.project.v1.UpdateProjectResponse\"\x18\xca\xf3\x18\x14\x12\x10org:project:edit\x18\x01\x12\x8b\x01\n" +
+	"\x13ListProjectsByStage\x12+.yima.project.v1.ListProjectsByStageRequest\x1a,.yima.project.v1.ListProjectsByStageResponse\"\x19\xca\xf3\x18\x12\x12\x10org:project:list\x90\x02\x01B(Z&yima/rpc/gen/yima/project/v1;projectv1b\x06proto3"
 
 var (
 	file_yima_project_v1_project_proto_rawDescOnce sync.Once
@@ -1623,79 +2574,122 @@ func file_yima_project_v1_project_proto_rawDescGZIP() []byte {
 	return file_yima_project_v1_project_proto_rawDescData
 }
 
-var file_yima_project_v1_project_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_yima_project_v1_project_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_yima_project_v1_project_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_yima_project_v1_project_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_yima_project_v1_project_proto_goTypes = []any{
-	(ProjectStatus)(0),              // 0: yima.project.v1.ProjectStatus
-	(SignInMethod)(0),               // 1: yima.project.v1.SignInMethod
-	(SignUpStatus)(0),               // 2: yima.project.v1.SignUpStatus
-	(*Position)(nil),                // 3: yima.project.v1.Position
-	(*Project)(nil),                 // 4: yima.project.v1.Project
-	(*PositionInput)(nil),           // 5: yima.project.v1.PositionInput
-	(*CreateProjectRequest)(nil),    // 6: yima.project.v1.CreateProjectRequest
-	(*CreateProjectResponse)(nil),   // 7: yima.project.v1.CreateProjectResponse
-	(*SubmitProjectRequest)(nil),    // 8: yima.project.v1.SubmitProjectRequest
-	(*SubmitProjectResponse)(nil),   // 9: yima.project.v1.SubmitProjectResponse
-	(*ReviewProjectRequest)(nil),    // 10: yima.project.v1.ReviewProjectRequest
-	(*ReviewProjectResponse)(nil),   // 11: yima.project.v1.ReviewProjectResponse
-	(*ListOrgProjectsRequest)(nil),  // 12: yima.project.v1.ListOrgProjectsRequest
-	(*ListOrgProjectsResponse)(nil), // 13: yima.project.v1.ListOrgProjectsResponse
-	(*GetProjectRequest)(nil),       // 14: yima.project.v1.GetProjectRequest
-	(*GetProjectResponse)(nil),      // 15: yima.project.v1.GetProjectResponse
-	(*SignUp)(nil),                  // 16: yima.project.v1.SignUp
-	(*SignUpRequest)(nil),           // 17: yima.project.v1.SignUpRequest
-	(*SignUpResponse)(nil),          // 18: yima.project.v1.SignUpResponse
-	(*ReviewSignUpRequest)(nil),     // 19: yima.project.v1.ReviewSignUpRequest
-	(*ReviewSignUpResponse)(nil),    // 20: yima.project.v1.ReviewSignUpResponse
-	(*CloseProjectRequest)(nil),     // 21: yima.project.v1.CloseProjectRequest
-	(*CloseProjectResponse)(nil),    // 22: yima.project.v1.CloseProjectResponse
-	(*timestamppb.Timestamp)(nil),   // 23: google.protobuf.Timestamp
-	(*v1.Location)(nil),             // 24: yima.common.v1.Location
+	(ProjectStatus)(0),                  // 0: yima.project.v1.ProjectStatus
+	(SignInMethod)(0),                   // 1: yima.project.v1.SignInMethod
+	(SignUpStatus)(0),                   // 2: yima.project.v1.SignUpStatus
+	(ProjectStage)(0),                   // 3: yima.project.v1.ProjectStage
+	(*Position)(nil),                    // 4: yima.project.v1.Position
+	(*Project)(nil),                     // 5: yima.project.v1.Project
+	(*PositionInput)(nil),               // 6: yima.project.v1.PositionInput
+	(*CreateProjectRequest)(nil),        // 7: yima.project.v1.CreateProjectRequest
+	(*CreateProjectResponse)(nil),       // 8: yima.project.v1.CreateProjectResponse
+	(*SubmitProjectRequest)(nil),        // 9: yima.project.v1.SubmitProjectRequest
+	(*SubmitProjectResponse)(nil),       // 10: yima.project.v1.SubmitProjectResponse
+	(*ReviewProjectRequest)(nil),        // 11: yima.project.v1.ReviewProjectRequest
+	(*ReviewProjectResponse)(nil),       // 12: yima.project.v1.ReviewProjectResponse
+	(*ListOrgProjectsRequest)(nil),      // 13: yima.project.v1.ListOrgProjectsRequest
+	(*ListOrgProjectsResponse)(nil),     // 14: yima.project.v1.ListOrgProjectsResponse
+	(*GetProjectRequest)(nil),           // 15: yima.project.v1.GetProjectRequest
+	(*GetProjectResponse)(nil),          // 16: yima.project.v1.GetProjectResponse
+	(*SignUp)(nil),                      // 17: yima.project.v1.SignUp
+	(*SignUpRequest)(nil),               // 18: yima.project.v1.SignUpRequest
+	(*SignUpResponse)(nil),              // 19: yima.project.v1.SignUpResponse
+	(*ReviewSignUpRequest)(nil),         // 20: yima.project.v1.ReviewSignUpRequest
+	(*ReviewSignUpResponse)(nil),        // 21: yima.project.v1.ReviewSignUpResponse
+	(*CloseProjectRequest)(nil),         // 22: yima.project.v1.CloseProjectRequest
+	(*CloseProjectResponse)(nil),        // 23: yima.project.v1.CloseProjectResponse
+	(*WithdrawProjectRequest)(nil),      // 24: yima.project.v1.WithdrawProjectRequest
+	(*WithdrawProjectResponse)(nil),     // 25: yima.project.v1.WithdrawProjectResponse
+	(*CopyProjectRequest)(nil),          // 26: yima.project.v1.CopyProjectRequest
+	(*CopyProjectResponse)(nil),         // 27: yima.project.v1.CopyProjectResponse
+	(*EnrollVolunteerRequest)(nil),      // 28: yima.project.v1.EnrollVolunteerRequest
+	(*EnrollVolunteerResponse)(nil),     // 29: yima.project.v1.EnrollVolunteerResponse
+	(*MoveSignUpRequest)(nil),           // 30: yima.project.v1.MoveSignUpRequest
+	(*MoveSignUpResponse)(nil),          // 31: yima.project.v1.MoveSignUpResponse
+	(*UnhireSignUpRequest)(nil),         // 32: yima.project.v1.UnhireSignUpRequest
+	(*UnhireSignUpResponse)(nil),        // 33: yima.project.v1.UnhireSignUpResponse
+	(*UpdateProjectRequest)(nil),        // 34: yima.project.v1.UpdateProjectRequest
+	(*UpdateProjectResponse)(nil),       // 35: yima.project.v1.UpdateProjectResponse
+	(*ListProjectsByStageRequest)(nil),  // 36: yima.project.v1.ListProjectsByStageRequest
+	(*ListProjectsByStageResponse)(nil), // 37: yima.project.v1.ListProjectsByStageResponse
+	(*timestamppb.Timestamp)(nil),       // 38: google.protobuf.Timestamp
+	(*v1.Location)(nil),                 // 39: yima.common.v1.Location
 }
 var file_yima_project_v1_project_proto_depIdxs = []int32{
 	1,  // 0: yima.project.v1.Position.sign_in_methods:type_name -> yima.project.v1.SignInMethod
 	0,  // 1: yima.project.v1.Project.status:type_name -> yima.project.v1.ProjectStatus
-	23, // 2: yima.project.v1.Project.start_time:type_name -> google.protobuf.Timestamp
-	23, // 3: yima.project.v1.Project.end_time:type_name -> google.protobuf.Timestamp
-	24, // 4: yima.project.v1.Project.location:type_name -> yima.common.v1.Location
-	3,  // 5: yima.project.v1.Project.positions:type_name -> yima.project.v1.Position
+	38, // 2: yima.project.v1.Project.start_time:type_name -> google.protobuf.Timestamp
+	38, // 3: yima.project.v1.Project.end_time:type_name -> google.protobuf.Timestamp
+	39, // 4: yima.project.v1.Project.location:type_name -> yima.common.v1.Location
+	4,  // 5: yima.project.v1.Project.positions:type_name -> yima.project.v1.Position
 	1,  // 6: yima.project.v1.PositionInput.sign_in_methods:type_name -> yima.project.v1.SignInMethod
-	23, // 7: yima.project.v1.CreateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
-	23, // 8: yima.project.v1.CreateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
-	24, // 9: yima.project.v1.CreateProjectRequest.location:type_name -> yima.common.v1.Location
-	5,  // 10: yima.project.v1.CreateProjectRequest.positions:type_name -> yima.project.v1.PositionInput
-	4,  // 11: yima.project.v1.CreateProjectResponse.project:type_name -> yima.project.v1.Project
-	4,  // 12: yima.project.v1.SubmitProjectResponse.project:type_name -> yima.project.v1.Project
-	4,  // 13: yima.project.v1.ReviewProjectResponse.project:type_name -> yima.project.v1.Project
+	38, // 7: yima.project.v1.CreateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
+	38, // 8: yima.project.v1.CreateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
+	39, // 9: yima.project.v1.CreateProjectRequest.location:type_name -> yima.common.v1.Location
+	6,  // 10: yima.project.v1.CreateProjectRequest.positions:type_name -> yima.project.v1.PositionInput
+	5,  // 11: yima.project.v1.CreateProjectResponse.project:type_name -> yima.project.v1.Project
+	5,  // 12: yima.project.v1.SubmitProjectResponse.project:type_name -> yima.project.v1.Project
+	5,  // 13: yima.project.v1.ReviewProjectResponse.project:type_name -> yima.project.v1.Project
 	0,  // 14: yima.project.v1.ListOrgProjectsRequest.statuses:type_name -> yima.project.v1.ProjectStatus
-	4,  // 15: yima.project.v1.ListOrgProjectsResponse.projects:type_name -> yima.project.v1.Project
-	4,  // 16: yima.project.v1.GetProjectResponse.project:type_name -> yima.project.v1.Project
+	5,  // 15: yima.project.v1.ListOrgProjectsResponse.projects:type_name -> yima.project.v1.Project
+	5,  // 16: yima.project.v1.GetProjectResponse.project:type_name -> yima.project.v1.Project
 	2,  // 17: yima.project.v1.SignUp.status:type_name -> yima.project.v1.SignUpStatus
-	23, // 18: yima.project.v1.SignUp.created_at:type_name -> google.protobuf.Timestamp
-	16, // 19: yima.project.v1.SignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
-	16, // 20: yima.project.v1.ReviewSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
-	4,  // 21: yima.project.v1.CloseProjectResponse.project:type_name -> yima.project.v1.Project
-	6,  // 22: yima.project.v1.ProjectService.CreateProject:input_type -> yima.project.v1.CreateProjectRequest
-	8,  // 23: yima.project.v1.ProjectService.SubmitProject:input_type -> yima.project.v1.SubmitProjectRequest
-	10, // 24: yima.project.v1.ProjectService.ReviewProject:input_type -> yima.project.v1.ReviewProjectRequest
-	12, // 25: yima.project.v1.ProjectService.ListOrgProjects:input_type -> yima.project.v1.ListOrgProjectsRequest
-	14, // 26: yima.project.v1.ProjectService.GetProject:input_type -> yima.project.v1.GetProjectRequest
-	17, // 27: yima.project.v1.ProjectService.SignUp:input_type -> yima.project.v1.SignUpRequest
-	19, // 28: yima.project.v1.ProjectService.ReviewSignUp:input_type -> yima.project.v1.ReviewSignUpRequest
-	21, // 29: yima.project.v1.ProjectService.CloseProject:input_type -> yima.project.v1.CloseProjectRequest
-	7,  // 30: yima.project.v1.ProjectService.CreateProject:output_type -> yima.project.v1.CreateProjectResponse
-	9,  // 31: yima.project.v1.ProjectService.SubmitProject:output_type -> yima.project.v1.SubmitProjectResponse
-	11, // 32: yima.project.v1.ProjectService.ReviewProject:output_type -> yima.project.v1.ReviewProjectResponse
-	13, // 33: yima.project.v1.ProjectService.ListOrgProjects:output_type -> yima.project.v1.ListOrgProjectsResponse
-	15, // 34: yima.project.v1.ProjectService.GetProject:output_type -> yima.project.v1.GetProjectResponse
-	18, // 35: yima.project.v1.ProjectService.SignUp:output_type -> yima.project.v1.SignUpResponse
-	20, // 36: yima.project.v1.ProjectService.ReviewSignUp:output_type -> yima.project.v1.ReviewSignUpResponse
-	22, // 37: yima.project.v1.ProjectService.CloseProject:output_type -> yima.project.v1.CloseProjectResponse
-	30, // [30:38] is the sub-list for method output_type
-	22, // [22:30] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	38, // 18: yima.project.v1.SignUp.created_at:type_name -> google.protobuf.Timestamp
+	17, // 19: yima.project.v1.SignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	17, // 20: yima.project.v1.ReviewSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	5,  // 21: yima.project.v1.CloseProjectResponse.project:type_name -> yima.project.v1.Project
+	5,  // 22: yima.project.v1.WithdrawProjectResponse.project:type_name -> yima.project.v1.Project
+	38, // 23: yima.project.v1.CopyProjectRequest.start_time:type_name -> google.protobuf.Timestamp
+	38, // 24: yima.project.v1.CopyProjectRequest.end_time:type_name -> google.protobuf.Timestamp
+	5,  // 25: yima.project.v1.CopyProjectResponse.project:type_name -> yima.project.v1.Project
+	17, // 26: yima.project.v1.EnrollVolunteerResponse.sign_up:type_name -> yima.project.v1.SignUp
+	17, // 27: yima.project.v1.MoveSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	17, // 28: yima.project.v1.UnhireSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	38, // 29: yima.project.v1.UpdateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
+	38, // 30: yima.project.v1.UpdateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
+	39, // 31: yima.project.v1.UpdateProjectRequest.location:type_name -> yima.common.v1.Location
+	6,  // 32: yima.project.v1.UpdateProjectRequest.positions:type_name -> yima.project.v1.PositionInput
+	5,  // 33: yima.project.v1.UpdateProjectResponse.project:type_name -> yima.project.v1.Project
+	3,  // 34: yima.project.v1.ListProjectsByStageRequest.stage:type_name -> yima.project.v1.ProjectStage
+	5,  // 35: yima.project.v1.ListProjectsByStageResponse.projects:type_name -> yima.project.v1.Project
+	7,  // 36: yima.project.v1.ProjectService.CreateProject:input_type -> yima.project.v1.CreateProjectRequest
+	9,  // 37: yima.project.v1.ProjectService.SubmitProject:input_type -> yima.project.v1.SubmitProjectRequest
+	11, // 38: yima.project.v1.ProjectService.ReviewProject:input_type -> yima.project.v1.ReviewProjectRequest
+	13, // 39: yima.project.v1.ProjectService.ListOrgProjects:input_type -> yima.project.v1.ListOrgProjectsRequest
+	15, // 40: yima.project.v1.ProjectService.GetProject:input_type -> yima.project.v1.GetProjectRequest
+	18, // 41: yima.project.v1.ProjectService.SignUp:input_type -> yima.project.v1.SignUpRequest
+	20, // 42: yima.project.v1.ProjectService.ReviewSignUp:input_type -> yima.project.v1.ReviewSignUpRequest
+	22, // 43: yima.project.v1.ProjectService.CloseProject:input_type -> yima.project.v1.CloseProjectRequest
+	24, // 44: yima.project.v1.ProjectService.WithdrawProject:input_type -> yima.project.v1.WithdrawProjectRequest
+	26, // 45: yima.project.v1.ProjectService.CopyProject:input_type -> yima.project.v1.CopyProjectRequest
+	28, // 46: yima.project.v1.ProjectService.EnrollVolunteer:input_type -> yima.project.v1.EnrollVolunteerRequest
+	30, // 47: yima.project.v1.ProjectService.MoveSignUp:input_type -> yima.project.v1.MoveSignUpRequest
+	32, // 48: yima.project.v1.ProjectService.UnhireSignUp:input_type -> yima.project.v1.UnhireSignUpRequest
+	34, // 49: yima.project.v1.ProjectService.UpdateProject:input_type -> yima.project.v1.UpdateProjectRequest
+	36, // 50: yima.project.v1.ProjectService.ListProjectsByStage:input_type -> yima.project.v1.ListProjectsByStageRequest
+	8,  // 51: yima.project.v1.ProjectService.CreateProject:output_type -> yima.project.v1.CreateProjectResponse
+	10, // 52: yima.project.v1.ProjectService.SubmitProject:output_type -> yima.project.v1.SubmitProjectResponse
+	12, // 53: yima.project.v1.ProjectService.ReviewProject:output_type -> yima.project.v1.ReviewProjectResponse
+	14, // 54: yima.project.v1.ProjectService.ListOrgProjects:output_type -> yima.project.v1.ListOrgProjectsResponse
+	16, // 55: yima.project.v1.ProjectService.GetProject:output_type -> yima.project.v1.GetProjectResponse
+	19, // 56: yima.project.v1.ProjectService.SignUp:output_type -> yima.project.v1.SignUpResponse
+	21, // 57: yima.project.v1.ProjectService.ReviewSignUp:output_type -> yima.project.v1.ReviewSignUpResponse
+	23, // 58: yima.project.v1.ProjectService.CloseProject:output_type -> yima.project.v1.CloseProjectResponse
+	25, // 59: yima.project.v1.ProjectService.WithdrawProject:output_type -> yima.project.v1.WithdrawProjectResponse
+	27, // 60: yima.project.v1.ProjectService.CopyProject:output_type -> yima.project.v1.CopyProjectResponse
+	29, // 61: yima.project.v1.ProjectService.EnrollVolunteer:output_type -> yima.project.v1.EnrollVolunteerResponse
+	31, // 62: yima.project.v1.ProjectService.MoveSignUp:output_type -> yima.project.v1.MoveSignUpResponse
+	33, // 63: yima.project.v1.ProjectService.UnhireSignUp:output_type -> yima.project.v1.UnhireSignUpResponse
+	35, // 64: yima.project.v1.ProjectService.UpdateProject:output_type -> yima.project.v1.UpdateProjectResponse
+	37, // 65: yima.project.v1.ProjectService.ListProjectsByStage:output_type -> yima.project.v1.ListProjectsByStageResponse
+	51, // [51:66] is the sub-list for method output_type
+	36, // [36:51] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_yima_project_v1_project_proto_init() }
@@ -1708,8 +2702,8 @@ func file_yima_project_v1_project_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_project_v1_project_proto_rawDesc), len(file_yima_project_v1_project_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   20,
+			NumEnums:      4,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -39,6 +39,21 @@ const (
 	OrgServiceReviewOrgProcedure = "/yima.org.v1.OrgService/ReviewOrg"
 	// OrgServiceGetOrgProcedure is the fully-qualified name of the OrgService's GetOrg RPC.
 	OrgServiceGetOrgProcedure = "/yima.org.v1.OrgService/GetOrg"
+	// OrgServiceListOrgsProcedure is the fully-qualified name of the OrgService's ListOrgs RPC.
+	OrgServiceListOrgsProcedure = "/yima.org.v1.OrgService/ListOrgs"
+	// OrgServiceGetOrgTreeProcedure is the fully-qualified name of the OrgService's GetOrgTree RPC.
+	OrgServiceGetOrgTreeProcedure = "/yima.org.v1.OrgService/GetOrgTree"
+	// OrgServiceUpdateOrgProcedure is the fully-qualified name of the OrgService's UpdateOrg RPC.
+	OrgServiceUpdateOrgProcedure = "/yima.org.v1.OrgService/UpdateOrg"
+	// OrgServiceDeactivateOrgProcedure is the fully-qualified name of the OrgService's DeactivateOrg
+	// RPC.
+	OrgServiceDeactivateOrgProcedure = "/yima.org.v1.OrgService/DeactivateOrg"
+	// OrgServiceReactivateOrgProcedure is the fully-qualified name of the OrgService's ReactivateOrg
+	// RPC.
+	OrgServiceReactivateOrgProcedure = "/yima.org.v1.OrgService/ReactivateOrg"
+	// OrgServiceListOrgStatusHistoryProcedure is the fully-qualified name of the OrgService's
+	// ListOrgStatusHistory RPC.
+	OrgServiceListOrgStatusHistoryProcedure = "/yima.org.v1.OrgService/ListOrgStatusHistory"
 )
 
 // OrgServiceClient is a client for the yima.org.v1.OrgService service.
@@ -55,6 +70,37 @@ type OrgServiceClient interface {
 	ReviewOrg(context.Context, *connect.Request[v1.ReviewOrgRequest]) (*connect.Response[v1.ReviewOrgResponse], error)
 	// GetOrg returns one org.
 	GetOrg(context.Context, *connect.Request[v1.GetOrgRequest]) (*connect.Response[v1.GetOrgResponse], error)
+	// ListOrgs lists the orgs in the caller's scope (an org's leader or admin:
+	// its subtree; staff: their data scope), children of parent_org_id or by
+	// level and status, with member and project counts. The archive of
+	// deactivated orgs is status ORG_STATUS_DEACTIVATED. Errors:
+	// invalid_argument (PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID),
+	// permission_denied (NO_ORG_SCOPE).
+	ListOrgs(context.Context, *connect.Request[v1.ListOrgsRequest]) (*connect.Response[v1.ListOrgsResponse], error)
+	// GetOrgTree returns an org in the caller's scope with its children nested
+	// up to depth levels (at most 3) and 500 orgs. Errors: not_found
+	// (ORG_NOT_FOUND), permission_denied (NOT_IN_SCOPE), invalid_argument
+	// (DEPTH_INVALID).
+	GetOrgTree(context.Context, *connect.Request[v1.GetOrgTreeRequest]) (*connect.Response[v1.GetOrgTreeResponse], error)
+	// UpdateOrg edits an org's profile; callers: its own leader or admin, or
+	// an overseer. Errors: invalid_argument (NAME_REQUIRED, …), not_found
+	// (ORG_NOT_FOUND), permission_denied (NOT_IN_SCOPE), already_exists
+	// (ORG_NAME_TAKEN).
+	UpdateOrg(context.Context, *connect.Request[v1.UpdateOrgRequest]) (*connect.Response[v1.UpdateOrgResponse], error)
+	// DeactivateOrg switches an active org off; its leader and admin accounts
+	// stop working at once. Callers: an overseer only. Errors:
+	// invalid_argument (REASON_REQUIRED), not_found (ORG_NOT_FOUND),
+	// permission_denied (NOT_PARENT), failed_precondition (ORG_NOT_ACTIVE).
+	DeactivateOrg(context.Context, *connect.Request[v1.DeactivateOrgRequest]) (*connect.Response[v1.DeactivateOrgResponse], error)
+	// ReactivateOrg switches a deactivated org back on. Callers: an overseer
+	// only. Errors: invalid_argument (REASON_REQUIRED), not_found
+	// (ORG_NOT_FOUND), permission_denied (NOT_PARENT), failed_precondition
+	// (ORG_NOT_DEACTIVATED).
+	ReactivateOrg(context.Context, *connect.Request[v1.ReactivateOrgRequest]) (*connect.Response[v1.ReactivateOrgResponse], error)
+	// ListOrgStatusHistory returns every status change of an org in the
+	// caller's scope, oldest first. Errors: not_found (ORG_NOT_FOUND),
+	// permission_denied (NOT_IN_SCOPE).
+	ListOrgStatusHistory(context.Context, *connect.Request[v1.ListOrgStatusHistoryRequest]) (*connect.Response[v1.ListOrgStatusHistoryResponse], error)
 }
 
 // NewOrgServiceClient constructs a client for the yima.org.v1.OrgService service. By default, it
@@ -87,14 +133,59 @@ func NewOrgServiceClient(httpClient connect.HTTPClient, baseURL string, opts ...
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		listOrgs: connect.NewClient[v1.ListOrgsRequest, v1.ListOrgsResponse](
+			httpClient,
+			baseURL+OrgServiceListOrgsProcedure,
+			connect.WithSchema(orgServiceMethods.ByName("ListOrgs")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getOrgTree: connect.NewClient[v1.GetOrgTreeRequest, v1.GetOrgTreeResponse](
+			httpClient,
+			baseURL+OrgServiceGetOrgTreeProcedure,
+			connect.WithSchema(orgServiceMethods.ByName("GetOrgTree")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		updateOrg: connect.NewClient[v1.UpdateOrgRequest, v1.UpdateOrgResponse](
+			httpClient,
+			baseURL+OrgServiceUpdateOrgProcedure,
+			connect.WithSchema(orgServiceMethods.ByName("UpdateOrg")),
+			connect.WithClientOptions(opts...),
+		),
+		deactivateOrg: connect.NewClient[v1.DeactivateOrgRequest, v1.DeactivateOrgResponse](
+			httpClient,
+			baseURL+OrgServiceDeactivateOrgProcedure,
+			connect.WithSchema(orgServiceMethods.ByName("DeactivateOrg")),
+			connect.WithClientOptions(opts...),
+		),
+		reactivateOrg: connect.NewClient[v1.ReactivateOrgRequest, v1.ReactivateOrgResponse](
+			httpClient,
+			baseURL+OrgServiceReactivateOrgProcedure,
+			connect.WithSchema(orgServiceMethods.ByName("ReactivateOrg")),
+			connect.WithClientOptions(opts...),
+		),
+		listOrgStatusHistory: connect.NewClient[v1.ListOrgStatusHistoryRequest, v1.ListOrgStatusHistoryResponse](
+			httpClient,
+			baseURL+OrgServiceListOrgStatusHistoryProcedure,
+			connect.WithSchema(orgServiceMethods.ByName("ListOrgStatusHistory")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // orgServiceClient implements OrgServiceClient.
 type orgServiceClient struct {
-	registerOrg *connect.Client[v1.RegisterOrgRequest, v1.RegisterOrgResponse]
-	reviewOrg   *connect.Client[v1.ReviewOrgRequest, v1.ReviewOrgResponse]
-	getOrg      *connect.Client[v1.GetOrgRequest, v1.GetOrgResponse]
+	registerOrg          *connect.Client[v1.RegisterOrgRequest, v1.RegisterOrgResponse]
+	reviewOrg            *connect.Client[v1.ReviewOrgRequest, v1.ReviewOrgResponse]
+	getOrg               *connect.Client[v1.GetOrgRequest, v1.GetOrgResponse]
+	listOrgs             *connect.Client[v1.ListOrgsRequest, v1.ListOrgsResponse]
+	getOrgTree           *connect.Client[v1.GetOrgTreeRequest, v1.GetOrgTreeResponse]
+	updateOrg            *connect.Client[v1.UpdateOrgRequest, v1.UpdateOrgResponse]
+	deactivateOrg        *connect.Client[v1.DeactivateOrgRequest, v1.DeactivateOrgResponse]
+	reactivateOrg        *connect.Client[v1.ReactivateOrgRequest, v1.ReactivateOrgResponse]
+	listOrgStatusHistory *connect.Client[v1.ListOrgStatusHistoryRequest, v1.ListOrgStatusHistoryResponse]
 }
 
 // RegisterOrg calls yima.org.v1.OrgService.RegisterOrg.
@@ -112,6 +203,36 @@ func (c *orgServiceClient) GetOrg(ctx context.Context, req *connect.Request[v1.G
 	return c.getOrg.CallUnary(ctx, req)
 }
 
+// ListOrgs calls yima.org.v1.OrgService.ListOrgs.
+func (c *orgServiceClient) ListOrgs(ctx context.Context, req *connect.Request[v1.ListOrgsRequest]) (*connect.Response[v1.ListOrgsResponse], error) {
+	return c.listOrgs.CallUnary(ctx, req)
+}
+
+// GetOrgTree calls yima.org.v1.OrgService.GetOrgTree.
+func (c *orgServiceClient) GetOrgTree(ctx context.Context, req *connect.Request[v1.GetOrgTreeRequest]) (*connect.Response[v1.GetOrgTreeResponse], error) {
+	return c.getOrgTree.CallUnary(ctx, req)
+}
+
+// UpdateOrg calls yima.org.v1.OrgService.UpdateOrg.
+func (c *orgServiceClient) UpdateOrg(ctx context.Context, req *connect.Request[v1.UpdateOrgRequest]) (*connect.Response[v1.UpdateOrgResponse], error) {
+	return c.updateOrg.CallUnary(ctx, req)
+}
+
+// DeactivateOrg calls yima.org.v1.OrgService.DeactivateOrg.
+func (c *orgServiceClient) DeactivateOrg(ctx context.Context, req *connect.Request[v1.DeactivateOrgRequest]) (*connect.Response[v1.DeactivateOrgResponse], error) {
+	return c.deactivateOrg.CallUnary(ctx, req)
+}
+
+// ReactivateOrg calls yima.org.v1.OrgService.ReactivateOrg.
+func (c *orgServiceClient) ReactivateOrg(ctx context.Context, req *connect.Request[v1.ReactivateOrgRequest]) (*connect.Response[v1.ReactivateOrgResponse], error) {
+	return c.reactivateOrg.CallUnary(ctx, req)
+}
+
+// ListOrgStatusHistory calls yima.org.v1.OrgService.ListOrgStatusHistory.
+func (c *orgServiceClient) ListOrgStatusHistory(ctx context.Context, req *connect.Request[v1.ListOrgStatusHistoryRequest]) (*connect.Response[v1.ListOrgStatusHistoryResponse], error) {
+	return c.listOrgStatusHistory.CallUnary(ctx, req)
+}
+
 // OrgServiceHandler is an implementation of the yima.org.v1.OrgService service.
 type OrgServiceHandler interface {
 	// RegisterOrg applies for a new org under a parent; the caller becomes its
@@ -126,6 +247,37 @@ type OrgServiceHandler interface {
 	ReviewOrg(context.Context, *connect.Request[v1.ReviewOrgRequest]) (*connect.Response[v1.ReviewOrgResponse], error)
 	// GetOrg returns one org.
 	GetOrg(context.Context, *connect.Request[v1.GetOrgRequest]) (*connect.Response[v1.GetOrgResponse], error)
+	// ListOrgs lists the orgs in the caller's scope (an org's leader or admin:
+	// its subtree; staff: their data scope), children of parent_org_id or by
+	// level and status, with member and project counts. The archive of
+	// deactivated orgs is status ORG_STATUS_DEACTIVATED. Errors:
+	// invalid_argument (PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID),
+	// permission_denied (NO_ORG_SCOPE).
+	ListOrgs(context.Context, *connect.Request[v1.ListOrgsRequest]) (*connect.Response[v1.ListOrgsResponse], error)
+	// GetOrgTree returns an org in the caller's scope with its children nested
+	// up to depth levels (at most 3) and 500 orgs. Errors: not_found
+	// (ORG_NOT_FOUND), permission_denied (NOT_IN_SCOPE), invalid_argument
+	// (DEPTH_INVALID).
+	GetOrgTree(context.Context, *connect.Request[v1.GetOrgTreeRequest]) (*connect.Response[v1.GetOrgTreeResponse], error)
+	// UpdateOrg edits an org's profile; callers: its own leader or admin, or
+	// an overseer. Errors: invalid_argument (NAME_REQUIRED, …), not_found
+	// (ORG_NOT_FOUND), permission_denied (NOT_IN_SCOPE), already_exists
+	// (ORG_NAME_TAKEN).
+	UpdateOrg(context.Context, *connect.Request[v1.UpdateOrgRequest]) (*connect.Response[v1.UpdateOrgResponse], error)
+	// DeactivateOrg switches an active org off; its leader and admin accounts
+	// stop working at once. Callers: an overseer only. Errors:
+	// invalid_argument (REASON_REQUIRED), not_found (ORG_NOT_FOUND),
+	// permission_denied (NOT_PARENT), failed_precondition (ORG_NOT_ACTIVE).
+	DeactivateOrg(context.Context, *connect.Request[v1.DeactivateOrgRequest]) (*connect.Response[v1.DeactivateOrgResponse], error)
+	// ReactivateOrg switches a deactivated org back on. Callers: an overseer
+	// only. Errors: invalid_argument (REASON_REQUIRED), not_found
+	// (ORG_NOT_FOUND), permission_denied (NOT_PARENT), failed_precondition
+	// (ORG_NOT_DEACTIVATED).
+	ReactivateOrg(context.Context, *connect.Request[v1.ReactivateOrgRequest]) (*connect.Response[v1.ReactivateOrgResponse], error)
+	// ListOrgStatusHistory returns every status change of an org in the
+	// caller's scope, oldest first. Errors: not_found (ORG_NOT_FOUND),
+	// permission_denied (NOT_IN_SCOPE).
+	ListOrgStatusHistory(context.Context, *connect.Request[v1.ListOrgStatusHistoryRequest]) (*connect.Response[v1.ListOrgStatusHistoryResponse], error)
 }
 
 // NewOrgServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -154,6 +306,45 @@ func NewOrgServiceHandler(svc OrgServiceHandler, opts ...connect.HandlerOption) 
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	orgServiceListOrgsHandler := connect.NewUnaryHandler(
+		OrgServiceListOrgsProcedure,
+		svc.ListOrgs,
+		connect.WithSchema(orgServiceMethods.ByName("ListOrgs")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	orgServiceGetOrgTreeHandler := connect.NewUnaryHandler(
+		OrgServiceGetOrgTreeProcedure,
+		svc.GetOrgTree,
+		connect.WithSchema(orgServiceMethods.ByName("GetOrgTree")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	orgServiceUpdateOrgHandler := connect.NewUnaryHandler(
+		OrgServiceUpdateOrgProcedure,
+		svc.UpdateOrg,
+		connect.WithSchema(orgServiceMethods.ByName("UpdateOrg")),
+		connect.WithHandlerOptions(opts...),
+	)
+	orgServiceDeactivateOrgHandler := connect.NewUnaryHandler(
+		OrgServiceDeactivateOrgProcedure,
+		svc.DeactivateOrg,
+		connect.WithSchema(orgServiceMethods.ByName("DeactivateOrg")),
+		connect.WithHandlerOptions(opts...),
+	)
+	orgServiceReactivateOrgHandler := connect.NewUnaryHandler(
+		OrgServiceReactivateOrgProcedure,
+		svc.ReactivateOrg,
+		connect.WithSchema(orgServiceMethods.ByName("ReactivateOrg")),
+		connect.WithHandlerOptions(opts...),
+	)
+	orgServiceListOrgStatusHistoryHandler := connect.NewUnaryHandler(
+		OrgServiceListOrgStatusHistoryProcedure,
+		svc.ListOrgStatusHistory,
+		connect.WithSchema(orgServiceMethods.ByName("ListOrgStatusHistory")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/yima.org.v1.OrgService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case OrgServiceRegisterOrgProcedure:
@@ -162,6 +353,18 @@ func NewOrgServiceHandler(svc OrgServiceHandler, opts ...connect.HandlerOption) 
 			orgServiceReviewOrgHandler.ServeHTTP(w, r)
 		case OrgServiceGetOrgProcedure:
 			orgServiceGetOrgHandler.ServeHTTP(w, r)
+		case OrgServiceListOrgsProcedure:
+			orgServiceListOrgsHandler.ServeHTTP(w, r)
+		case OrgServiceGetOrgTreeProcedure:
+			orgServiceGetOrgTreeHandler.ServeHTTP(w, r)
+		case OrgServiceUpdateOrgProcedure:
+			orgServiceUpdateOrgHandler.ServeHTTP(w, r)
+		case OrgServiceDeactivateOrgProcedure:
+			orgServiceDeactivateOrgHandler.ServeHTTP(w, r)
+		case OrgServiceReactivateOrgProcedure:
+			orgServiceReactivateOrgHandler.ServeHTTP(w, r)
+		case OrgServiceListOrgStatusHistoryProcedure:
+			orgServiceListOrgStatusHistoryHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -181,4 +384,28 @@ func (UnimplementedOrgServiceHandler) ReviewOrg(context.Context, *connect.Reques
 
 func (UnimplementedOrgServiceHandler) GetOrg(context.Context, *connect.Request[v1.GetOrgRequest]) (*connect.Response[v1.GetOrgResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgService.GetOrg is not implemented"))
+}
+
+func (UnimplementedOrgServiceHandler) ListOrgs(context.Context, *connect.Request[v1.ListOrgsRequest]) (*connect.Response[v1.ListOrgsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgService.ListOrgs is not implemented"))
+}
+
+func (UnimplementedOrgServiceHandler) GetOrgTree(context.Context, *connect.Request[v1.GetOrgTreeRequest]) (*connect.Response[v1.GetOrgTreeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgService.GetOrgTree is not implemented"))
+}
+
+func (UnimplementedOrgServiceHandler) UpdateOrg(context.Context, *connect.Request[v1.UpdateOrgRequest]) (*connect.Response[v1.UpdateOrgResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgService.UpdateOrg is not implemented"))
+}
+
+func (UnimplementedOrgServiceHandler) DeactivateOrg(context.Context, *connect.Request[v1.DeactivateOrgRequest]) (*connect.Response[v1.DeactivateOrgResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgService.DeactivateOrg is not implemented"))
+}
+
+func (UnimplementedOrgServiceHandler) ReactivateOrg(context.Context, *connect.Request[v1.ReactivateOrgRequest]) (*connect.Response[v1.ReactivateOrgResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgService.ReactivateOrg is not implemented"))
+}
+
+func (UnimplementedOrgServiceHandler) ListOrgStatusHistory(context.Context, *connect.Request[v1.ListOrgStatusHistoryRequest]) (*connect.Response[v1.ListOrgStatusHistoryResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgService.ListOrgStatusHistory is not implemented"))
 }

@@ -56,6 +56,27 @@ const (
 	// ProjectServiceCloseProjectProcedure is the fully-qualified name of the ProjectService's
 	// CloseProject RPC.
 	ProjectServiceCloseProjectProcedure = "/yima.project.v1.ProjectService/CloseProject"
+	// ProjectServiceWithdrawProjectProcedure is the fully-qualified name of the ProjectService's
+	// WithdrawProject RPC.
+	ProjectServiceWithdrawProjectProcedure = "/yima.project.v1.ProjectService/WithdrawProject"
+	// ProjectServiceCopyProjectProcedure is the fully-qualified name of the ProjectService's
+	// CopyProject RPC.
+	ProjectServiceCopyProjectProcedure = "/yima.project.v1.ProjectService/CopyProject"
+	// ProjectServiceEnrollVolunteerProcedure is the fully-qualified name of the ProjectService's
+	// EnrollVolunteer RPC.
+	ProjectServiceEnrollVolunteerProcedure = "/yima.project.v1.ProjectService/EnrollVolunteer"
+	// ProjectServiceMoveSignUpProcedure is the fully-qualified name of the ProjectService's MoveSignUp
+	// RPC.
+	ProjectServiceMoveSignUpProcedure = "/yima.project.v1.ProjectService/MoveSignUp"
+	// ProjectServiceUnhireSignUpProcedure is the fully-qualified name of the ProjectService's
+	// UnhireSignUp RPC.
+	ProjectServiceUnhireSignUpProcedure = "/yima.project.v1.ProjectService/UnhireSignUp"
+	// ProjectServiceUpdateProjectProcedure is the fully-qualified name of the ProjectService's
+	// UpdateProject RPC.
+	ProjectServiceUpdateProjectProcedure = "/yima.project.v1.ProjectService/UpdateProject"
+	// ProjectServiceListProjectsByStageProcedure is the fully-qualified name of the ProjectService's
+	// ListProjectsByStage RPC.
+	ProjectServiceListProjectsByStageProcedure = "/yima.project.v1.ProjectService/ListProjectsByStage"
 )
 
 // ProjectServiceClient is a client for the yima.project.v1.ProjectService service.
@@ -97,6 +118,46 @@ type ProjectServiceClient interface {
 	// review, and service records are generated. Idempotent. Errors:
 	// failed_precondition (PROJECT_NOT_RUNNING).
 	CloseProject(context.Context, *connect.Request[v1.CloseProjectRequest]) (*connect.Response[v1.CloseProjectResponse], error)
+	// WithdrawProject withdraws a DRAFT, PENDING_REVIEW or RECRUITING (not
+	// yet started) project of the caller's org; it then takes no sign-ups and
+	// no scans. Errors: invalid_argument (REASON_REQUIRED, REASON_TOO_LONG),
+	// not_found (PROJECT_NOT_FOUND), permission_denied (NOT_ORG_MEMBER),
+	// failed_precondition (PROJECT_NOT_WITHDRAWABLE).
+	WithdrawProject(context.Context, *connect.Request[v1.WithdrawProjectRequest]) (*connect.Response[v1.WithdrawProjectResponse], error)
+	// CopyProject drafts a new project of the caller's org with the fields
+	// and positions of an existing one, at new times. Errors as
+	// CreateProject, and not_found (PROJECT_NOT_FOUND).
+	CopyProject(context.Context, *connect.Request[v1.CopyProjectRequest]) (*connect.Response[v1.CopyProjectResponse], error)
+	// EnrollVolunteer hires a volunteer directly onto a position of a
+	// RECRUITING or RUNNING project, never beyond its quota. Errors:
+	// not_found (PROJECT_NOT_FOUND, POSITION_NOT_FOUND, VOLUNTEER_NOT_FOUND),
+	// permission_denied (NOT_ORG_MEMBER), failed_precondition
+	// (PROJECT_NOT_OPEN, POSITION_FULL), already_exists (ALREADY_SIGNED_UP).
+	EnrollVolunteer(context.Context, *connect.Request[v1.EnrollVolunteerRequest]) (*connect.Response[v1.EnrollVolunteerResponse], error)
+	// MoveSignUp moves a pending or hired sign-up to another position of the
+	// same project; a hired one never beyond the new position's quota.
+	// Errors: not_found (SIGN_UP_NOT_FOUND, POSITION_NOT_FOUND),
+	// permission_denied (NOT_ORG_MEMBER), failed_precondition
+	// (SIGN_UP_NOT_LIVE, SAME_POSITION, PROJECT_NOT_OPEN, POSITION_FULL).
+	MoveSignUp(context.Context, *connect.Request[v1.MoveSignUpRequest]) (*connect.Response[v1.MoveSignUpResponse], error)
+	// UnhireSignUp takes a hired volunteer off the roster, back to pending.
+	// Errors: not_found (SIGN_UP_NOT_FOUND), permission_denied
+	// (NOT_ORG_MEMBER), failed_precondition (SIGN_UP_NOT_HIRED).
+	UnhireSignUp(context.Context, *connect.Request[v1.UnhireSignUpRequest]) (*connect.Response[v1.UnhireSignUpResponse], error)
+	// UpdateProject replaces the editable fields and the positions of a
+	// project: a DRAFT or REJECTED one by its own org (a rejected one goes
+	// back to DRAFT), a PENDING_REVIEW one by a reviewer (who oversees the
+	// org, as ReviewProject asks). Validated as CreateProject. Errors: those
+	// of CreateProject, not_found (PROJECT_NOT_FOUND), permission_denied
+	// (NOT_ORG_MEMBER, NOT_PARENT), failed_precondition
+	// (PROJECT_NOT_EDITABLE).
+	UpdateProject(context.Context, *connect.Request[v1.UpdateProjectRequest]) (*connect.Response[v1.UpdateProjectResponse], error)
+	// ListProjectsByStage lists an org's projects in one stage (see
+	// ProjectStage), latest start first, with their positions. Callers as
+	// ListOrgProjects. Errors: invalid_argument (ID_INVALID, STAGE_INVALID,
+	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), permission_denied
+	// (NOT_ORG_MEMBER).
+	ListProjectsByStage(context.Context, *connect.Request[v1.ListProjectsByStageRequest]) (*connect.Response[v1.ListProjectsByStageResponse], error)
 }
 
 // NewProjectServiceClient constructs a client for the yima.project.v1.ProjectService service. By
@@ -160,19 +221,69 @@ func NewProjectServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(projectServiceMethods.ByName("CloseProject")),
 			connect.WithClientOptions(opts...),
 		),
+		withdrawProject: connect.NewClient[v1.WithdrawProjectRequest, v1.WithdrawProjectResponse](
+			httpClient,
+			baseURL+ProjectServiceWithdrawProjectProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("WithdrawProject")),
+			connect.WithClientOptions(opts...),
+		),
+		copyProject: connect.NewClient[v1.CopyProjectRequest, v1.CopyProjectResponse](
+			httpClient,
+			baseURL+ProjectServiceCopyProjectProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("CopyProject")),
+			connect.WithClientOptions(opts...),
+		),
+		enrollVolunteer: connect.NewClient[v1.EnrollVolunteerRequest, v1.EnrollVolunteerResponse](
+			httpClient,
+			baseURL+ProjectServiceEnrollVolunteerProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("EnrollVolunteer")),
+			connect.WithClientOptions(opts...),
+		),
+		moveSignUp: connect.NewClient[v1.MoveSignUpRequest, v1.MoveSignUpResponse](
+			httpClient,
+			baseURL+ProjectServiceMoveSignUpProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("MoveSignUp")),
+			connect.WithClientOptions(opts...),
+		),
+		unhireSignUp: connect.NewClient[v1.UnhireSignUpRequest, v1.UnhireSignUpResponse](
+			httpClient,
+			baseURL+ProjectServiceUnhireSignUpProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("UnhireSignUp")),
+			connect.WithClientOptions(opts...),
+		),
+		updateProject: connect.NewClient[v1.UpdateProjectRequest, v1.UpdateProjectResponse](
+			httpClient,
+			baseURL+ProjectServiceUpdateProjectProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("UpdateProject")),
+			connect.WithClientOptions(opts...),
+		),
+		listProjectsByStage: connect.NewClient[v1.ListProjectsByStageRequest, v1.ListProjectsByStageResponse](
+			httpClient,
+			baseURL+ProjectServiceListProjectsByStageProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("ListProjectsByStage")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // projectServiceClient implements ProjectServiceClient.
 type projectServiceClient struct {
-	createProject   *connect.Client[v1.CreateProjectRequest, v1.CreateProjectResponse]
-	submitProject   *connect.Client[v1.SubmitProjectRequest, v1.SubmitProjectResponse]
-	reviewProject   *connect.Client[v1.ReviewProjectRequest, v1.ReviewProjectResponse]
-	listOrgProjects *connect.Client[v1.ListOrgProjectsRequest, v1.ListOrgProjectsResponse]
-	getProject      *connect.Client[v1.GetProjectRequest, v1.GetProjectResponse]
-	signUp          *connect.Client[v1.SignUpRequest, v1.SignUpResponse]
-	reviewSignUp    *connect.Client[v1.ReviewSignUpRequest, v1.ReviewSignUpResponse]
-	closeProject    *connect.Client[v1.CloseProjectRequest, v1.CloseProjectResponse]
+	createProject       *connect.Client[v1.CreateProjectRequest, v1.CreateProjectResponse]
+	submitProject       *connect.Client[v1.SubmitProjectRequest, v1.SubmitProjectResponse]
+	reviewProject       *connect.Client[v1.ReviewProjectRequest, v1.ReviewProjectResponse]
+	listOrgProjects     *connect.Client[v1.ListOrgProjectsRequest, v1.ListOrgProjectsResponse]
+	getProject          *connect.Client[v1.GetProjectRequest, v1.GetProjectResponse]
+	signUp              *connect.Client[v1.SignUpRequest, v1.SignUpResponse]
+	reviewSignUp        *connect.Client[v1.ReviewSignUpRequest, v1.ReviewSignUpResponse]
+	closeProject        *connect.Client[v1.CloseProjectRequest, v1.CloseProjectResponse]
+	withdrawProject     *connect.Client[v1.WithdrawProjectRequest, v1.WithdrawProjectResponse]
+	copyProject         *connect.Client[v1.CopyProjectRequest, v1.CopyProjectResponse]
+	enrollVolunteer     *connect.Client[v1.EnrollVolunteerRequest, v1.EnrollVolunteerResponse]
+	moveSignUp          *connect.Client[v1.MoveSignUpRequest, v1.MoveSignUpResponse]
+	unhireSignUp        *connect.Client[v1.UnhireSignUpRequest, v1.UnhireSignUpResponse]
+	updateProject       *connect.Client[v1.UpdateProjectRequest, v1.UpdateProjectResponse]
+	listProjectsByStage *connect.Client[v1.ListProjectsByStageRequest, v1.ListProjectsByStageResponse]
 }
 
 // CreateProject calls yima.project.v1.ProjectService.CreateProject.
@@ -215,6 +326,41 @@ func (c *projectServiceClient) CloseProject(ctx context.Context, req *connect.Re
 	return c.closeProject.CallUnary(ctx, req)
 }
 
+// WithdrawProject calls yima.project.v1.ProjectService.WithdrawProject.
+func (c *projectServiceClient) WithdrawProject(ctx context.Context, req *connect.Request[v1.WithdrawProjectRequest]) (*connect.Response[v1.WithdrawProjectResponse], error) {
+	return c.withdrawProject.CallUnary(ctx, req)
+}
+
+// CopyProject calls yima.project.v1.ProjectService.CopyProject.
+func (c *projectServiceClient) CopyProject(ctx context.Context, req *connect.Request[v1.CopyProjectRequest]) (*connect.Response[v1.CopyProjectResponse], error) {
+	return c.copyProject.CallUnary(ctx, req)
+}
+
+// EnrollVolunteer calls yima.project.v1.ProjectService.EnrollVolunteer.
+func (c *projectServiceClient) EnrollVolunteer(ctx context.Context, req *connect.Request[v1.EnrollVolunteerRequest]) (*connect.Response[v1.EnrollVolunteerResponse], error) {
+	return c.enrollVolunteer.CallUnary(ctx, req)
+}
+
+// MoveSignUp calls yima.project.v1.ProjectService.MoveSignUp.
+func (c *projectServiceClient) MoveSignUp(ctx context.Context, req *connect.Request[v1.MoveSignUpRequest]) (*connect.Response[v1.MoveSignUpResponse], error) {
+	return c.moveSignUp.CallUnary(ctx, req)
+}
+
+// UnhireSignUp calls yima.project.v1.ProjectService.UnhireSignUp.
+func (c *projectServiceClient) UnhireSignUp(ctx context.Context, req *connect.Request[v1.UnhireSignUpRequest]) (*connect.Response[v1.UnhireSignUpResponse], error) {
+	return c.unhireSignUp.CallUnary(ctx, req)
+}
+
+// UpdateProject calls yima.project.v1.ProjectService.UpdateProject.
+func (c *projectServiceClient) UpdateProject(ctx context.Context, req *connect.Request[v1.UpdateProjectRequest]) (*connect.Response[v1.UpdateProjectResponse], error) {
+	return c.updateProject.CallUnary(ctx, req)
+}
+
+// ListProjectsByStage calls yima.project.v1.ProjectService.ListProjectsByStage.
+func (c *projectServiceClient) ListProjectsByStage(ctx context.Context, req *connect.Request[v1.ListProjectsByStageRequest]) (*connect.Response[v1.ListProjectsByStageResponse], error) {
+	return c.listProjectsByStage.CallUnary(ctx, req)
+}
+
 // ProjectServiceHandler is an implementation of the yima.project.v1.ProjectService service.
 type ProjectServiceHandler interface {
 	// CreateProject drafts a project of an org the caller leads or
@@ -254,6 +400,46 @@ type ProjectServiceHandler interface {
 	// review, and service records are generated. Idempotent. Errors:
 	// failed_precondition (PROJECT_NOT_RUNNING).
 	CloseProject(context.Context, *connect.Request[v1.CloseProjectRequest]) (*connect.Response[v1.CloseProjectResponse], error)
+	// WithdrawProject withdraws a DRAFT, PENDING_REVIEW or RECRUITING (not
+	// yet started) project of the caller's org; it then takes no sign-ups and
+	// no scans. Errors: invalid_argument (REASON_REQUIRED, REASON_TOO_LONG),
+	// not_found (PROJECT_NOT_FOUND), permission_denied (NOT_ORG_MEMBER),
+	// failed_precondition (PROJECT_NOT_WITHDRAWABLE).
+	WithdrawProject(context.Context, *connect.Request[v1.WithdrawProjectRequest]) (*connect.Response[v1.WithdrawProjectResponse], error)
+	// CopyProject drafts a new project of the caller's org with the fields
+	// and positions of an existing one, at new times. Errors as
+	// CreateProject, and not_found (PROJECT_NOT_FOUND).
+	CopyProject(context.Context, *connect.Request[v1.CopyProjectRequest]) (*connect.Response[v1.CopyProjectResponse], error)
+	// EnrollVolunteer hires a volunteer directly onto a position of a
+	// RECRUITING or RUNNING project, never beyond its quota. Errors:
+	// not_found (PROJECT_NOT_FOUND, POSITION_NOT_FOUND, VOLUNTEER_NOT_FOUND),
+	// permission_denied (NOT_ORG_MEMBER), failed_precondition
+	// (PROJECT_NOT_OPEN, POSITION_FULL), already_exists (ALREADY_SIGNED_UP).
+	EnrollVolunteer(context.Context, *connect.Request[v1.EnrollVolunteerRequest]) (*connect.Response[v1.EnrollVolunteerResponse], error)
+	// MoveSignUp moves a pending or hired sign-up to another position of the
+	// same project; a hired one never beyond the new position's quota.
+	// Errors: not_found (SIGN_UP_NOT_FOUND, POSITION_NOT_FOUND),
+	// permission_denied (NOT_ORG_MEMBER), failed_precondition
+	// (SIGN_UP_NOT_LIVE, SAME_POSITION, PROJECT_NOT_OPEN, POSITION_FULL).
+	MoveSignUp(context.Context, *connect.Request[v1.MoveSignUpRequest]) (*connect.Response[v1.MoveSignUpResponse], error)
+	// UnhireSignUp takes a hired volunteer off the roster, back to pending.
+	// Errors: not_found (SIGN_UP_NOT_FOUND), permission_denied
+	// (NOT_ORG_MEMBER), failed_precondition (SIGN_UP_NOT_HIRED).
+	UnhireSignUp(context.Context, *connect.Request[v1.UnhireSignUpRequest]) (*connect.Response[v1.UnhireSignUpResponse], error)
+	// UpdateProject replaces the editable fields and the positions of a
+	// project: a DRAFT or REJECTED one by its own org (a rejected one goes
+	// back to DRAFT), a PENDING_REVIEW one by a reviewer (who oversees the
+	// org, as ReviewProject asks). Validated as CreateProject. Errors: those
+	// of CreateProject, not_found (PROJECT_NOT_FOUND), permission_denied
+	// (NOT_ORG_MEMBER, NOT_PARENT), failed_precondition
+	// (PROJECT_NOT_EDITABLE).
+	UpdateProject(context.Context, *connect.Request[v1.UpdateProjectRequest]) (*connect.Response[v1.UpdateProjectResponse], error)
+	// ListProjectsByStage lists an org's projects in one stage (see
+	// ProjectStage), latest start first, with their positions. Callers as
+	// ListOrgProjects. Errors: invalid_argument (ID_INVALID, STAGE_INVALID,
+	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), permission_denied
+	// (NOT_ORG_MEMBER).
+	ListProjectsByStage(context.Context, *connect.Request[v1.ListProjectsByStageRequest]) (*connect.Response[v1.ListProjectsByStageResponse], error)
 }
 
 // NewProjectServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -313,6 +499,49 @@ func NewProjectServiceHandler(svc ProjectServiceHandler, opts ...connect.Handler
 		connect.WithSchema(projectServiceMethods.ByName("CloseProject")),
 		connect.WithHandlerOptions(opts...),
 	)
+	projectServiceWithdrawProjectHandler := connect.NewUnaryHandler(
+		ProjectServiceWithdrawProjectProcedure,
+		svc.WithdrawProject,
+		connect.WithSchema(projectServiceMethods.ByName("WithdrawProject")),
+		connect.WithHandlerOptions(opts...),
+	)
+	projectServiceCopyProjectHandler := connect.NewUnaryHandler(
+		ProjectServiceCopyProjectProcedure,
+		svc.CopyProject,
+		connect.WithSchema(projectServiceMethods.ByName("CopyProject")),
+		connect.WithHandlerOptions(opts...),
+	)
+	projectServiceEnrollVolunteerHandler := connect.NewUnaryHandler(
+		ProjectServiceEnrollVolunteerProcedure,
+		svc.EnrollVolunteer,
+		connect.WithSchema(projectServiceMethods.ByName("EnrollVolunteer")),
+		connect.WithHandlerOptions(opts...),
+	)
+	projectServiceMoveSignUpHandler := connect.NewUnaryHandler(
+		ProjectServiceMoveSignUpProcedure,
+		svc.MoveSignUp,
+		connect.WithSchema(projectServiceMethods.ByName("MoveSignUp")),
+		connect.WithHandlerOptions(opts...),
+	)
+	projectServiceUnhireSignUpHandler := connect.NewUnaryHandler(
+		ProjectServiceUnhireSignUpProcedure,
+		svc.UnhireSignUp,
+		connect.WithSchema(projectServiceMethods.ByName("UnhireSignUp")),
+		connect.WithHandlerOptions(opts...),
+	)
+	projectServiceUpdateProjectHandler := connect.NewUnaryHandler(
+		ProjectServiceUpdateProjectProcedure,
+		svc.UpdateProject,
+		connect.WithSchema(projectServiceMethods.ByName("UpdateProject")),
+		connect.WithHandlerOptions(opts...),
+	)
+	projectServiceListProjectsByStageHandler := connect.NewUnaryHandler(
+		ProjectServiceListProjectsByStageProcedure,
+		svc.ListProjectsByStage,
+		connect.WithSchema(projectServiceMethods.ByName("ListProjectsByStage")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/yima.project.v1.ProjectService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ProjectServiceCreateProjectProcedure:
@@ -331,6 +560,20 @@ func NewProjectServiceHandler(svc ProjectServiceHandler, opts ...connect.Handler
 			projectServiceReviewSignUpHandler.ServeHTTP(w, r)
 		case ProjectServiceCloseProjectProcedure:
 			projectServiceCloseProjectHandler.ServeHTTP(w, r)
+		case ProjectServiceWithdrawProjectProcedure:
+			projectServiceWithdrawProjectHandler.ServeHTTP(w, r)
+		case ProjectServiceCopyProjectProcedure:
+			projectServiceCopyProjectHandler.ServeHTTP(w, r)
+		case ProjectServiceEnrollVolunteerProcedure:
+			projectServiceEnrollVolunteerHandler.ServeHTTP(w, r)
+		case ProjectServiceMoveSignUpProcedure:
+			projectServiceMoveSignUpHandler.ServeHTTP(w, r)
+		case ProjectServiceUnhireSignUpProcedure:
+			projectServiceUnhireSignUpHandler.ServeHTTP(w, r)
+		case ProjectServiceUpdateProjectProcedure:
+			projectServiceUpdateProjectHandler.ServeHTTP(w, r)
+		case ProjectServiceListProjectsByStageProcedure:
+			projectServiceListProjectsByStageHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -370,4 +613,32 @@ func (UnimplementedProjectServiceHandler) ReviewSignUp(context.Context, *connect
 
 func (UnimplementedProjectServiceHandler) CloseProject(context.Context, *connect.Request[v1.CloseProjectRequest]) (*connect.Response[v1.CloseProjectResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.CloseProject is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) WithdrawProject(context.Context, *connect.Request[v1.WithdrawProjectRequest]) (*connect.Response[v1.WithdrawProjectResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.WithdrawProject is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) CopyProject(context.Context, *connect.Request[v1.CopyProjectRequest]) (*connect.Response[v1.CopyProjectResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.CopyProject is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) EnrollVolunteer(context.Context, *connect.Request[v1.EnrollVolunteerRequest]) (*connect.Response[v1.EnrollVolunteerResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.EnrollVolunteer is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) MoveSignUp(context.Context, *connect.Request[v1.MoveSignUpRequest]) (*connect.Response[v1.MoveSignUpResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.MoveSignUp is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) UnhireSignUp(context.Context, *connect.Request[v1.UnhireSignUpRequest]) (*connect.Response[v1.UnhireSignUpResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.UnhireSignUp is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) UpdateProject(context.Context, *connect.Request[v1.UpdateProjectRequest]) (*connect.Response[v1.UpdateProjectResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.UpdateProject is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) ListProjectsByStage(context.Context, *connect.Request[v1.ListProjectsByStageRequest]) (*connect.Response[v1.ListProjectsByStageResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.ListProjectsByStage is not implemented"))
 }

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file yima/org/v1/org.proto.
  */
 export const file_yima_org_v1_org: GenFile = /*@__PURE__*/
-  fileDesc("ChV5aW1hL29yZy92MS9vcmcucHJvdG8SC3lpbWEub3JnLnYxIr4CCgNPcmcSCgoCaWQYASABKAkSFQoNcGFyZW50X29yZ19pZBgCIAEoCRIMCgRuYW1lGAMgASgJEiQKBWxldmVsGAQgASgOMhUueWltYS5vcmcudjEuT3JnTGV2ZWwSJgoGc3RhdHVzGAUgASgOMhYueWltYS5vcmcudjEuT3JnU3RhdHVzEhgKEHN1cGVydmlzaW5nX3VuaXQYBiABKAkSDwoHYWRkcmVzcxgHIAEoCRIqCghsb2NhdGlvbhgIIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgJIAMoCRIVCg1yZXZpZXdfcmVhc29uGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqwBChJSZWdpc3Rlck9yZ1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCg1wYXJlbnRfb3JnX2lkGAIgASgJEhgKEHN1cGVydmlzaW5nX3VuaXQYAyABKAkSDwoHYWRkcmVzcxgEIAEoCRIqCghsb2NhdGlvbhgFIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgGIAMoCSI0ChNSZWdpc3Rlck9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZyJDChBSZXZpZXdPcmdSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIPCgdhcHByb3ZlGAIgASgIEg4KBnJlYXNvbhgDIAEoCSIyChFSZXZpZXdPcmdSZXNwb25zZRIdCgNvcmcYASABKAsyEC55aW1hLm9yZy52MS5PcmciHwoNR2V0T3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkiLwoOR2V0T3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAueWltYS5vcmcudjEuT3JnKosBCglPcmdTdGF0dXMSGgoWT1JHX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKEk9SR19TVEFUVVNfUEVORElORxABEhUKEU9SR19TVEFUVVNfQUNUSVZFEAISFwoTT1JHX1NUQVRVU19SRUpFQ1RFRBADEhoKFk9SR19TVEFUVVNfREVBQ1RJVkFURUQQBCqVAQoIT3JnTGV2ZWwSGQoVT1JHX0xFVkVMX1VOU1BFQ0lGSUVEEAASEgoOT1JHX0xFVkVMX0NJVFkQARIWChJPUkdfTEVWRUxfRElTVFJJQ1QQAhIUChBPUkdfTEVWRUxfU1RSRUVUEAMSFwoTT1JHX0xFVkVMX0NPTU1VTklUWRAEEhMKD09SR19MRVZFTF9PVEhFUhAFMqgCCgpPcmdTZXJ2aWNlEmoKC1JlZ2lzdGVyT3JnEh8ueWltYS5vcmcudjEuUmVnaXN0ZXJPcmdSZXF1ZXN0GiAueWltYS5vcmcudjEuUmVnaXN0ZXJPcmdSZXNwb25zZSIYyvMYFBIQb3JnOm9yZzpyZWdpc3RlchgBEmIKCVJldmlld09yZxIdLnlpbWEub3JnLnYxLlJldmlld09yZ1JlcXVlc3QaHi55aW1hLm9yZy52MS5SZXZpZXdPcmdSZXNwb25zZSIWyvMYEhIOb3JnOm9yZzpyZXZpZXcYARJKCgZHZXRPcmcSGi55aW1hLm9yZy52MS5HZXRPcmdSZXF1ZXN0GhsueWltYS5vcmcudjEuR2V0T3JnUmVzcG9uc2UiB5ACAcrzGABCIFoeeWltYS9ycGMvZ2VuL3lpbWEvb3JnL3YxO29yZ3YxYgZwcm90bzM", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
+  fileDesc("ChV5aW1hL29yZy92MS9vcmcucHJvdG8SC3lpbWEub3JnLnYxIuMCCgNPcmcSCgoCaWQYASABKAkSFQoNcGFyZW50X29yZ19pZBgCIAEoCRIMCgRuYW1lGAMgASgJEiQKBWxldmVsGAQgASgOMhUueWltYS5vcmcudjEuT3JnTGV2ZWwSJgoGc3RhdHVzGAUgASgOMhYueWltYS5vcmcudjEuT3JnU3RhdHVzEhgKEHN1cGVydmlzaW5nX3VuaXQYBiABKAkSDwoHYWRkcmVzcxgHIAEoCRIqCghsb2NhdGlvbhgIIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgJIAMoCRIVCg1yZXZpZXdfcmVhc29uGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWludHJvGAwgASgJEhQKDGNvbnRhY3RfbmFtZRgNIAEoCSKsAQoSUmVnaXN0ZXJPcmdSZXF1ZXN0EgwKBG5hbWUYASABKAkSFQoNcGFyZW50X29yZ19pZBgCIAEoCRIYChBzdXBlcnZpc2luZ191bml0GAMgASgJEg8KB2FkZHJlc3MYBCABKAkSKgoIbG9jYXRpb24YBSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYBiADKAkiNAoTUmVnaXN0ZXJPcmdSZXNwb25zZRIdCgNvcmcYASABKAsyEC55aW1hLm9yZy52MS5PcmciQwoQUmV2aWV3T3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDwoHYXBwcm92ZRgCIAEoCBIOCgZyZWFzb24YAyABKAkiMgoRUmV2aWV3T3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAueWltYS5vcmcudjEuT3JnIh8KDUdldE9yZ1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJIi8KDkdldE9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZyJYCgpPcmdTdW1tYXJ5Eh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZxIUCgxtZW1iZXJfY291bnQYAiABKAMSFQoNcHJvamVjdF9jb3VudBgDIAEoAyK0AQoPTGlzdE9yZ3NSZXF1ZXN0EhUKDXBhcmVudF9vcmdfaWQYASABKAkSJAoFbGV2ZWwYAiABKA4yFS55aW1hLm9yZy52MS5PcmdMZXZlbBImCgZzdGF0dXMYAyABKA4yFi55aW1hLm9yZy52MS5PcmdTdGF0dXMSFQoNbmFtZV9jb250YWlucxgEIAEoCRIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCSJSChBMaXN0T3Jnc1Jlc3BvbnNlEiUKBG9yZ3MYASADKAsyFy55aW1hLm9yZy52MS5PcmdTdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI3ChFHZXRPcmdUcmVlUmVxdWVzdBITCgtyb290X29yZ19pZBgBIAEoCRINCgVkZXB0aBgCIAEoBSJQCgdPcmdOb2RlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZxImCghjaGlsZHJlbhgCIAMoCzIULnlpbWEub3JnLnYxLk9yZ05vZGUiSwoSR2V0T3JnVHJlZVJlc3BvbnNlEiIKBHJvb3QYASABKAsyFC55aW1hLm9yZy52MS5PcmdOb2RlEhEKCXRydW5jYXRlZBgCIAEoCCLIAQoQVXBkYXRlT3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIYChBzdXBlcnZpc2luZ191bml0GAMgASgJEg8KB2FkZHJlc3MYBCABKAkSKgoIbG9jYXRpb24YBSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYBiADKAkSDQoFaW50cm8YByABKAkSFAoMY29udGFjdF9uYW1lGAggASgJIjIKEVVwZGF0ZU9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZyI2ChREZWFjdGl2YXRlT3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIjYKFURlYWN0aXZhdGVPcmdSZXNwb25zZRIdCgNvcmcYASABKAsyEC55aW1hLm9yZy52MS5PcmciNgoUUmVhY3RpdmF0ZU9yZ1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSI2ChVSZWFjdGl2YXRlT3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAueWltYS5vcmcudjEuT3JnIi0KG0xpc3RPcmdTdGF0dXNIaXN0b3J5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkitwEKD09yZ1N0YXR1c0NoYW5nZRIrCgtmcm9tX3N0YXR1cxgBIAEoDjIWLnlpbWEub3JnLnYxLk9yZ1N0YXR1cxIpCgl0b19zdGF0dXMYAiABKA4yFi55aW1hLm9yZy52MS5PcmdTdGF0dXMSDgoGcmVhc29uGAMgASgJEhQKDGJ5X3BlcnNvbl9pZBgEIAEoCRImCgJhdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTQocTGlzdE9yZ1N0YXR1c0hpc3RvcnlSZXNwb25zZRItCgdjaGFuZ2VzGAEgAygLMhwueWltYS5vcmcudjEuT3JnU3RhdHVzQ2hhbmdlKosBCglPcmdTdGF0dXMSGgoWT1JHX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKEk9SR19TVEFUVVNfUEVORElORxABEhUKEU9SR19TVEFUVVNfQUNUSVZFEAISFwoTT1JHX1NUQVRVU19SRUpFQ1RFRBADEhoKFk9SR19TVEFUVVNfREVBQ1RJVkFURUQQBCqVAQoIT3JnTGV2ZWwSGQoVT1JHX0xFVkVMX1VOU1BFQ0lGSUVEEAASEgoOT1JHX0xFVkVMX0NJVFkQARIWChJPUkdfTEVWRUxfRElTVFJJQ1QQAhIUChBPUkdfTEVWRUxfU1RSRUVUEAMSFwoTT1JHX0xFVkVMX0NPTU1VTklUWRAEEhMKD09SR19MRVZFTF9PVEhFUhAFMr0HCgpPcmdTZXJ2aWNlEmoKC1JlZ2lzdGVyT3JnEh8ueWltYS5vcmcudjEuUmVnaXN0ZXJPcmdSZXF1ZXN0GiAueWltYS5vcmcudjEuUmVnaXN0ZXJPcmdSZXNwb25zZSIYyvMYFBIQb3JnOm9yZzpyZWdpc3RlchgBEmIKCVJldmlld09yZxIdLnlpbWEub3JnLnYxLlJldmlld09yZ1JlcXVlc3QaHi55aW1hLm9yZy52MS5SZXZpZXdPcmdSZXNwb25zZSIWyvMYEhIOb3JnOm9yZzpyZXZpZXcYARJKCgZHZXRPcmcSGi55aW1hLm9yZy52MS5HZXRPcmdSZXF1ZXN0GhsueWltYS5vcmcudjEuR2V0T3JnUmVzcG9uc2UiB5ACAcrzGAASXgoITGlzdE9yZ3MSHC55aW1hLm9yZy52MS5MaXN0T3Jnc1JlcXVlc3QaHS55aW1hLm9yZy52MS5MaXN0T3Jnc1Jlc3BvbnNlIhWQAgHK8xgOEgxvcmc6b3JnOmxpc3QSZAoKR2V0T3JnVHJlZRIeLnlpbWEub3JnLnYxLkdldE9yZ1RyZWVSZXF1ZXN0Gh8ueWltYS5vcmcudjEuR2V0T3JnVHJlZVJlc3BvbnNlIhWQAgHK8xgOEgxvcmc6b3JnOmxpc3QSYAoJVXBkYXRlT3JnEh0ueWltYS5vcmcudjEuVXBkYXRlT3JnUmVxdWVzdBoeLnlpbWEub3JnLnYxLlVwZGF0ZU9yZ1Jlc3BvbnNlIhTK8xgQEgxvcmc6b3JnOmVkaXQYARJyCg1EZWFjdGl2YXRlT3JnEiEueWltYS5vcmcudjEuRGVhY3RpdmF0ZU9yZ1JlcXVlc3QaIi55aW1hLm9yZy52MS5EZWFjdGl2YXRlT3JnUmVzcG9uc2UiGsrzGBYSEm9yZzpvcmc6ZGVhY3RpdmF0ZRgBEnIKDVJlYWN0aXZhdGVPcmcSIS55aW1hLm9yZy52MS5SZWFjdGl2YXRlT3JnUmVxdWVzdBoiLnlpbWEub3JnLnYxLlJlYWN0aXZhdGVPcmdSZXNwb25zZSIayvMYFhISb3JnOm9yZzpkZWFjdGl2YXRlGAESggEKFExpc3RPcmdTdGF0dXNIaXN0b3J5EigueWltYS5vcmcudjEuTGlzdE9yZ1N0YXR1c0hpc3RvcnlSZXF1ZXN0GikueWltYS5vcmcudjEuTGlzdE9yZ1N0YXR1c0hpc3RvcnlSZXNwb25zZSIVkAIByvMYDhIMb3JnOm9yZzpsaXN0QiBaHnlpbWEvcnBjL2dlbi95aW1hL29yZy92MTtvcmd2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
 
 /**
  * Org is a volunteer org.
@@ -99,6 +99,20 @@ export type Org = Message<"yima.org.v1.Org"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 11;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * Intro introduces the org.
+   *
+   * @generated from field: string intro = 12;
+   */
+  intro: string;
+
+  /**
+   * ContactName is the org's contact person.
+   *
+   * @generated from field: string contact_name = 13;
+   */
+  contactName: string;
 };
 
 /**
@@ -284,6 +298,489 @@ export const GetOrgResponseSchema: GenMessage<GetOrgResponse> = /*@__PURE__*/
   messageDesc(file_yima_org_v1_org, 6);
 
 /**
+ * OrgSummary is an org in a list, with its counts.
+ *
+ * @generated from message yima.org.v1.OrgSummary
+ */
+export type OrgSummary = Message<"yima.org.v1.OrgSummary"> & {
+  /**
+   * Org listed.
+   *
+   * @generated from field: yima.org.v1.Org org = 1;
+   */
+  org?: Org | undefined;
+
+  /**
+   * MemberCount is how many volunteers are members.
+   *
+   * @generated from field: int64 member_count = 2;
+   */
+  memberCount: bigint;
+
+  /**
+   * ProjectCount is how many projects the org has.
+   *
+   * @generated from field: int64 project_count = 3;
+   */
+  projectCount: bigint;
+};
+
+/**
+ * Describes the message yima.org.v1.OrgSummary.
+ * Use `create(OrgSummarySchema)` to create a new message.
+ */
+export const OrgSummarySchema: GenMessage<OrgSummary> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 7);
+
+/**
+ * ListOrgsRequest filters the orgs in scope.
+ *
+ * @generated from message yima.org.v1.ListOrgsRequest
+ */
+export type ListOrgsRequest = Message<"yima.org.v1.ListOrgsRequest"> & {
+  /**
+   * ParentOrgID lists the children of this org; empty for any.
+   *
+   * @generated from field: string parent_org_id = 1;
+   */
+  parentOrgId: string;
+
+  /**
+   * Level keeps orgs of this level; unspecified for any.
+   *
+   * @generated from field: yima.org.v1.OrgLevel level = 2;
+   */
+  level: OrgLevel;
+
+  /**
+   * Status keeps orgs of this status; unspecified for any.
+   *
+   * @generated from field: yima.org.v1.OrgStatus status = 3;
+   */
+  status: OrgStatus;
+
+  /**
+   * NameContains keeps orgs whose name contains it.
+   *
+   * @generated from field: string name_contains = 4;
+   */
+  nameContains: string;
+
+  /**
+   * PageSize is at most 200; 0 means 50.
+   *
+   * @generated from field: int32 page_size = 5;
+   */
+  pageSize: number;
+
+  /**
+   * PageToken continues a previous list.
+   *
+   * @generated from field: string page_token = 6;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message yima.org.v1.ListOrgsRequest.
+ * Use `create(ListOrgsRequestSchema)` to create a new message.
+ */
+export const ListOrgsRequestSchema: GenMessage<ListOrgsRequest> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 8);
+
+/**
+ * ListOrgsResponse is one page of orgs.
+ *
+ * @generated from message yima.org.v1.ListOrgsResponse
+ */
+export type ListOrgsResponse = Message<"yima.org.v1.ListOrgsResponse"> & {
+  /**
+   * Orgs found, shallowest first, then by name.
+   *
+   * @generated from field: repeated yima.org.v1.OrgSummary orgs = 1;
+   */
+  orgs: OrgSummary[];
+
+  /**
+   * NextPageToken is empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message yima.org.v1.ListOrgsResponse.
+ * Use `create(ListOrgsResponseSchema)` to create a new message.
+ */
+export const ListOrgsResponseSchema: GenMessage<ListOrgsResponse> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 9);
+
+/**
+ * GetOrgTreeRequest names the root of a subtree.
+ *
+ * @generated from message yima.org.v1.GetOrgTreeRequest
+ */
+export type GetOrgTreeRequest = Message<"yima.org.v1.GetOrgTreeRequest"> & {
+  /**
+   * RootOrgID is the subtree's root.
+   *
+   * @generated from field: string root_org_id = 1;
+   */
+  rootOrgId: string;
+
+  /**
+   * Depth is how many levels below the root, 1 to 3; 0 means 1.
+   *
+   * @generated from field: int32 depth = 2;
+   */
+  depth: number;
+};
+
+/**
+ * Describes the message yima.org.v1.GetOrgTreeRequest.
+ * Use `create(GetOrgTreeRequestSchema)` to create a new message.
+ */
+export const GetOrgTreeRequestSchema: GenMessage<GetOrgTreeRequest> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 10);
+
+/**
+ * OrgNode is an org with its children.
+ *
+ * @generated from message yima.org.v1.OrgNode
+ */
+export type OrgNode = Message<"yima.org.v1.OrgNode"> & {
+  /**
+   * Org at this node.
+   *
+   * @generated from field: yima.org.v1.Org org = 1;
+   */
+  org?: Org | undefined;
+
+  /**
+   * Children of the org, by name.
+   *
+   * @generated from field: repeated yima.org.v1.OrgNode children = 2;
+   */
+  children: OrgNode[];
+};
+
+/**
+ * Describes the message yima.org.v1.OrgNode.
+ * Use `create(OrgNodeSchema)` to create a new message.
+ */
+export const OrgNodeSchema: GenMessage<OrgNode> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 11);
+
+/**
+ * GetOrgTreeResponse carries the subtree.
+ *
+ * @generated from message yima.org.v1.GetOrgTreeResponse
+ */
+export type GetOrgTreeResponse = Message<"yima.org.v1.GetOrgTreeResponse"> & {
+  /**
+   * Root of the subtree.
+   *
+   * @generated from field: yima.org.v1.OrgNode root = 1;
+   */
+  root?: OrgNode | undefined;
+
+  /**
+   * Truncated is set when the 500-org bound cut the tree short.
+   *
+   * @generated from field: bool truncated = 2;
+   */
+  truncated: boolean;
+};
+
+/**
+ * Describes the message yima.org.v1.GetOrgTreeResponse.
+ * Use `create(GetOrgTreeResponseSchema)` to create a new message.
+ */
+export const GetOrgTreeResponseSchema: GenMessage<GetOrgTreeResponse> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 12);
+
+/**
+ * UpdateOrgRequest is an org's new profile; every field is replaced.
+ *
+ * @generated from message yima.org.v1.UpdateOrgRequest
+ */
+export type UpdateOrgRequest = Message<"yima.org.v1.UpdateOrgRequest"> & {
+  /**
+   * OrgID to edit.
+   *
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * Name of the org.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * SupervisingUnit is the 业务主管单位.
+   *
+   * @generated from field: string supervising_unit = 3;
+   */
+  supervisingUnit: string;
+
+  /**
+   * Address of the org.
+   *
+   * @generated from field: string address = 4;
+   */
+  address: string;
+
+  /**
+   * Location of the org.
+   *
+   * @generated from field: yima.common.v1.Location location = 5;
+   */
+  location?: Location | undefined;
+
+  /**
+   * ServiceCategories the org serves in.
+   *
+   * @generated from field: repeated string service_categories = 6;
+   */
+  serviceCategories: string[];
+
+  /**
+   * Intro introduces the org.
+   *
+   * @generated from field: string intro = 7;
+   */
+  intro: string;
+
+  /**
+   * ContactName is the org's contact person.
+   *
+   * @generated from field: string contact_name = 8;
+   */
+  contactName: string;
+};
+
+/**
+ * Describes the message yima.org.v1.UpdateOrgRequest.
+ * Use `create(UpdateOrgRequestSchema)` to create a new message.
+ */
+export const UpdateOrgRequestSchema: GenMessage<UpdateOrgRequest> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 13);
+
+/**
+ * UpdateOrgResponse carries the edited org.
+ *
+ * @generated from message yima.org.v1.UpdateOrgResponse
+ */
+export type UpdateOrgResponse = Message<"yima.org.v1.UpdateOrgResponse"> & {
+  /**
+   * Org edited.
+   *
+   * @generated from field: yima.org.v1.Org org = 1;
+   */
+  org?: Org | undefined;
+};
+
+/**
+ * Describes the message yima.org.v1.UpdateOrgResponse.
+ * Use `create(UpdateOrgResponseSchema)` to create a new message.
+ */
+export const UpdateOrgResponseSchema: GenMessage<UpdateOrgResponse> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 14);
+
+/**
+ * DeactivateOrgRequest switches an org off.
+ *
+ * @generated from message yima.org.v1.DeactivateOrgRequest
+ */
+export type DeactivateOrgRequest = Message<"yima.org.v1.DeactivateOrgRequest"> & {
+  /**
+   * OrgID to deactivate.
+   *
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * Reason is required.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message yima.org.v1.DeactivateOrgRequest.
+ * Use `create(DeactivateOrgRequestSchema)` to create a new message.
+ */
+export const DeactivateOrgRequestSchema: GenMessage<DeactivateOrgRequest> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 15);
+
+/**
+ * DeactivateOrgResponse carries the deactivated org.
+ *
+ * @generated from message yima.org.v1.DeactivateOrgResponse
+ */
+export type DeactivateOrgResponse = Message<"yima.org.v1.DeactivateOrgResponse"> & {
+  /**
+   * Org deactivated.
+   *
+   * @generated from field: yima.org.v1.Org org = 1;
+   */
+  org?: Org | undefined;
+};
+
+/**
+ * Describes the message yima.org.v1.DeactivateOrgResponse.
+ * Use `create(DeactivateOrgResponseSchema)` to create a new message.
+ */
+export const DeactivateOrgResponseSchema: GenMessage<DeactivateOrgResponse> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 16);
+
+/**
+ * ReactivateOrgRequest switches an org back on.
+ *
+ * @generated from message yima.org.v1.ReactivateOrgRequest
+ */
+export type ReactivateOrgRequest = Message<"yima.org.v1.ReactivateOrgRequest"> & {
+  /**
+   * OrgID to reactivate.
+   *
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * Reason is required.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message yima.org.v1.ReactivateOrgRequest.
+ * Use `create(ReactivateOrgRequestSchema)` to create a new message.
+ */
+export const ReactivateOrgRequestSchema: GenMessage<ReactivateOrgRequest> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 17);
+
+/**
+ * ReactivateOrgResponse carries the reactivated org.
+ *
+ * @generated from message yima.org.v1.ReactivateOrgResponse
+ */
+export type ReactivateOrgResponse = Message<"yima.org.v1.ReactivateOrgResponse"> & {
+  /**
+   * Org reactivated.
+   *
+   * @generated from field: yima.org.v1.Org org = 1;
+   */
+  org?: Org | undefined;
+};
+
+/**
+ * Describes the message yima.org.v1.ReactivateOrgResponse.
+ * Use `create(ReactivateOrgResponseSchema)` to create a new message.
+ */
+export const ReactivateOrgResponseSchema: GenMessage<ReactivateOrgResponse> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 18);
+
+/**
+ * ListOrgStatusHistoryRequest names an org.
+ *
+ * @generated from message yima.org.v1.ListOrgStatusHistoryRequest
+ */
+export type ListOrgStatusHistoryRequest = Message<"yima.org.v1.ListOrgStatusHistoryRequest"> & {
+  /**
+   * OrgID whose history to list.
+   *
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+};
+
+/**
+ * Describes the message yima.org.v1.ListOrgStatusHistoryRequest.
+ * Use `create(ListOrgStatusHistoryRequestSchema)` to create a new message.
+ */
+export const ListOrgStatusHistoryRequestSchema: GenMessage<ListOrgStatusHistoryRequest> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 19);
+
+/**
+ * OrgStatusChange is one change of an org's status.
+ *
+ * @generated from message yima.org.v1.OrgStatusChange
+ */
+export type OrgStatusChange = Message<"yima.org.v1.OrgStatusChange"> & {
+  /**
+   * FromStatus is unspecified for the first change.
+   *
+   * @generated from field: yima.org.v1.OrgStatus from_status = 1;
+   */
+  fromStatus: OrgStatus;
+
+  /**
+   * ToStatus is the new status.
+   *
+   * @generated from field: yima.org.v1.OrgStatus to_status = 2;
+   */
+  toStatus: OrgStatus;
+
+  /**
+   * Reason given for the change.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * ByPersonID is who made the change; empty when unknown.
+   *
+   * @generated from field: string by_person_id = 4;
+   */
+  byPersonId: string;
+
+  /**
+   * At is when the change happened.
+   *
+   * @generated from field: google.protobuf.Timestamp at = 5;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message yima.org.v1.OrgStatusChange.
+ * Use `create(OrgStatusChangeSchema)` to create a new message.
+ */
+export const OrgStatusChangeSchema: GenMessage<OrgStatusChange> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 20);
+
+/**
+ * ListOrgStatusHistoryResponse is the org's history.
+ *
+ * @generated from message yima.org.v1.ListOrgStatusHistoryResponse
+ */
+export type ListOrgStatusHistoryResponse = Message<"yima.org.v1.ListOrgStatusHistoryResponse"> & {
+  /**
+   * Changes, oldest first.
+   *
+   * @generated from field: repeated yima.org.v1.OrgStatusChange changes = 1;
+   */
+  changes: OrgStatusChange[];
+};
+
+/**
+ * Describes the message yima.org.v1.ListOrgStatusHistoryResponse.
+ * Use `create(ListOrgStatusHistoryResponseSchema)` to create a new message.
+ */
+export const ListOrgStatusHistoryResponseSchema: GenMessage<ListOrgStatusHistoryResponse> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 21);
+
+/**
  * OrgStatus is where an org stands.
  *
  * @generated from enum yima.org.v1.OrgStatus
@@ -427,6 +924,85 @@ export const OrgService: GenService<{
     methodKind: "unary";
     input: typeof GetOrgRequestSchema;
     output: typeof GetOrgResponseSchema;
+  },
+  /**
+   * ListOrgs lists the orgs in the caller's scope (an org's leader or admin:
+   * its subtree; staff: their data scope), children of parent_org_id or by
+   * level and status, with member and project counts. The archive of
+   * deactivated orgs is status ORG_STATUS_DEACTIVATED. Errors:
+   * invalid_argument (PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID),
+   * permission_denied (NO_ORG_SCOPE).
+   *
+   * @generated from rpc yima.org.v1.OrgService.ListOrgs
+   */
+  listOrgs: {
+    methodKind: "unary";
+    input: typeof ListOrgsRequestSchema;
+    output: typeof ListOrgsResponseSchema;
+  },
+  /**
+   * GetOrgTree returns an org in the caller's scope with its children nested
+   * up to depth levels (at most 3) and 500 orgs. Errors: not_found
+   * (ORG_NOT_FOUND), permission_denied (NOT_IN_SCOPE), invalid_argument
+   * (DEPTH_INVALID).
+   *
+   * @generated from rpc yima.org.v1.OrgService.GetOrgTree
+   */
+  getOrgTree: {
+    methodKind: "unary";
+    input: typeof GetOrgTreeRequestSchema;
+    output: typeof GetOrgTreeResponseSchema;
+  },
+  /**
+   * UpdateOrg edits an org's profile; callers: its own leader or admin, or
+   * an overseer. Errors: invalid_argument (NAME_REQUIRED, …), not_found
+   * (ORG_NOT_FOUND), permission_denied (NOT_IN_SCOPE), already_exists
+   * (ORG_NAME_TAKEN).
+   *
+   * @generated from rpc yima.org.v1.OrgService.UpdateOrg
+   */
+  updateOrg: {
+    methodKind: "unary";
+    input: typeof UpdateOrgRequestSchema;
+    output: typeof UpdateOrgResponseSchema;
+  },
+  /**
+   * DeactivateOrg switches an active org off; its leader and admin accounts
+   * stop working at once. Callers: an overseer only. Errors:
+   * invalid_argument (REASON_REQUIRED), not_found (ORG_NOT_FOUND),
+   * permission_denied (NOT_PARENT), failed_precondition (ORG_NOT_ACTIVE).
+   *
+   * @generated from rpc yima.org.v1.OrgService.DeactivateOrg
+   */
+  deactivateOrg: {
+    methodKind: "unary";
+    input: typeof DeactivateOrgRequestSchema;
+    output: typeof DeactivateOrgResponseSchema;
+  },
+  /**
+   * ReactivateOrg switches a deactivated org back on. Callers: an overseer
+   * only. Errors: invalid_argument (REASON_REQUIRED), not_found
+   * (ORG_NOT_FOUND), permission_denied (NOT_PARENT), failed_precondition
+   * (ORG_NOT_DEACTIVATED).
+   *
+   * @generated from rpc yima.org.v1.OrgService.ReactivateOrg
+   */
+  reactivateOrg: {
+    methodKind: "unary";
+    input: typeof ReactivateOrgRequestSchema;
+    output: typeof ReactivateOrgResponseSchema;
+  },
+  /**
+   * ListOrgStatusHistory returns every status change of an org in the
+   * caller's scope, oldest first. Errors: not_found (ORG_NOT_FOUND),
+   * permission_denied (NOT_IN_SCOPE).
+   *
+   * @generated from rpc yima.org.v1.OrgService.ListOrgStatusHistory
+   */
+  listOrgStatusHistory: {
+    methodKind: "unary";
+    input: typeof ListOrgStatusHistoryRequestSchema;
+    output: typeof ListOrgStatusHistoryResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_yima_org_v1_org, 0);

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file yima/project/v1/project.proto.
  */
 export const file_yima_project_v1_project: GenFile = /*@__PURE__*/
-  fileDesc("Ch15aW1hL3Byb2plY3QvdjEvcHJvamVjdC5wcm90bxIPeWltYS5wcm9qZWN0LnYxInoKCFBvc2l0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDQoFcXVvdGEYAyABKAUSNgoPc2lnbl9pbl9tZXRob2RzGAQgAygOMh0ueWltYS5wcm9qZWN0LnYxLlNpZ25Jbk1ldGhvZBINCgVoaXJlZBgFIAEoBSL1AgoHUHJvamVjdBIKCgJpZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSDQoFdGl0bGUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSLgoGc3RhdHVzGAUgASgOMh4ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGF0dXMSLgoKc3RhcnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2FkZHJlc3MYCCABKAkSKgoIbG9jYXRpb24YCSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYCiADKAkSLAoJcG9zaXRpb25zGAsgAygLMhkueWltYS5wcm9qZWN0LnYxLlBvc2l0aW9uEhUKDXJldmlld19yZWFzb24YDCABKAkiZAoNUG9zaXRpb25JbnB1dBIMCgRuYW1lGAEgASgJEg0KBXF1b3RhGAIgASgFEjYKD3NpZ25faW5fbWV0aG9kcxgDIAMoDjIdLnlpbWEucHJvamVjdC52MS5TaWduSW5NZXRob2QitAIKFENyZWF0ZVByb2plY3RSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRINCgV0aXRsZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIuCgpzdGFydF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYWRkcmVzcxgGIAEoCRIqCghsb2NhdGlvbhgHIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgIIAMoCRIxCglwb3NpdGlvbnMYCSADKAsyHi55aW1hLnByb2plY3QudjEuUG9zaXRpb25JbnB1dCJCChVDcmVhdGVQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IioKFFN1Ym1pdFByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkiQgoVU3VibWl0UHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdCJLChRSZXZpZXdQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEg8KB2FwcHJvdmUYAiABKAgSDgoGcmVhc29uGAMgASgJIkIKFVJldmlld1Byb2plY3RSZXNwb25zZRIpCgdwcm9qZWN0GAEgASgLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QigQEKFkxpc3RPcmdQcm9qZWN0c1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEjAKCHN0YXR1c2VzGAIgAygOMh4ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGF0dXMSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiXgoXTGlzdE9yZ1Byb2plY3RzUmVzcG9uc2USKgoIcHJvamVjdHMYASADKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJwoRR2V0UHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSI/ChJHZXRQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IrIBCgZTaWduVXASCgoCaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRITCgtwb3NpdGlvbl9pZBgDIAEoCRIUCgx2b2x1bnRlZXJfaWQYBCABKAkSLQoGc3RhdHVzGAUgASgOMh0ueWltYS5wcm9qZWN0LnYxLlNpZ25VcFN0YXR1cxIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI4Cg1TaWduVXBSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSEwoLcG9zaXRpb25faWQYAiABKAkiOgoOU2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiOgoTUmV2aWV3U2lnblVwUmVxdWVzdBISCgpzaWduX3VwX2lkGAEgASgJEg8KB2FwcHJvdmUYAiABKAgiQAoUUmV2aWV3U2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiKQoTQ2xvc2VQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJIlIKFENsb3NlUHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdBIPCgdyZWNvcmRzGAIgASgFKv0BCg1Qcm9qZWN0U3RhdHVzEh4KGlBST0pFQ1RfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUUFJPSkVDVF9TVEFUVVNfRFJBRlQQARIhCh1QUk9KRUNUX1NUQVRVU19QRU5ESU5HX1JFVklFVxACEh0KGVBST0pFQ1RfU1RBVFVTX1JFQ1JVSVRJTkcQAxIbChdQUk9KRUNUX1NUQVRVU19SRUpFQ1RFRBAEEhoKFlBST0pFQ1RfU1RBVFVTX1JVTk5JTkcQBRIZChVQUk9KRUNUX1NUQVRVU19DTE9TRUQQBhIcChhQUk9KRUNUX1NUQVRVU19XSVRIRFJBV04QByprCgxTaWduSW5NZXRob2QSHgoaU0lHTl9JTl9NRVRIT0RfVU5TUEVDSUZJRUQQABIdChlTSUdOX0lOX01FVEhPRF9TVEFGRl9TQ0FOEAESHAoYU0lHTl9JTl9NRVRIT0RfU0VMRl9TQ0FOEAIqnwEKDFNpZ25VcFN0YXR1cxIeChpTSUdOX1VQX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlNJR05fVVBfU1RBVFVTX1BFTkRJTkcQARIYChRTSUdOX1VQX1NUQVRVU19ISVJFRBACEhsKF1NJR05fVVBfU1RBVFVTX1JFSkVDVEVEEAMSHAoYU0lHTl9VUF9TVEFUVVNfQ0FOQ0VMTEVEEAQytgcKDlByb2plY3RTZXJ2aWNlEncKDUNyZWF0ZVByb2plY3QSJS55aW1hLnByb2plY3QudjEuQ3JlYXRlUHJvamVjdFJlcXVlc3QaJi55aW1hLnByb2plY3QudjEuQ3JlYXRlUHJvamVjdFJlc3BvbnNlIhfK8xgTEg9vcmc6cHJvamVjdDphZGQYARJ3Cg1TdWJtaXRQcm9qZWN0EiUueWltYS5wcm9qZWN0LnYxLlN1Ym1pdFByb2plY3RSZXF1ZXN0GiYueWltYS5wcm9qZWN0LnYxLlN1Ym1pdFByb2plY3RSZXNwb25zZSIXyvMYExIPb3JnOnByb2plY3Q6YWRkGAESegoNUmV2aWV3UHJvamVjdBIlLnlpbWEucHJvamVjdC52MS5SZXZpZXdQcm9qZWN0UmVxdWVzdBomLnlpbWEucHJvamVjdC52MS5SZXZpZXdQcm9qZWN0UmVzcG9uc2UiGsrzGBYSEm9yZzpwcm9qZWN0OnJldmlldxgBEn8KD0xpc3RPcmdQcm9qZWN0cxInLnlpbWEucHJvamVjdC52MS5MaXN0T3JnUHJvamVjdHNSZXF1ZXN0GigueWltYS5wcm9qZWN0LnYxLkxpc3RPcmdQcm9qZWN0c1Jlc3BvbnNlIhmQAgHK8xgSEhBvcmc6cHJvamVjdDpsaXN0El4KCkdldFByb2plY3QSIi55aW1hLnByb2plY3QudjEuR2V0UHJvamVjdFJlcXVlc3QaIy55aW1hLnByb2plY3QudjEuR2V0UHJvamVjdFJlc3BvbnNlIgeQAgHK8xgAEmUKBlNpZ25VcBIeLnlpbWEucHJvamVjdC52MS5TaWduVXBSZXF1ZXN0Gh8ueWltYS5wcm9qZWN0LnYxLlNpZ25VcFJlc3BvbnNlIhrK8xgWEhR2b2x1bnRlZXI6c2lnbnVwOmFkZBJ2CgxSZXZpZXdTaWduVXASJC55aW1hLnByb2plY3QudjEuUmV2aWV3U2lnblVwUmVxdWVzdBolLnlpbWEucHJvamVjdC52MS5SZXZpZXdTaWduVXBSZXNwb25zZSIZyvMYFRIRb3JnOnNpZ251cDpyZXZpZXcYARJ2CgxDbG9zZVByb2plY3QSJC55aW1hLnByb2plY3QudjEuQ2xvc2VQcm9qZWN0UmVxdWVzdBolLnlpbWEucHJvamVjdC52MS5DbG9zZVByb2plY3RSZXNwb25zZSIZyvMYFRIRb3JnOnByb2plY3Q6Y2xvc2UYAUIoWiZ5aW1hL3JwYy9nZW4veWltYS9wcm9qZWN0L3YxO3Byb2plY3R2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
+  fileDesc("Ch15aW1hL3Byb2plY3QvdjEvcHJvamVjdC5wcm90bxIPeWltYS5wcm9qZWN0LnYxInoKCFBvc2l0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDQoFcXVvdGEYAyABKAUSNgoPc2lnbl9pbl9tZXRob2RzGAQgAygOMh0ueWltYS5wcm9qZWN0LnYxLlNpZ25Jbk1ldGhvZBINCgVoaXJlZBgFIAEoBSL1AgoHUHJvamVjdBIKCgJpZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSDQoFdGl0bGUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSLgoGc3RhdHVzGAUgASgOMh4ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGF0dXMSLgoKc3RhcnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2FkZHJlc3MYCCABKAkSKgoIbG9jYXRpb24YCSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYCiADKAkSLAoJcG9zaXRpb25zGAsgAygLMhkueWltYS5wcm9qZWN0LnYxLlBvc2l0aW9uEhUKDXJldmlld19yZWFzb24YDCABKAkiZAoNUG9zaXRpb25JbnB1dBIMCgRuYW1lGAEgASgJEg0KBXF1b3RhGAIgASgFEjYKD3NpZ25faW5fbWV0aG9kcxgDIAMoDjIdLnlpbWEucHJvamVjdC52MS5TaWduSW5NZXRob2QitAIKFENyZWF0ZVByb2plY3RSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRINCgV0aXRsZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIuCgpzdGFydF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYWRkcmVzcxgGIAEoCRIqCghsb2NhdGlvbhgHIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgIIAMoCRIxCglwb3NpdGlvbnMYCSADKAsyHi55aW1hLnByb2plY3QudjEuUG9zaXRpb25JbnB1dCJCChVDcmVhdGVQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IioKFFN1Ym1pdFByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkiQgoVU3VibWl0UHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdCJLChRSZXZpZXdQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEg8KB2FwcHJvdmUYAiABKAgSDgoGcmVhc29uGAMgASgJIkIKFVJldmlld1Byb2plY3RSZXNwb25zZRIpCgdwcm9qZWN0GAEgASgLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QigQEKFkxpc3RPcmdQcm9qZWN0c1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEjAKCHN0YXR1c2VzGAIgAygOMh4ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGF0dXMSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiXgoXTGlzdE9yZ1Byb2plY3RzUmVzcG9uc2USKgoIcHJvamVjdHMYASADKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJwoRR2V0UHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSI/ChJHZXRQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IrIBCgZTaWduVXASCgoCaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRITCgtwb3NpdGlvbl9pZBgDIAEoCRIUCgx2b2x1bnRlZXJfaWQYBCABKAkSLQoGc3RhdHVzGAUgASgOMh0ueWltYS5wcm9qZWN0LnYxLlNpZ25VcFN0YXR1cxIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI4Cg1TaWduVXBSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSEwoLcG9zaXRpb25faWQYAiABKAkiOgoOU2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiOgoTUmV2aWV3U2lnblVwUmVxdWVzdBISCgpzaWduX3VwX2lkGAEgASgJEg8KB2FwcHJvdmUYAiABKAgiQAoUUmV2aWV3U2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiKQoTQ2xvc2VQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJIlIKFENsb3NlUHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdBIPCgdyZWNvcmRzGAIgASgFIjwKFldpdGhkcmF3UHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiRAoXV2l0aGRyYXdQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IoYBChJDb3B5UHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQAoTQ29weVByb2plY3RSZXNwb25zZRIpCgdwcm9qZWN0GAEgASgLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QiVwoWRW5yb2xsVm9sdW50ZWVyUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEhMKC3Bvc2l0aW9uX2lkGAIgASgJEhQKDHZvbHVudGVlcl9pZBgDIAEoCSJDChdFbnJvbGxWb2x1bnRlZXJSZXNwb25zZRIoCgdzaWduX3VwGAEgASgLMhcueWltYS5wcm9qZWN0LnYxLlNpZ25VcCI8ChFNb3ZlU2lnblVwUmVxdWVzdBISCgpzaWduX3VwX2lkGAEgASgJEhMKC3Bvc2l0aW9uX2lkGAIgASgJIj4KEk1vdmVTaWduVXBSZXNwb25zZRIoCgdzaWduX3VwGAEgASgLMhcueWltYS5wcm9qZWN0LnYxLlNpZ25VcCIpChNVbmhpcmVTaWduVXBSZXF1ZXN0EhIKCnNpZ25fdXBfaWQYASABKAkiQAoUVW5oaXJlU2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiuAIKFFVwZGF0ZVByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSDQoFdGl0bGUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSLgoKc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2FkZHJlc3MYBiABKAkSKgoIbG9jYXRpb24YByABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYCCADKAkSMQoJcG9zaXRpb25zGAkgAygLMh4ueWltYS5wcm9qZWN0LnYxLlBvc2l0aW9uSW5wdXQiQgoVVXBkYXRlUHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdCKBAQoaTGlzdFByb2plY3RzQnlTdGFnZVJlcXVlc3QSDgoGb3JnX2lkGAEgASgJEiwKBXN0YWdlGAIgASgOMh0ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGFnZRIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSJiChtMaXN0UHJvamVjdHNCeVN0YWdlUmVzcG9uc2USKgoIcHJvamVjdHMYASADKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkq/QEKDVByb2plY3RTdGF0dXMSHgoaUFJPSkVDVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRQUk9KRUNUX1NUQVRVU19EUkFGVBABEiEKHVBST0pFQ1RfU1RBVFVTX1BFTkRJTkdfUkVWSUVXEAISHQoZUFJPSkVDVF9TVEFUVVNfUkVDUlVJVElORxADEhsKF1BST0pFQ1RfU1RBVFVTX1JFSkVDVEVEEAQSGgoWUFJPSkVDVF9TVEFUVVNfUlVOTklORxAFEhkKFVBST0pFQ1RfU1RBVFVTX0NMT1NFRBAGEhwKGFBST0pFQ1RfU1RBVFVTX1dJVEhEUkFXThAHKmsKDFNpZ25Jbk1ldGhvZBIeChpTSUdOX0lOX01FVEhPRF9VTlNQRUNJRklFRBAAEh0KGVNJR05fSU5fTUVUSE9EX1NUQUZGX1NDQU4QARIcChhTSUdOX0lOX01FVEhPRF9TRUxGX1NDQU4QAiqfAQoMU2lnblVwU3RhdHVzEh4KGlNJR05fVVBfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWU0lHTl9VUF9TVEFUVVNfUEVORElORxABEhgKFFNJR05fVVBfU1RBVFVTX0hJUkVEEAISGwoXU0lHTl9VUF9TVEFUVVNfUkVKRUNURUQQAxIcChhTSUdOX1VQX1NUQVRVU19DQU5DRUxMRUQQBCrXAQoMUHJvamVjdFN0YWdlEh0KGVBST0pFQ1RfU1RBR0VfVU5TUEVDSUZJRUQQABIcChhQUk9KRUNUX1NUQUdFX1RPX1JFQ1JVSVQQARIcChhQUk9KRUNUX1NUQUdFX1JFQ1JVSVRJTkcQAhIZChVQUk9KRUNUX1NUQUdFX1JVTk5JTkcQAxIYChRQUk9KRUNUX1NUQUdFX0NMT1NFRBAEEhoKFlBST0pFQ1RfU1RBR0VfUkVKRUNURUQQBRIbChdQUk9KRUNUX1NUQUdFX1dJVEhEUkFXThAGMpsOCg5Qcm9qZWN0U2VydmljZRJ3Cg1DcmVhdGVQcm9qZWN0EiUueWltYS5wcm9qZWN0LnYxLkNyZWF0ZVByb2plY3RSZXF1ZXN0GiYueWltYS5wcm9qZWN0LnYxLkNyZWF0ZVByb2plY3RSZXNwb25zZSIXyvMYExIPb3JnOnByb2plY3Q6YWRkGAESdwoNU3VibWl0UHJvamVjdBIlLnlpbWEucHJvamVjdC52MS5TdWJtaXRQcm9qZWN0UmVxdWVzdBomLnlpbWEucHJvamVjdC52MS5TdWJtaXRQcm9qZWN0UmVzcG9uc2UiF8rzGBMSD29yZzpwcm9qZWN0OmFkZBgBEnoKDVJldmlld1Byb2plY3QSJS55aW1hLnByb2plY3QudjEuUmV2aWV3UHJvamVjdFJlcXVlc3QaJi55aW1hLnByb2plY3QudjEuUmV2aWV3UHJvamVjdFJlc3BvbnNlIhrK8xgWEhJvcmc6cHJvamVjdDpyZXZpZXcYARJ/Cg9MaXN0T3JnUHJvamVjdHMSJy55aW1hLnByb2plY3QudjEuTGlzdE9yZ1Byb2plY3RzUmVxdWVzdBooLnlpbWEucHJvamVjdC52MS5MaXN0T3JnUHJvamVjdHNSZXNwb25zZSIZkAIByvMYEhIQb3JnOnByb2plY3Q6bGlzdBJeCgpHZXRQcm9qZWN0EiIueWltYS5wcm9qZWN0LnYxLkdldFByb2plY3RSZXF1ZXN0GiMueWltYS5wcm9qZWN0LnYxLkdldFByb2plY3RSZXNwb25zZSIHkAIByvMYABJlCgZTaWduVXASHi55aW1hLnByb2plY3QudjEuU2lnblVwUmVxdWVzdBofLnlpbWEucHJvamVjdC52MS5TaWduVXBSZXNwb25zZSIayvMYFhIUdm9sdW50ZWVyOnNpZ251cDphZGQSdgoMUmV2aWV3U2lnblVwEiQueWltYS5wcm9qZWN0LnYxLlJldmlld1NpZ25VcFJlcXVlc3QaJS55aW1hLnByb2plY3QudjEuUmV2aWV3U2lnblVwUmVzcG9uc2UiGcrzGBUSEW9yZzpzaWdudXA6cmV2aWV3GAESdgoMQ2xvc2VQcm9qZWN0EiQueWltYS5wcm9qZWN0LnYxLkNsb3NlUHJvamVjdFJlcXVlc3QaJS55aW1hLnByb2plY3QudjEuQ2xvc2VQcm9qZWN0UmVzcG9uc2UiGcrzGBUSEW9yZzpwcm9qZWN0OmNsb3NlGAESfQoPV2l0aGRyYXdQcm9qZWN0EicueWltYS5wcm9qZWN0LnYxLldpdGhkcmF3UHJvamVjdFJlcXVlc3QaKC55aW1hLnByb2plY3QudjEuV2l0aGRyYXdQcm9qZWN0UmVzcG9uc2UiF8rzGBMSD29yZzpwcm9qZWN0OmFkZBgBEnEKC0NvcHlQcm9qZWN0EiMueWltYS5wcm9qZWN0LnYxLkNvcHlQcm9qZWN0UmVxdWVzdBokLnlpbWEucHJvamVjdC52MS5Db3B5UHJvamVjdFJlc3BvbnNlIhfK8xgTEg9vcmc6cHJvamVjdDphZGQYARJ/Cg9FbnJvbGxWb2x1bnRlZXISJy55aW1hLnByb2plY3QudjEuRW5yb2xsVm9sdW50ZWVyUmVxdWVzdBooLnlpbWEucHJvamVjdC52MS5FbnJvbGxWb2x1bnRlZXJSZXNwb25zZSIZyvMYFRIRb3JnOnNpZ251cDpyZXZpZXcYARJwCgpNb3ZlU2lnblVwEiIueWltYS5wcm9qZWN0LnYxLk1vdmVTaWduVXBSZXF1ZXN0GiMueWltYS5wcm9qZWN0LnYxLk1vdmVTaWduVXBSZXNwb25zZSIZyvMYFRIRb3JnOnNpZ251cDpyZXZpZXcYARJ2CgxVbmhpcmVTaWduVXASJC55aW1hLnByb2plY3QudjEuVW5oaXJlU2lnblVwUmVxdWVzdBolLnlpbWEucHJvamVjdC52MS5VbmhpcmVTaWduVXBSZXNwb25zZSIZyvMYFRIRb3JnOnNpZ251cDpyZXZpZXcYARJ4Cg1VcGRhdGVQcm9qZWN0EiUueWltYS5wcm9qZWN0LnYxLlVwZGF0ZVByb2plY3RSZXF1ZXN0GiYueWltYS5wcm9qZWN0LnYxLlVwZGF0ZVByb2plY3RSZXNwb25zZSIYyvMYFBIQb3JnOnByb2plY3Q6ZWRpdBgBEosBChNMaXN0UHJvamVjdHNCeVN0YWdlEisueWltYS5wcm9qZWN0LnYxLkxpc3RQcm9qZWN0c0J5U3RhZ2VSZXF1ZXN0GiwueWltYS5wcm9qZWN0LnYxLkxpc3RQcm9qZWN0c0J5U3RhZ2VSZXNwb25zZSIZkAIByvMYEhIQb3JnOnByb2plY3Q6bGlzdEIoWiZ5aW1hL3JwYy9nZW4veWltYS9wcm9qZWN0L3YxO3Byb2plY3R2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
 
 /**
  * Position is a role within a project.
@@ -711,6 +711,426 @@ export const CloseProjectResponseSchema: GenMessage<CloseProjectResponse> = /*@_
   messageDesc(file_yima_project_v1_project, 19);
 
 /**
+ * WithdrawProjectRequest names the project and why.
+ *
+ * @generated from message yima.project.v1.WithdrawProjectRequest
+ */
+export type WithdrawProjectRequest = Message<"yima.project.v1.WithdrawProjectRequest"> & {
+  /**
+   * ProjectID to withdraw.
+   *
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * Reason for withdrawing; required.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message yima.project.v1.WithdrawProjectRequest.
+ * Use `create(WithdrawProjectRequestSchema)` to create a new message.
+ */
+export const WithdrawProjectRequestSchema: GenMessage<WithdrawProjectRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 20);
+
+/**
+ * WithdrawProjectResponse carries the project.
+ *
+ * @generated from message yima.project.v1.WithdrawProjectResponse
+ */
+export type WithdrawProjectResponse = Message<"yima.project.v1.WithdrawProjectResponse"> & {
+  /**
+   * Project withdrawn, PROJECT_STATUS_WITHDRAWN.
+   *
+   * @generated from field: yima.project.v1.Project project = 1;
+   */
+  project?: Project | undefined;
+};
+
+/**
+ * Describes the message yima.project.v1.WithdrawProjectResponse.
+ * Use `create(WithdrawProjectResponseSchema)` to create a new message.
+ */
+export const WithdrawProjectResponseSchema: GenMessage<WithdrawProjectResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 21);
+
+/**
+ * CopyProjectRequest names the project to copy and the copy's times.
+ *
+ * @generated from message yima.project.v1.CopyProjectRequest
+ */
+export type CopyProjectRequest = Message<"yima.project.v1.CopyProjectRequest"> & {
+  /**
+   * ProjectID to copy.
+   *
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * StartTime of the copy; in the future.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * EndTime of the copy; after start_time.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 3;
+   */
+  endTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message yima.project.v1.CopyProjectRequest.
+ * Use `create(CopyProjectRequestSchema)` to create a new message.
+ */
+export const CopyProjectRequestSchema: GenMessage<CopyProjectRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 22);
+
+/**
+ * CopyProjectResponse carries the copy.
+ *
+ * @generated from message yima.project.v1.CopyProjectResponse
+ */
+export type CopyProjectResponse = Message<"yima.project.v1.CopyProjectResponse"> & {
+  /**
+   * Project drafted, PROJECT_STATUS_DRAFT.
+   *
+   * @generated from field: yima.project.v1.Project project = 1;
+   */
+  project?: Project | undefined;
+};
+
+/**
+ * Describes the message yima.project.v1.CopyProjectResponse.
+ * Use `create(CopyProjectResponseSchema)` to create a new message.
+ */
+export const CopyProjectResponseSchema: GenMessage<CopyProjectResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 23);
+
+/**
+ * EnrollVolunteerRequest names the position and the volunteer.
+ *
+ * @generated from message yima.project.v1.EnrollVolunteerRequest
+ */
+export type EnrollVolunteerRequest = Message<"yima.project.v1.EnrollVolunteerRequest"> & {
+  /**
+   * ProjectID to enroll into.
+   *
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * PositionID to serve in.
+   *
+   * @generated from field: string position_id = 2;
+   */
+  positionId: string;
+
+  /**
+   * VolunteerID enrolled.
+   *
+   * @generated from field: string volunteer_id = 3;
+   */
+  volunteerId: string;
+};
+
+/**
+ * Describes the message yima.project.v1.EnrollVolunteerRequest.
+ * Use `create(EnrollVolunteerRequestSchema)` to create a new message.
+ */
+export const EnrollVolunteerRequestSchema: GenMessage<EnrollVolunteerRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 24);
+
+/**
+ * EnrollVolunteerResponse carries the sign-up.
+ *
+ * @generated from message yima.project.v1.EnrollVolunteerResponse
+ */
+export type EnrollVolunteerResponse = Message<"yima.project.v1.EnrollVolunteerResponse"> & {
+  /**
+   * SignUp created, SIGN_UP_STATUS_HIRED.
+   *
+   * @generated from field: yima.project.v1.SignUp sign_up = 1;
+   */
+  signUp?: SignUp | undefined;
+};
+
+/**
+ * Describes the message yima.project.v1.EnrollVolunteerResponse.
+ * Use `create(EnrollVolunteerResponseSchema)` to create a new message.
+ */
+export const EnrollVolunteerResponseSchema: GenMessage<EnrollVolunteerResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 25);
+
+/**
+ * MoveSignUpRequest names the sign-up and its new position.
+ *
+ * @generated from message yima.project.v1.MoveSignUpRequest
+ */
+export type MoveSignUpRequest = Message<"yima.project.v1.MoveSignUpRequest"> & {
+  /**
+   * SignUpID to move.
+   *
+   * @generated from field: string sign_up_id = 1;
+   */
+  signUpId: string;
+
+  /**
+   * PositionID to move to, of the same project.
+   *
+   * @generated from field: string position_id = 2;
+   */
+  positionId: string;
+};
+
+/**
+ * Describes the message yima.project.v1.MoveSignUpRequest.
+ * Use `create(MoveSignUpRequestSchema)` to create a new message.
+ */
+export const MoveSignUpRequestSchema: GenMessage<MoveSignUpRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 26);
+
+/**
+ * MoveSignUpResponse carries the sign-up.
+ *
+ * @generated from message yima.project.v1.MoveSignUpResponse
+ */
+export type MoveSignUpResponse = Message<"yima.project.v1.MoveSignUpResponse"> & {
+  /**
+   * SignUp moved.
+   *
+   * @generated from field: yima.project.v1.SignUp sign_up = 1;
+   */
+  signUp?: SignUp | undefined;
+};
+
+/**
+ * Describes the message yima.project.v1.MoveSignUpResponse.
+ * Use `create(MoveSignUpResponseSchema)` to create a new message.
+ */
+export const MoveSignUpResponseSchema: GenMessage<MoveSignUpResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 27);
+
+/**
+ * UnhireSignUpRequest names the sign-up.
+ *
+ * @generated from message yima.project.v1.UnhireSignUpRequest
+ */
+export type UnhireSignUpRequest = Message<"yima.project.v1.UnhireSignUpRequest"> & {
+  /**
+   * SignUpID to take off the roster.
+   *
+   * @generated from field: string sign_up_id = 1;
+   */
+  signUpId: string;
+};
+
+/**
+ * Describes the message yima.project.v1.UnhireSignUpRequest.
+ * Use `create(UnhireSignUpRequestSchema)` to create a new message.
+ */
+export const UnhireSignUpRequestSchema: GenMessage<UnhireSignUpRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 28);
+
+/**
+ * UnhireSignUpResponse carries the sign-up.
+ *
+ * @generated from message yima.project.v1.UnhireSignUpResponse
+ */
+export type UnhireSignUpResponse = Message<"yima.project.v1.UnhireSignUpResponse"> & {
+  /**
+   * SignUp, SIGN_UP_STATUS_PENDING.
+   *
+   * @generated from field: yima.project.v1.SignUp sign_up = 1;
+   */
+  signUp?: SignUp | undefined;
+};
+
+/**
+ * Describes the message yima.project.v1.UnhireSignUpResponse.
+ * Use `create(UnhireSignUpResponseSchema)` to create a new message.
+ */
+export const UnhireSignUpResponseSchema: GenMessage<UnhireSignUpResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 29);
+
+/**
+ * UpdateProjectRequest replaces a project's editable fields and positions.
+ *
+ * @generated from message yima.project.v1.UpdateProjectRequest
+ */
+export type UpdateProjectRequest = Message<"yima.project.v1.UpdateProjectRequest"> & {
+  /**
+   * ProjectID to edit.
+   *
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * Title of the project.
+   *
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * Description of the service.
+   *
+   * @generated from field: string description = 3;
+   */
+  description: string;
+
+  /**
+   * StartTime; in the future.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 4;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * EndTime; after start_time.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 5;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * Address where it happens.
+   *
+   * @generated from field: string address = 6;
+   */
+  address: string;
+
+  /**
+   * Location where it happens.
+   *
+   * @generated from field: yima.common.v1.Location location = 7;
+   */
+  location?: Location | undefined;
+
+  /**
+   * ServiceCategories from the catalog.
+   *
+   * @generated from field: repeated string service_categories = 8;
+   */
+  serviceCategories: string[];
+
+  /**
+   * Positions replacing the project's; at least one.
+   *
+   * @generated from field: repeated yima.project.v1.PositionInput positions = 9;
+   */
+  positions: PositionInput[];
+};
+
+/**
+ * Describes the message yima.project.v1.UpdateProjectRequest.
+ * Use `create(UpdateProjectRequestSchema)` to create a new message.
+ */
+export const UpdateProjectRequestSchema: GenMessage<UpdateProjectRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 30);
+
+/**
+ * UpdateProjectResponse carries the project.
+ *
+ * @generated from message yima.project.v1.UpdateProjectResponse
+ */
+export type UpdateProjectResponse = Message<"yima.project.v1.UpdateProjectResponse"> & {
+  /**
+   * Project edited.
+   *
+   * @generated from field: yima.project.v1.Project project = 1;
+   */
+  project?: Project | undefined;
+};
+
+/**
+ * Describes the message yima.project.v1.UpdateProjectResponse.
+ * Use `create(UpdateProjectResponseSchema)` to create a new message.
+ */
+export const UpdateProjectResponseSchema: GenMessage<UpdateProjectResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 31);
+
+/**
+ * ListProjectsByStageRequest selects an org's projects in a stage.
+ *
+ * @generated from message yima.project.v1.ListProjectsByStageRequest
+ */
+export type ListProjectsByStageRequest = Message<"yima.project.v1.ListProjectsByStageRequest"> & {
+  /**
+   * OrgID whose projects to list.
+   *
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * Stage to list.
+   *
+   * @generated from field: yima.project.v1.ProjectStage stage = 2;
+   */
+  stage: ProjectStage;
+
+  /**
+   * PageSize is at most 200; 0 asks for the default (50).
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * PageToken is next_page_token of the previous page; empty for the first.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.ListProjectsByStageRequest.
+ * Use `create(ListProjectsByStageRequestSchema)` to create a new message.
+ */
+export const ListProjectsByStageRequestSchema: GenMessage<ListProjectsByStageRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 32);
+
+/**
+ * ListProjectsByStageResponse carries one page of projects.
+ *
+ * @generated from message yima.project.v1.ListProjectsByStageResponse
+ */
+export type ListProjectsByStageResponse = Message<"yima.project.v1.ListProjectsByStageResponse"> & {
+  /**
+   * Projects of the page, latest start_time first.
+   *
+   * @generated from field: repeated yima.project.v1.Project projects = 1;
+   */
+  projects: Project[];
+
+  /**
+   * NextPageToken asks for the following page; empty on the last one.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.ListProjectsByStageResponse.
+ * Use `create(ListProjectsByStageResponseSchema)` to create a new message.
+ */
+export const ListProjectsByStageResponseSchema: GenMessage<ListProjectsByStageResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 33);
+
+/**
  * ProjectStatus is where a project stands. RUNNING follows RECRUITING by the
  * clock once start_time has passed.
  *
@@ -863,6 +1283,71 @@ export const SignUpStatusSchema: GenEnum<SignUpStatus> = /*@__PURE__*/
   enumDesc(file_yima_project_v1_project, 2);
 
 /**
+ * ProjectStage is a project's stage as the org's project list groups them,
+ * decided at the time of the request ("now").
+ *
+ * @generated from enum yima.project.v1.ProjectStage
+ */
+export enum ProjectStage {
+  /**
+   * PROJECT_STAGE_UNSPECIFIED is never valid.
+   *
+   * @generated from enum value: PROJECT_STAGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * PROJECT_STAGE_TO_RECRUIT: approved (stored RECRUITING), not started,
+   * and its recruitment window (recruit_start) opens after now.
+   *
+   * @generated from enum value: PROJECT_STAGE_TO_RECRUIT = 1;
+   */
+  TO_RECRUIT = 1,
+
+  /**
+   * PROJECT_STAGE_RECRUITING: approved, not started, and its recruitment
+   * window has opened (recruit_start at or before now, or none set).
+   *
+   * @generated from enum value: PROJECT_STAGE_RECRUITING = 2;
+   */
+  RECRUITING = 2,
+
+  /**
+   * PROJECT_STAGE_RUNNING: effective status RUNNING (started, not closed).
+   *
+   * @generated from enum value: PROJECT_STAGE_RUNNING = 3;
+   */
+  RUNNING = 3,
+
+  /**
+   * PROJECT_STAGE_CLOSED: closed.
+   *
+   * @generated from enum value: PROJECT_STAGE_CLOSED = 4;
+   */
+  CLOSED = 4,
+
+  /**
+   * PROJECT_STAGE_REJECTED: refused by the reviewer.
+   *
+   * @generated from enum value: PROJECT_STAGE_REJECTED = 5;
+   */
+  REJECTED = 5,
+
+  /**
+   * PROJECT_STAGE_WITHDRAWN: withdrawn by its org.
+   *
+   * @generated from enum value: PROJECT_STAGE_WITHDRAWN = 6;
+   */
+  WITHDRAWN = 6,
+}
+
+/**
+ * Describes the enum yima.project.v1.ProjectStage.
+ */
+export const ProjectStageSchema: GenEnum<ProjectStage> = /*@__PURE__*/
+  enumDesc(file_yima_project_v1_project, 3);
+
+/**
  * ProjectService runs a project's life: creation, review by the parent org,
  * sign-ups and the roster, and closing.
  *
@@ -969,6 +1454,102 @@ export const ProjectService: GenService<{
     methodKind: "unary";
     input: typeof CloseProjectRequestSchema;
     output: typeof CloseProjectResponseSchema;
+  },
+  /**
+   * WithdrawProject withdraws a DRAFT, PENDING_REVIEW or RECRUITING (not
+   * yet started) project of the caller's org; it then takes no sign-ups and
+   * no scans. Errors: invalid_argument (REASON_REQUIRED, REASON_TOO_LONG),
+   * not_found (PROJECT_NOT_FOUND), permission_denied (NOT_ORG_MEMBER),
+   * failed_precondition (PROJECT_NOT_WITHDRAWABLE).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.WithdrawProject
+   */
+  withdrawProject: {
+    methodKind: "unary";
+    input: typeof WithdrawProjectRequestSchema;
+    output: typeof WithdrawProjectResponseSchema;
+  },
+  /**
+   * CopyProject drafts a new project of the caller's org with the fields
+   * and positions of an existing one, at new times. Errors as
+   * CreateProject, and not_found (PROJECT_NOT_FOUND).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.CopyProject
+   */
+  copyProject: {
+    methodKind: "unary";
+    input: typeof CopyProjectRequestSchema;
+    output: typeof CopyProjectResponseSchema;
+  },
+  /**
+   * EnrollVolunteer hires a volunteer directly onto a position of a
+   * RECRUITING or RUNNING project, never beyond its quota. Errors:
+   * not_found (PROJECT_NOT_FOUND, POSITION_NOT_FOUND, VOLUNTEER_NOT_FOUND),
+   * permission_denied (NOT_ORG_MEMBER), failed_precondition
+   * (PROJECT_NOT_OPEN, POSITION_FULL), already_exists (ALREADY_SIGNED_UP).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.EnrollVolunteer
+   */
+  enrollVolunteer: {
+    methodKind: "unary";
+    input: typeof EnrollVolunteerRequestSchema;
+    output: typeof EnrollVolunteerResponseSchema;
+  },
+  /**
+   * MoveSignUp moves a pending or hired sign-up to another position of the
+   * same project; a hired one never beyond the new position's quota.
+   * Errors: not_found (SIGN_UP_NOT_FOUND, POSITION_NOT_FOUND),
+   * permission_denied (NOT_ORG_MEMBER), failed_precondition
+   * (SIGN_UP_NOT_LIVE, SAME_POSITION, PROJECT_NOT_OPEN, POSITION_FULL).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.MoveSignUp
+   */
+  moveSignUp: {
+    methodKind: "unary";
+    input: typeof MoveSignUpRequestSchema;
+    output: typeof MoveSignUpResponseSchema;
+  },
+  /**
+   * UnhireSignUp takes a hired volunteer off the roster, back to pending.
+   * Errors: not_found (SIGN_UP_NOT_FOUND), permission_denied
+   * (NOT_ORG_MEMBER), failed_precondition (SIGN_UP_NOT_HIRED).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.UnhireSignUp
+   */
+  unhireSignUp: {
+    methodKind: "unary";
+    input: typeof UnhireSignUpRequestSchema;
+    output: typeof UnhireSignUpResponseSchema;
+  },
+  /**
+   * UpdateProject replaces the editable fields and the positions of a
+   * project: a DRAFT or REJECTED one by its own org (a rejected one goes
+   * back to DRAFT), a PENDING_REVIEW one by a reviewer (who oversees the
+   * org, as ReviewProject asks). Validated as CreateProject. Errors: those
+   * of CreateProject, not_found (PROJECT_NOT_FOUND), permission_denied
+   * (NOT_ORG_MEMBER, NOT_PARENT), failed_precondition
+   * (PROJECT_NOT_EDITABLE).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.UpdateProject
+   */
+  updateProject: {
+    methodKind: "unary";
+    input: typeof UpdateProjectRequestSchema;
+    output: typeof UpdateProjectResponseSchema;
+  },
+  /**
+   * ListProjectsByStage lists an org's projects in one stage (see
+   * ProjectStage), latest start first, with their positions. Callers as
+   * ListOrgProjects. Errors: invalid_argument (ID_INVALID, STAGE_INVALID,
+   * PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), permission_denied
+   * (NOT_ORG_MEMBER).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.ListProjectsByStage
+   */
+  listProjectsByStage: {
+    methodKind: "unary";
+    input: typeof ListProjectsByStageRequestSchema;
+    output: typeof ListProjectsByStageResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_yima_project_v1_project, 0);
