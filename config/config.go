@@ -69,6 +69,7 @@ type Config struct {
 	OIDC    OIDC    `yaml:"oidc"`
 	Cluster Cluster `yaml:"cluster"`
 	TLS     TLS     `yaml:"tls"`
+	SMS     SMS     `yaml:"sms"`
 }
 
 // OIDC configures the client of the city identity provider.
@@ -76,6 +77,19 @@ type OIDC struct {
 	Issuer       string `yaml:"issuer"`
 	ClientID     string `yaml:"client_id"`
 	ClientSecret string `yaml:"client_secret"`
+}
+
+// SMS configures the client of the SMS gateway (docs/adapters.md). In dev
+// an empty endpoint sends through the dev gateway instead.
+type SMS struct {
+	// Endpoint is the URL of the gateway's send API.
+	Endpoint string `yaml:"endpoint"`
+	// AppKey names yima to the gateway; AppSecret keys the HMAC-SM3
+	// request signature.
+	AppKey    string `yaml:"app_key"`
+	AppSecret string `yaml:"app_secret"`
+	// Timeout bounds one request; 0 means 10s.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // Cluster configures actor cluster membership.
@@ -158,6 +172,9 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		"YIMA_CLUSTER_HOST":       &c.Cluster.Host,
 		"YIMA_TLS_CERT_FILE":      &c.TLS.CertFile,
 		"YIMA_TLS_KEY_FILE":       &c.TLS.KeyFile,
+		"YIMA_SMS_ENDPOINT":       &c.SMS.Endpoint,
+		"YIMA_SMS_APP_KEY":        &c.SMS.AppKey,
+		"YIMA_SMS_APP_SECRET":     &c.SMS.AppSecret,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -189,6 +206,13 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		}
 		c.SessionTTL = d
 	}
+	if v := getenv("YIMA_SMS_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("YIMA_SMS_TIMEOUT: %w", err)
+		}
+		c.SMS.Timeout = d
+	}
 	if v := getenv("YIMA_CODE_IDLE_AFTER"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -217,6 +241,17 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("public_url %q is not an absolute URL", c.PublicURL))
 		}
 	}
+	if c.SMS.Endpoint != "" {
+		if u, err := url.Parse(c.SMS.Endpoint); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			errs = append(errs, fmt.Errorf("sms.endpoint %q is not an absolute http(s) URL", c.SMS.Endpoint))
+		}
+		if c.SMS.AppKey == "" || c.SMS.AppSecret == "" {
+			errs = append(errs, errors.New("sms: app_key and app_secret are required with an endpoint"))
+		}
+	}
+	if c.SMS.Timeout < 0 {
+		errs = append(errs, errors.New("sms.timeout must not be negative"))
+	}
 	switch c.Cluster.Provider {
 	case "local", "automanaged", "k8s":
 	default:
@@ -234,6 +269,9 @@ func (c *Config) Validate() error {
 		}
 		if c.OIDC.Issuer == "" || c.OIDC.ClientID == "" || c.OIDC.ClientSecret == "" {
 			errs = append(errs, errors.New("serve: oidc issuer, client_id and client_secret are required"))
+		}
+		if c.SMS.Endpoint == "" {
+			errs = append(errs, errors.New("serve: sms endpoint, app_key and app_secret are required (the dev SMS gateway is for dev only)"))
 		}
 		if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 			errs = append(errs, errors.New("serve: tls needs both cert_file and key_file"))

@@ -43,6 +43,9 @@ func TestValidateServe(t *testing.T) {
 		{"缺NATS", func(c *Config) { c.NATSURL = "" }, "nats_url"},
 		{"演示数据", func(c *Config) { c.Demo = true }, "demo"},
 		{"缺身份认证", func(c *Config) { c.OIDC.ClientSecret = "" }, "oidc"},
+		{"缺短信网关", func(c *Config) { c.SMS = SMS{} }, "sms"},
+		{"短信网关缺密钥", func(c *Config) { c.SMS.AppSecret = "" }, "app_secret"},
+		{"短信网关地址无效", func(c *Config) { c.SMS.Endpoint = "sms.example" }, "sms.endpoint"},
 		{"半套TLS", func(c *Config) { c.TLS.CertFile = "x.pem" }, "tls"},
 		{"本地集群", func(c *Config) { c.Cluster.Provider = "local" }, "local"},
 		{"未知集群", func(c *Config) { c.Cluster.Provider = "zk" }, "cluster.provider"},
@@ -53,6 +56,7 @@ func TestValidateServe(t *testing.T) {
 			c := Default(ModeServe)
 			c.DatabaseURL, c.NATSURL = "postgres://x/y", "nats://x"
 			c.OIDC = OIDC{Issuer: "https://id", ClientID: "a", ClientSecret: "b"}
+			c.SMS = SMS{Endpoint: "https://sms.example/v1/sms/send", AppKey: "a", AppSecret: "b"}
 			c.Cluster.Hosts = []string{"a:1"}
 			tt.edit(&c)
 			err := c.Validate()

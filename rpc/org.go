@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"yima/catalog"
+	"yima/paging"
 	commonv1 "yima/rpc/gen/yima/common/v1"
 	orgv1 "yima/rpc/gen/yima/org/v1"
 	"yima/rpc/gen/yima/org/v1/orgv1connect"
@@ -185,6 +186,35 @@ func (h *orgHandler) ListOrgStatusHistory(ctx context.Context, req *connect.Requ
 			pc.ByPersonId = c.ByPerson.String()
 		}
 		out.Changes = append(out.Changes, pc)
+	}
+	return connect.NewResponse(out), nil
+}
+
+func (h *orgHandler) ListOrgChoices(ctx context.Context, req *connect.Request[orgv1.ListOrgChoicesRequest]) (*connect.Response[orgv1.ListOrgChoicesResponse], error) {
+	m := req.Msg
+	f := org.ChoiceFilter{NameContains: m.NameContains}
+	var err error
+	if m.ParentOrgId != "" {
+		if f.ParentID, err = parseID("parent_org_id", m.ParentOrgId); err != nil {
+			return nil, err
+		}
+	}
+	if f.Page, err = paging.Parse(m.PageSize, m.PageToken); err != nil {
+		return nil, err
+	}
+	rows, next, err := h.svc.Choices(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := &orgv1.ListOrgChoicesResponse{NextPageToken: next}
+	for _, c := range rows {
+		oc := &orgv1.OrgChoice{
+			Id: c.ID.String(), Name: c.Name, Level: orgLevels[c.Level], ParentName: c.ParentName, HasChildren: c.HasChildren,
+		}
+		if c.ParentID != uuid.Nil {
+			oc.ParentOrgId = c.ParentID.String()
+		}
+		out.Orgs = append(out.Orgs, oc)
 	}
 	return connect.NewResponse(out), nil
 }

@@ -56,14 +56,12 @@ func (h *projectHandler) CreateProject(ctx context.Context, req *connect.Request
 	d := project.Draft{
 		OrgID: orgID, Title: m.Title, Description: m.Description, StartTime: start, EndTime: end,
 		Address: m.Address, Location: locationFromProto(m.Location), ServiceCategories: m.ServiceCategories,
+		Tags: m.Tags,
 	}
-	for _, in := range m.Positions {
-		pd := project.PositionDraft{Name: in.Name, Quota: in.Quota}
-		for _, sm := range in.SignInMethods {
-			pd.SignInMethods = append(pd.SignInMethods, signInMethodFromProto(sm))
-		}
-		d.Positions = append(d.Positions, pd)
+	if d.RecruitStart, d.RecruitEnd, err = parseWindow(m.RecruitStart, m.RecruitEnd); err != nil {
+		return nil, err
 	}
+	d.Positions = positionDraftsFromProto(m.Positions)
 	pr, err := h.svc.Create(ctx, p, d)
 	if err != nil {
 		return nil, err
@@ -108,7 +106,7 @@ func (h *projectHandler) GetProject(ctx context.Context, req *connect.Request[pr
 	if err != nil {
 		return nil, err
 	}
-	pr, err := h.svc.Get(ctx, id)
+	pr, err := h.svc.Detail(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -268,10 +266,12 @@ func projectToProto(pr project.Project) *projectv1.Project {
 		Id: pr.ID.String(), OrgId: pr.OrgID.String(), Title: pr.Title, Description: pr.Description,
 		Status: projectStatuses[pr.Status], StartTime: timestamppb.New(pr.StartTime), EndTime: timestamppb.New(pr.EndTime),
 		Address: pr.Address, Location: locationToProto(pr.Location), ServiceCategories: pr.ServiceCategories,
-		ReviewReason: pr.ReviewReason,
+		ReviewReason: pr.ReviewReason, RecruitStart: optionalTime(pr.RecruitStart), RecruitEnd: optionalTime(pr.RecruitEnd),
+		Tags: pr.Tags, OrgName: pr.OrgName, ContactName: pr.ContactName, ContactPhoneMasked: pr.ContactPhoneMasked,
+		ClosedAt: optionalTime(pr.ClosedAt), Stage: projectStageToProto(pr.Stage),
 	}
 	for _, pos := range pr.Positions {
-		pp := &projectv1.Position{Id: pos.ID.String(), Name: pos.Name, Quota: pos.Quota, Hired: pos.Hired}
+		pp := &projectv1.Position{Id: pos.ID.String(), Name: pos.Name, Quota: pos.Quota, Hired: pos.Hired, Skills: pos.Skills}
 		for _, m := range pos.SignInMethods {
 			pp.SignInMethods = append(pp.SignInMethods, signInMethodToProto(m))
 		}
@@ -411,7 +411,10 @@ func (h *projectHandler) UpdateProject(ctx context.Context, req *connect.Request
 	d := project.Draft{
 		Title: m.Title, Description: m.Description, StartTime: start, EndTime: end,
 		Address: m.Address, Location: locationFromProto(m.Location), ServiceCategories: m.ServiceCategories,
-		Positions: positionDraftsFromProto(m.Positions),
+		Positions: positionDraftsFromProto(m.Positions), Tags: m.Tags,
+	}
+	if d.RecruitStart, d.RecruitEnd, err = parseWindow(m.RecruitStart, m.RecruitEnd); err != nil {
+		return nil, err
 	}
 	pr, err := h.svc.Update(ctx, p, id, d)
 	if err != nil {
@@ -424,7 +427,7 @@ func (h *projectHandler) UpdateProject(ctx context.Context, req *connect.Request
 func positionDraftsFromProto(in []*projectv1.PositionInput) []project.PositionDraft {
 	out := make([]project.PositionDraft, 0, len(in))
 	for _, pi := range in {
-		pd := project.PositionDraft{Name: pi.Name, Quota: pi.Quota}
+		pd := project.PositionDraft{Name: pi.Name, Quota: pi.Quota, Skills: pi.Skills}
 		for _, sm := range pi.SignInMethods {
 			pd.SignInMethods = append(pd.SignInMethods, signInMethodFromProto(sm))
 		}

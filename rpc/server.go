@@ -21,10 +21,14 @@ import (
 
 	auditv1 "yima/rpc/gen/yima/audit/v1"
 	"yima/rpc/gen/yima/audit/v1/auditv1connect"
+	certificatev1 "yima/rpc/gen/yima/certificate/v1"
+	"yima/rpc/gen/yima/certificate/v1/certificatev1connect"
 	checkinv1 "yima/rpc/gen/yima/checkin/v1"
 	"yima/rpc/gen/yima/checkin/v1/checkinv1connect"
 	identityv1 "yima/rpc/gen/yima/identity/v1"
 	"yima/rpc/gen/yima/identity/v1/identityv1connect"
+	notifyv1 "yima/rpc/gen/yima/notify/v1"
+	"yima/rpc/gen/yima/notify/v1/notifyv1connect"
 	orgv1 "yima/rpc/gen/yima/org/v1"
 	"yima/rpc/gen/yima/org/v1/orgv1connect"
 	projectv1 "yima/rpc/gen/yima/project/v1"
@@ -37,8 +41,12 @@ import (
 	"yima/rpc/gen/yima/volunteer/v1/volunteerv1connect"
 	"yima/services/admin/rbac"
 	"yima/services/audit"
+	"yima/services/certificate"
 	"yima/services/checkin"
 	"yima/services/identity"
+	"yima/services/member"
+	"yima/services/notify"
+	"yima/services/notify/sms"
 	"yima/services/org"
 	"yima/services/project"
 	"yima/services/record"
@@ -68,6 +76,20 @@ type Deps struct {
 	CheckinStaff *checkin.Staff
 	// Record serves the service records.
 	Record *record.Service
+	// Certificate serves service certificates, their downloads under
+	// /certificates/ and the public verification pages under
+	// /verify/certificate/.
+	Certificate *certificate.Service
+	// OrgAdmins and OrgCodes serve OrgAdminService (with Org: tags and
+	// groups) and the org code downloads under /codes/org/.
+	OrgAdmins *org.Admins
+	OrgCodes  *org.Codes
+	// Notify serves messages and inboxes; DevSMS is the dev SMS gateway
+	// when it is the active one (ListDevSms), else nil.
+	Notify *notify.Service
+	DevSMS *sms.Dev
+	// Member serves an org's members and a volunteer's memberships.
+	Member *member.Service
 	// Ready reports whether the node can serve (database and bus up).
 	Ready func(ctx context.Context) error
 	// DemoUsernames are offered on dev login pages.
@@ -90,6 +112,10 @@ func Services() []protoreflect.ServiceDescriptor {
 		checkinv1.File_yima_checkin_v1_checkin_proto.Services().ByName("CheckinService"),
 		checkinv1.File_yima_checkin_v1_staff_proto.Services().ByName("CheckinStaffService"),
 		recordv1.File_yima_record_v1_record_proto.Services().ByName("RecordService"),
+		certificatev1.File_yima_certificate_v1_certificate_proto.Services().ByName("CertificateService"),
+		orgv1.File_yima_org_v1_org_admin_proto.Services().ByName("OrgAdminService"),
+		notifyv1.File_yima_notify_v1_notify_proto.Services().ByName("NotifyService"),
+		orgv1.File_yima_org_v1_member_proto.Services().ByName("MemberService"),
 	}
 }
 
@@ -120,6 +146,12 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(checkinv1connect.NewCheckinStaffServiceHandler(&checkinStaffHandler{svc: d.CheckinStaff}, opts...))
 	(&codeRoutes{svc: d.CheckinStaff, authn: d.Identity, grants: d.RBAC, log: d.Log}).register(mux)
 	mux.Handle(recordv1connect.NewRecordServiceHandler(&recordHandler{svc: d.Record}, opts...))
+	mux.Handle(certificatev1connect.NewCertificateServiceHandler(&certificateHandler{svc: d.Certificate}, opts...))
+	(&certificateRoutes{svc: d.Certificate, authn: d.Identity, grants: d.RBAC, log: d.Log}).register(mux)
+	mux.Handle(orgv1connect.NewOrgAdminServiceHandler(&orgAdminHandler{admins: d.OrgAdmins, orgs: d.Org, codes: d.OrgCodes}, opts...))
+	(&orgCodeRoutes{codes: d.OrgCodes, authn: d.Identity, grants: d.RBAC, log: d.Log}).register(mux)
+	mux.Handle(notifyv1connect.NewNotifyServiceHandler(&notifyHandler{svc: d.Notify, dev: d.DevSMS}, opts...))
+	mux.Handle(orgv1connect.NewMemberServiceHandler(&memberHandler{svc: d.Member}, opts...))
 
 	names := make([]string, 0, len(Services()))
 	for _, s := range Services() {

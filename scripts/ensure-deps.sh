@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what yima's tests need when it is missing, from Debian's packages
 # and the npm registry: PostgreSQL's server binaries (for private test
-# clusters), Chromium (for the browser tests), Node.js and the web
-# workspace's packages. Safe to run again; does nothing when all is there.
+# clusters), Chromium (for the browser tests), the Droid fallback font (for
+# certificate PDFs), Node.js and the web workspace's packages. Safe to run
+# again; does nothing when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,9 @@ have_pg() {
 }
 have_pg || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# A TrueType font with CJK glyphs for the service certificate PDFs
+# (services/certificate/pdf); Noto CJK ships as CFF, which fpdf rejects.
+[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need+=(fonts-droid-fallback)
 command -v node >/dev/null || need+=(nodejs npm)
 
 if [ ${#need[@]} -gt 0 ]; then

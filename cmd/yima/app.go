@@ -34,11 +34,16 @@ import (
 	"yima/sensitive"
 	"yima/services/admin/rbac"
 	"yima/services/audit"
+	"yima/services/certificate"
+	certpdf "yima/services/certificate/pdf"
 	"yima/services/checkin"
 	"yima/services/identity"
 	"yima/services/identity/oidc"
 	"yima/services/identity/oidcdev"
 	"yima/services/identity/token"
+	"yima/services/member"
+	"yima/services/notify"
+	"yima/services/notify/sms"
 	"yima/services/org"
 	"yima/services/project"
 	"yima/services/record"
@@ -221,8 +226,32 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	volunteerSvc := volunteer.New(st, now)
+	// Notifications: the outbox's stream, the use cases, and on every node
+	// a dispatcher sending through the SMS gateway.
+	notifyQueue, err := notify.NewQueue(ctx, bus.Conn, notify.QueueOptions{})
+	if err != nil {
+		return err
+	}
+	notifySvc := notify.New(notify.Options{
+		Store: st, Now: now, Log: m.log, Queue: notifyQueue,
+		Staff: notify.StaffScopeFunc(func(ctx context.Context, p *access.Principal) (bool, []uuid.UUID, error) {
+			v, err := rbacSvc.Visible(ctx, p)
+			return v.All, v.Departments, err
+		}),
+	})
+	gateway, devSMS, err := m.smsGateway(st, now)
+	if err != nil {
+		return err
+	}
+	dispatcher, err := notify.StartDispatcher(ctx, notify.DispatcherOptions{
+		Store: st, Box: box, Gateway: gateway, Conn: bus.Conn, Queue: notifyQueue, Now: now, Log: m.log,
+	})
+	if err != nil {
+		return err
+	}
+	m.closers = append(m.closers, dispatcher.Close)
 	orgSvc := org.New(org.Options{
-		Store: st, Now: now, Accounts: idSvc,
+		Store: st, Now: now, Accounts: idSvc, Notices: notifySvc,
 		Staff: org.StaffScopeFunc(func(ctx context.Context, p *access.Principal) (bool, []uuid.UUID, error) {
 			v, err := rbacSvc.Visible(ctx, p)
 			return v.All, v.Departments, err
@@ -259,18 +288,27 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("derive code ticket key: %w", err)
 	}
 	if staffSvc, err = checkin.NewStaff(checkin.StaffOptions{
-		Store: st, Codes: codeSvc, Grains: engine, Now: now, Log: m.log, TicketKey: ticketKey,
+		Store: st, Codes: codeSvc, Grains: engine, Now: now, Log: m.log, TicketKey: ticketKey, Scopes: orgSvc,
 	}); err != nil {
 		return err
 	}
 	m.checkinStaff = staffSvc
+	orgAdmins := org.NewAdmins(orgSvc, org.AdminOptions{Box: box, Sessions: idSvc})
+	orgTicketKey, err := keys.Token().Derive("yima/org/code-ticket/v1", 32)
+	if err != nil {
+		return fmt.Errorf("derive org code ticket key: %w", err)
+	}
+	orgCodes, err := org.NewCodes(orgSvc, codeSvc, orgTicketKey)
+	if err != nil {
+		return err
+	}
 	// One name cache for the scan answers and the live pages.
 	names := directory.New(st.Q, directory.Options{})
 	checkinSvc := checkin.New(checkin.Options{
 		Store: st, Codes: codeSvc, Grains: engine, Devices: staffSvc, Directory: names, Now: now, Log: m.log,
 		Trail: &checkin.LedgerTrail{Ledger: led, Store: st, Log: m.log},
 	})
-	projectSvc := project.New(project.Options{Store: st, Now: now, Log: m.log, Orgs: orgSvc, Roster: engine})
+	projectSvc := project.New(project.Options{Store: st, Now: now, Log: m.log, Orgs: orgSvc, Roster: engine, Notices: notifySvc})
 	if cfg.Demo {
 		sum, err := demo.Load(ctx, st.Pool, demo.Options{
 			Volunteers: cfg.DemoVolunteers, Sealer: box,
@@ -298,6 +336,15 @@ func (m *Main) Run(ctx context.Context) error {
 	m.closers = append(m.closers, hub.Close)
 	routes["GET /ws"] = hub
 	recordSvc := record.New(st, now, m.log)
+	certificateSvc, err := m.certificates(st, box, keys, orgSvc, rbacSvc, projectSvc, now)
+	if err != nil {
+		return err
+	}
+	memberSvc := member.New(member.Options{
+		Store: st, Now: now,
+		IDNumberIndex: func(n string) []byte { return box.Index(identity.FieldIDNumber, n) },
+		Orgs:          orgSvc,
+	})
 	closer := &checkin.Closer{
 		Store: st, Records: recordSvc, Grains: engine, Now: now,
 		Manages: func(ctx context.Context, p *access.Principal, id uuid.UUID) error {
@@ -309,7 +356,10 @@ func (m *Main) Run(ctx context.Context) error {
 		Dev: dev, Log: m.log, Registry: reg,
 		Identity: idSvc, RBAC: rbacSvc, Audit: auditLog,
 		Volunteer: volunteerSvc, Org: orgSvc, Project: projectSvc, Checkin: checkinSvc,
-		CheckinStaff: staffSvc, Record: recordSvc, ProjectCloser: closer,
+		CheckinStaff: staffSvc, Record: recordSvc, ProjectCloser: closer, Certificate: certificateSvc,
+		Notify: notifySvc, DevSMS: devSMS,
+		OrgAdmins: orgAdmins, OrgCodes: orgCodes,
+		Member: memberSvc,
 		Ready: func(ctx context.Context) error {
 			if err := st.Pool.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)
@@ -325,7 +375,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := led.EnsurePartitions(ctx); err != nil {
 		return err
 	}
-	go m.housekeeping(ctx, upkeep{identity: idSvc, audit: auditLog, projects: projectSvc, records: recordSvc, grains: engine, ledger: led, closer: closer})
+	go m.housekeeping(ctx, upkeep{identity: idSvc, audit: auditLog, projects: projectSvc, records: recordSvc, grains: engine, ledger: led, closer: closer, orgAdmins: orgAdmins})
 	go m.codeUpkeep(ctx, staffSvc, now)
 
 	m.server = newHTTPServer(handler, m.log)
@@ -425,6 +475,23 @@ func (m *Main) bus(dataDir string) (*natsbus.Bus, error) {
 	return natsbus.Embedded(filepath.Join(dataDir, "nats"), m.log)
 }
 
+// smsGateway is the production SMS client when a gateway is configured
+// (serve requires one), else the dev gateway, returned twice so that the
+// console can list what it received.
+func (m *Main) smsGateway(st *store.Store, now func() time.Time) (sms.Gateway, *sms.Dev, error) {
+	c := m.Config.SMS
+	if c.Endpoint != "" {
+		gw, err := sms.NewClient(sms.ClientConfig{Endpoint: c.Endpoint, AppKey: c.AppKey, AppSecret: c.AppSecret, Timeout: c.Timeout}, nil)
+		return gw, nil, err
+	}
+	if m.Config.Mode != config.ModeDev {
+		return nil, nil, errors.New("serve: no sms gateway configured")
+	}
+	dev := sms.NewDev(st, m.log, now)
+	m.log.Info("dev sms gateway: texts are recorded and logged, not sent", "console", m.BaseURL+"/admin/monitor/dev-sms")
+	return dev, dev, nil
+}
+
 // signInRoutes mounts the OIDC sign-in flow, and in dev the mock identity
 // provider it talks to.
 func (m *Main) signInRoutes(idSvc *identity.Service, keys *keyring.Keyring, dev bool) (map[string]http.Handler, error) {
@@ -462,6 +529,43 @@ func (m *Main) signInRoutes(idSvc *identity.Service, keys *keyring.Keyring, dev 
 	return routes, nil
 }
 
+// certificates builds the service certificate use cases: signed with the
+// keyring's SM2 key, download links under a key derived from the token
+// key, verification links on the server's base URL.
+func (m *Main) certificates(st *store.Store, box *sensitive.Box, keys *keyring.Keyring, orgSvc *org.Service, rbacSvc *rbac.Service, projectSvc *project.Service, now func() time.Time) (*certificate.Service, error) {
+	signer, err := certificate.NewSigner(keys.Sign())
+	if err != nil {
+		return nil, err
+	}
+	ticketKey, err := keys.Token().Derive("yima/certificate/ticket/v1", 32)
+	if err != nil {
+		return nil, fmt.Errorf("derive certificate ticket key: %w", err)
+	}
+	return certificate.New(certificate.Options{
+		Store: st, Box: box, Signer: signer, Renderer: certpdf.New(certpdf.DefaultFont), Orgs: orgSvc,
+		Staff: org.StaffScopeFunc(func(ctx context.Context, p *access.Principal) (bool, []uuid.UUID, error) {
+			v, err := rbacSvc.Visible(ctx, p)
+			return v.All, v.Departments, err
+		}),
+		TicketKey: ticketKey, VerifyBase: m.BaseURL, Now: now, Log: m.log,
+		Ratings: certificateRatings{projectSvc},
+	})
+}
+
+// certificateRatings shows a project's rating of the volunteer, in its
+// three dimensions, on the certificate review detail.
+type certificateRatings struct{ projects *project.Service }
+
+func (c certificateRatings) VolunteerRatings(ctx context.Context, volunteer, projectID uuid.UUID) ([]certificate.Rating, error) {
+	r, ok, err := c.projects.RatingOn(ctx, volunteer, projectID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return []certificate.Rating{
+		{Dimension: "守时", Score: r.Punctuality}, {Dimension: "服务态度", Score: r.Attitude}, {Dimension: "专业技能", Score: r.Skill},
+	}, nil
+}
+
 // projectSweep is how often recruiting projects whose start has come are
 // written as running. Readers never wait for it (project.EffectiveStatus).
 const projectSweep = 30 * time.Second
@@ -475,6 +579,9 @@ type upkeep struct {
 	grains   *actors.Engine
 	ledger   *ledger.Ledger
 	closer   *checkin.Closer
+	// orgAdmins writes delegations that ran out into the authorization log
+	// (listing the log does it too, for the org it lists).
+	orgAdmins *org.Admins
 }
 
 // housekeeping runs periodic upkeep until ctx ends: every projectSweep the
@@ -516,6 +623,9 @@ func (m *Main) housekeeping(ctx context.Context, u upkeep) {
 			}
 			if err := u.ledger.EnsurePartitions(ctx); err != nil {
 				m.log.Error("ensure scan partitions", "err", err)
+			}
+			if err := u.orgAdmins.RecordExpiries(ctx); err != nil && ctx.Err() == nil {
+				m.log.Error("record expired org admin delegations", "err", err)
 			}
 		}
 	}

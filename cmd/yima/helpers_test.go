@@ -16,6 +16,8 @@ import (
 	"yima/rpc/gen/yima/audit/v1/auditv1connect"
 	identityv1 "yima/rpc/gen/yima/identity/v1"
 	"yima/rpc/gen/yima/identity/v1/identityv1connect"
+	"yima/rpc/gen/yima/notify/v1/notifyv1connect"
+	"yima/rpc/gen/yima/org/v1/orgv1connect"
 	"yima/rpc/gen/yima/rbac/v1/rbacv1connect"
 )
 
@@ -64,6 +66,8 @@ type api struct {
 	identity identityv1connect.IdentityServiceClient
 	rbac     rbacv1connect.RbacServiceClient
 	audit    auditv1connect.AuditServiceClient
+	member   orgv1connect.MemberServiceClient
+	notify   notifyv1connect.NotifyServiceClient
 }
 
 func newAPI(hc *http.Client, base string, opts ...connect.ClientOption) api {
@@ -71,6 +75,8 @@ func newAPI(hc *http.Client, base string, opts ...connect.ClientOption) api {
 		identity: identityv1connect.NewIdentityServiceClient(hc, base, opts...),
 		rbac:     rbacv1connect.NewRbacServiceClient(hc, base, opts...),
 		audit:    auditv1connect.NewAuditServiceClient(hc, base, opts...),
+		member:   orgv1connect.NewMemberServiceClient(hc, base, opts...),
+		notify:   notifyv1connect.NewNotifyServiceClient(hc, base, opts...),
 	}
 }
 

@@ -405,6 +405,9 @@ func TestServeConfiguration(t *testing.T) {
 		"YIMA_OIDC_ISSUER":        "https://id.example.gov.cn",
 		"YIMA_OIDC_CLIENT_ID":     "yima",
 		"YIMA_OIDC_CLIENT_SECRET": "secret",
+		"YIMA_SMS_ENDPOINT":       "https://sms.example.gov.cn/v1/sms/send",
+		"YIMA_SMS_APP_KEY":        "yima",
+		"YIMA_SMS_APP_SECRET":     "secret",
 	}
 	without := func(keys ...string) map[string]string {
 		out := map[string]string{}
@@ -425,6 +428,7 @@ func TestServeConfiguration(t *testing.T) {
 		{"缺数据库", without("YIMA_DATABASE_URL"), nil, []string{"database_url"}},
 		{"缺NATS", without("YIMA_NATS_URL"), nil, []string{"nats_url"}},
 		{"缺OIDC密钥", without("YIMA_OIDC_CLIENT_SECRET"), nil, []string{"oidc"}},
+		{"缺短信网关", without("YIMA_SMS_ENDPOINT"), nil, []string{"sms"}},
 		{"拒绝演示数据", full, []string{"--demo"}, []string{"demo"}},
 		{"拒绝本地集群", full, []string{"--config", writeFile(t, "cluster:\n  provider: local\n")}, []string{"cluster.provider local"}},
 		{"完整配置", full, nil, nil},

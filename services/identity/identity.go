@@ -504,6 +504,31 @@ func (s *Service) Logout(ctx context.Context, p *access.Principal) error {
 	return nil
 }
 
+// RevokeAccountSessions revokes every live session of a person's account
+// on every node and drops the account's cached state here — for an org
+// admin whose delegation was revoked, so that no token of it comes back if
+// it is granted again.
+func (s *Service) RevokeAccountSessions(ctx context.Context, person, account uuid.UUID) error {
+	s.ForgetAccount(account)
+	rows, err := s.opt.Store.Q.RevokeAccountSessions(ctx, db.RevokeAccountSessionsParams{
+		PersonID: person, AccountID: account, At: s.opt.Now(),
+	})
+	if err != nil {
+		return fmt.Errorf("revoke account sessions: %w", err)
+	}
+	for _, r := range rows {
+		s.revoked.Revoke(r.ID, r.ExpiresAt)
+		if s.opt.Broadcast != nil {
+			if err := s.opt.Broadcast(ctx, r.ID, r.ExpiresAt); err != nil {
+				// As for Logout: the rows are revoked, other nodes learn it
+				// on restart at the latest.
+				s.opt.Log.Error("broadcast revocation", "err", err)
+			}
+		}
+	}
+	return nil
+}
+
 func accountFromRow(r db.ListPersonAccountsRow) Account {
 	a := Account{
 		ID: r.ID, Kind: access.ParseKind(r.Kind), OrgID: r.OrgID.UUID,

@@ -269,9 +269,17 @@ func (s *Service) Update(ctx context.Context, p *access.Principal, id uuid.UUID,
 	return fromRow(row), nil
 }
 
-// Deactivate switches an active org off, recording the change; its leader
-// and admin accounts stop working at once on this node. Callers: an
-// overseer only, never the org itself. Errors: invalid_argument
+// Notices sends notices to an org's leaders and admins, by SMS and in
+// their inbox; *notify.Service is the one the program passes. The change a
+// notice reports is committed already, so it answers nothing: failures are
+// the sender's to log.
+type Notices interface {
+	NotifyOrgUsers(ctx context.Context, org uuid.UUID, title, body string)
+}
+
+// Deactivate switches an active org off, recording the change and telling
+// its leaders and admins; their accounts stop working at once on this
+// node. Callers: an overseer only, never the org itself. Errors: invalid_argument
 // (REASON_REQUIRED, REASON_TOO_LONG), not_found (ORG_NOT_FOUND),
 // permission_denied (NOT_PARENT), failed_precondition (ORG_NOT_ACTIVE).
 func (s *Service) Deactivate(ctx context.Context, p *access.Principal, id uuid.UUID, reason string) (Org, error) {
@@ -279,8 +287,8 @@ func (s *Service) Deactivate(ctx context.Context, p *access.Principal, id uuid.U
 		fault.New(fault.FailedPrecondition, "ORG_NOT_ACTIVE", "只能停用正常运行的组织"))
 }
 
-// Reactivate switches a deactivated org back on, recording the change.
-// Callers: an overseer only. Errors: invalid_argument (REASON_REQUIRED,
+// Reactivate switches a deactivated org back on, recording the change and
+// telling its leaders and admins. Callers: an overseer only. Errors: invalid_argument (REASON_REQUIRED,
 // REASON_TOO_LONG), not_found (ORG_NOT_FOUND), permission_denied
 // (NOT_PARENT), failed_precondition (ORG_NOT_DEACTIVATED).
 func (s *Service) Reactivate(ctx context.Context, p *access.Principal, id uuid.UUID, reason string) (Org, error) {
@@ -321,6 +329,13 @@ func (s *Service) move(ctx context.Context, p *access.Principal, id uuid.UUID, r
 	}
 	if err := s.forgetAccounts(ctx, id); err != nil {
 		return Org{}, err
+	}
+	if n := s.opt.Notices; n != nil {
+		title, body := "组织已恢复", fmt.Sprintf("您所在的组织「%s」已恢复正常，组织账号可继续使用。说明：%s", row.Name, reason)
+		if to == StatusDeactivated {
+			title, body = "组织已停用", fmt.Sprintf("您所在的组织「%s」已被上级停用，组织账号暂停使用。原因：%s", row.Name, reason)
+		}
+		n.NotifyOrgUsers(ctx, id, title, body)
 	}
 	return fromRow(row), nil
 }

@@ -112,6 +112,9 @@ type Options struct {
 	Accounts AccountCache
 	// Staff resolves back-office data scopes for reviews by staff.
 	Staff StaffScope
+	// Notices tells an org's leaders and admins of changes to their org
+	// (deactivated, reactivated); nil sends none.
+	Notices Notices
 }
 
 // Service is the org use cases.

@@ -70,10 +70,10 @@ func (s *Service) Copy(ctx context.Context, p *access.Principal, id uuid.UUID, s
 	d := Draft{
 		OrgID: src.OrgID, Title: src.Title, Description: src.Description,
 		StartTime: start, EndTime: end, Address: src.Address, Location: src.Location,
-		ServiceCategories: src.ServiceCategories,
+		ServiceCategories: src.ServiceCategories, Tags: src.Tags,
 	}
 	for _, pos := range src.Positions {
-		d.Positions = append(d.Positions, PositionDraft{Name: pos.Name, Quota: pos.Quota, SignInMethods: pos.SignInMethods})
+		d.Positions = append(d.Positions, PositionDraft{Name: pos.Name, Quota: pos.Quota, SignInMethods: pos.SignInMethods, Skills: pos.Skills})
 	}
 	return s.Create(ctx, p, d)
 }
@@ -128,6 +128,9 @@ func (s *Service) Update(ctx context.Context, p *access.Principal, id uuid.UUID,
 		}
 		if err != nil {
 			return fmt.Errorf("update project: %w", err)
+		}
+		if err := setExtras(ctx, q, id, d); err != nil {
+			return err
 		}
 		if err := q.DeleteProjectPositions(ctx, id); err != nil {
 			return fmt.Errorf("delete positions: %w", err)

@@ -97,7 +97,7 @@ func (s *Service) withPositions(ctx context.Context, rows []db.ProjectProject, n
 	for _, r := range positions {
 		pr := &out[at[r.ProjectID]]
 		pr.Positions = append(pr.Positions, Position{
-			ID: r.ID, Name: r.Name, Quota: r.Quota, SignInMethods: methods(r.SignInMethods), Hired: r.Hired,
+			ID: r.ID, Name: r.Name, Quota: r.Quota, SignInMethods: methods(r.SignInMethods), Skills: r.Skills, Hired: r.Hired,
 		})
 	}
 	return out, nil

@@ -92,6 +92,8 @@ type Position struct {
 	Quota int32
 	// SignInMethods allowed; empty allows every method.
 	SignInMethods []SignInMethod
+	// Skills the position asks for, which recruiters match volunteers by.
+	Skills []string
 	// Hired is how many volunteers are on its roster.
 	Hired int32
 }
@@ -114,6 +116,20 @@ type Project struct {
 	ReviewReason      string
 	// ScanBefore is how long before StartTime scans are accepted.
 	ScanBefore time.Duration
+	// RecruitStart and RecruitEnd bound the recruitment window; zero when
+	// unset (open from approval, until EndTime).
+	RecruitStart, RecruitEnd time.Time
+	// Tags set by the org or by those who oversee it.
+	Tags []string
+	// ClosedAt is when the project was closed; zero until then.
+	ClosedAt time.Time
+	// Stage is the project's stage when read (StageAt); "" for drafts and
+	// projects pending review.
+	Stage Stage
+	// OrgName, ContactName and ContactPhoneMasked describe the organizing
+	// org; only Detail and ListScope fill them (OrgName only, for the
+	// latter).
+	OrgName, ContactName, ContactPhoneMasked string
 }
 
 // Position returns the project's position id, if it has one.
@@ -132,6 +148,9 @@ type Orgs interface {
 	// Oversees returns nil when p may review what org does, else a
 	// permission_denied fault.
 	Oversees(ctx context.Context, p *access.Principal, org uuid.UUID) error
+	// Scope returns the orgs whose subtrees p sees: all, or those under
+	// roots. Errors: permission_denied (NO_ORG_SCOPE).
+	Scope(ctx context.Context, p *access.Principal) (all bool, roots []uuid.UUID, err error)
 }
 
 // RosterNotifier hears of a project whose roster or status changed, after
@@ -151,6 +170,17 @@ type Options struct {
 	Orgs Orgs
 	// Roster is told of roster and status changes; nil tells no one.
 	Roster RosterNotifier
+	// Notices tells volunteers how their sign-ups were decided; nil tells
+	// no one.
+	Notices Notices
+}
+
+// Notices sends notices to volunteers by SMS and in their inbox;
+// *notify.Service is the one the program passes. The decision a notice
+// reports is committed already, so it answers nothing: failures are the
+// sender's to log.
+type Notices interface {
+	NotifyVolunteer(ctx context.Context, volunteer uuid.UUID, title, body string)
 }
 
 // Service is the project use cases.
@@ -172,6 +202,11 @@ type Draft struct {
 	Location          *catalog.Location
 	ServiceCategories []string
 	Positions         []PositionDraft
+	// RecruitStart and RecruitEnd bound the recruitment window; zero for
+	// none.
+	RecruitStart, RecruitEnd time.Time
+	// Tags of the project (see normalizeTags).
+	Tags []string
 }
 
 // PositionDraft describes a new position.
@@ -179,6 +214,7 @@ type PositionDraft struct {
 	Name          string
 	Quota         int32
 	SignInMethods []SignInMethod
+	Skills        []string
 }
 
 // Create drafts a project of org d.OrgID, which p leads or administers and
@@ -220,6 +256,9 @@ func (s *Service) Create(ctx context.Context, p *access.Principal, d Draft) (Pro
 			return fmt.Errorf("create project: %w", err)
 		}
 		id = row.ID
+		if err := setExtras(ctx, q, id, d); err != nil {
+			return err
+		}
 		return createPositions(ctx, q, id, d.Positions)
 	})
 	if err != nil {
@@ -236,10 +275,22 @@ func createPositions(ctx context.Context, q *db.Queries, id uuid.UUID, ps []Posi
 			ms[k] = string(m)
 		}
 		if _, err := q.CreatePosition(ctx, db.CreatePositionParams{
-			ProjectID: id, Name: pd.Name, Quota: pd.Quota, SignInMethods: ms, Sort: int32(i),
+			ProjectID: id, Name: pd.Name, Quota: pd.Quota, SignInMethods: ms, Skills: pd.Skills, Sort: int32(i),
 		}); err != nil {
 			return fmt.Errorf("create position: %w", err)
 		}
+	}
+	return nil
+}
+
+// setExtras stores what the create and update queries leave alone: the
+// recruitment window and the tags.
+func setExtras(ctx context.Context, q *db.Queries, id uuid.UUID, d Draft) error {
+	_, err := q.SetProjectExtras(ctx, db.SetProjectExtrasParams{
+		ID: id, RecruitStart: nullTime(d.RecruitStart), RecruitEnd: nullTime(d.RecruitEnd), Tags: d.Tags,
+	})
+	if err != nil {
+		return fmt.Errorf("set recruitment window and tags: %w", err)
 	}
 	return nil
 }
@@ -267,6 +318,12 @@ func validateDraft(d *Draft, now time.Time) ([]string, error) {
 		return nil, fault.InvalidField("end_time", "END_BEFORE_START", "结束时间必须晚于开始时间")
 	case !d.Location.InServiceArea():
 		return nil, fault.InvalidField("location", "LOCATION_INVALID", "请在地图上选择项目地点（须在上海市范围内）")
+	case !d.RecruitStart.IsZero() && !d.RecruitStart.Before(d.EndTime):
+		return nil, fault.InvalidField("recruit_start", "RECRUIT_START_AFTER_END", "招募开始时间须早于项目结束时间")
+	case !d.RecruitEnd.IsZero() && !d.RecruitStart.IsZero() && !d.RecruitEnd.After(d.RecruitStart):
+		return nil, fault.InvalidField("recruit_end", "RECRUIT_END_BEFORE_START", "招募截止时间须晚于招募开始时间")
+	case !d.RecruitEnd.IsZero() && d.RecruitEnd.After(d.EndTime):
+		return nil, fault.InvalidField("recruit_end", "RECRUIT_END_AFTER_END", "招募截止时间不能晚于项目结束时间")
 	case len(d.Positions) == 0:
 		return nil, fault.InvalidField("positions", "POSITIONS_REQUIRED", "请至少设置一个岗位")
 	case len(d.Positions) > maxPositions:
@@ -276,6 +333,11 @@ func validateDraft(d *Draft, now time.Time) ([]string, error) {
 	if !ok {
 		return nil, fault.InvalidField("service_categories", "SERVICE_CATEGORY_INVALID", fmt.Sprintf("服务类别“%s”不存在", bad))
 	}
+	tags, err := normalizeTags(d.Tags)
+	if err != nil {
+		return nil, err
+	}
+	d.Tags = tags
 	for i := range d.Positions {
 		pd := &d.Positions[i]
 		field := fmt.Sprintf("positions[%d]", i)
@@ -300,6 +362,9 @@ func validateDraft(d *Draft, now time.Time) ([]string, error) {
 			}
 		}
 		pd.SignInMethods = ms
+		if pd.Skills, err = normalizeLabels(skillLabels, field+".", pd.Skills); err != nil {
+			return nil, err
+		}
 	}
 	return cats, nil
 }
@@ -395,7 +460,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Project, error) {
 	pr := fromRow(row, s.opt.Now())
 	for _, r := range positions {
 		pr.Positions = append(pr.Positions, Position{
-			ID: r.ID, Name: r.Name, Quota: r.Quota, SignInMethods: methods(r.SignInMethods), Hired: r.Hired,
+			ID: r.ID, Name: r.Name, Quota: r.Quota, SignInMethods: methods(r.SignInMethods), Skills: r.Skills, Hired: r.Hired,
 		})
 	}
 	return pr, nil
@@ -409,11 +474,14 @@ func fromRow(row db.ProjectProject, now time.Time) Project {
 		Status:    EffectiveStatus(Status(row.Status), row.StartTime, now),
 		StartTime: row.StartTime, EndTime: row.EndTime, Address: row.Address,
 		ServiceCategories: row.ServiceCategories, ReviewReason: row.ReviewReason,
-		ScanBefore: time.Duration(row.ScanBeforeSeconds) * time.Second,
+		ScanBefore:   time.Duration(row.ScanBeforeSeconds) * time.Second,
+		RecruitStart: row.RecruitStart.Time, RecruitEnd: row.RecruitEnd.Time,
+		Tags: row.Tags, ClosedAt: row.ClosedAt.Time,
 	}
 	if row.Lat.Valid && row.Lng.Valid {
 		pr.Location = &catalog.Location{Lat: row.Lat.Float64, Lng: row.Lng.Float64}
 	}
+	pr.Stage = StageAt(pr, now)
 	return pr
 }
 

@@ -14,7 +14,9 @@ import (
 )
 
 // Enroll hires a volunteer directly onto a position of an open project
-// whose org p leads or administers, without a sign-up of their own. As in
+// whose org p leads or administers, without a sign-up of their own; the
+// recruitment window binds volunteers' own sign-ups, not the org, so an
+// org may enroll before it opens and after it closes. As in
 // ReviewSignUp, the position is locked and its hired volunteers counted in
 // the same transaction, so concurrent hires never exceed the quota. Errors:
 // not_found (PROJECT_NOT_FOUND, POSITION_NOT_FOUND, VOLUNTEER_NOT_FOUND),

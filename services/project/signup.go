@@ -37,10 +37,13 @@ type SignUp struct {
 }
 
 // SignUp applies p's volunteer for a position of an open (recruiting or
-// running, not yet ended) project. A volunteer holds at most one live
-// sign-up per project. Errors: permission_denied (NOT_A_VOLUNTEER),
-// not_found (PROJECT_NOT_FOUND, POSITION_NOT_FOUND), failed_precondition
-// (PROJECT_NOT_OPEN, POSITION_FULL), already_exists (ALREADY_SIGNED_UP).
+// running, not yet ended) project within its recruitment window (see
+// recruitCheck); rejected, withdrawn, closed projects and those not yet
+// approved take none. A volunteer holds at most one live sign-up per
+// project. Errors: permission_denied (NOT_A_VOLUNTEER), not_found
+// (PROJECT_NOT_FOUND, POSITION_NOT_FOUND), failed_precondition
+// (PROJECT_NOT_OPEN, RECRUIT_NOT_STARTED, RECRUIT_ENDED, POSITION_FULL),
+// already_exists (ALREADY_SIGNED_UP).
 func (s *Service) SignUp(ctx context.Context, p *access.Principal, projectID, positionID uuid.UUID) (SignUp, error) {
 	if p.Kind != access.KindVolunteer {
 		return SignUp{}, notVolunteer()
@@ -59,6 +62,9 @@ func (s *Service) SignUp(ctx context.Context, p *access.Principal, projectID, po
 	now := s.opt.Now()
 	if !pr.Status.Open() || !now.Before(pr.EndTime) {
 		return SignUp{}, notOpen()
+	}
+	if err := recruitCheck(pr, now); err != nil {
+		return SignUp{}, err
 	}
 	pos, ok := pr.Position(positionID)
 	if !ok {
@@ -113,6 +119,7 @@ func (s *Service) ReviewSignUp(ctx context.Context, p *access.Principal, id uuid
 		if err != nil {
 			return SignUp{}, fmt.Errorf("reject sign-up: %w", err)
 		}
+		s.tellDecision(ctx, pr, row)
 		return signUpFromRow(row), nil
 	}
 	if !pr.Status.Open() {
@@ -145,7 +152,21 @@ func (s *Service) ReviewSignUp(ctx context.Context, p *access.Principal, id uuid
 		return SignUp{}, err
 	}
 	s.notify(ctx, su.ProjectID)
+	s.tellDecision(ctx, pr, row)
 	return signUpFromRow(row), nil
+}
+
+// tellDecision tells the volunteer how their sign-up was decided.
+func (s *Service) tellDecision(ctx context.Context, pr Project, su db.ProjectSignUp) {
+	n := s.opt.Notices
+	if n == nil {
+		return
+	}
+	title, body := "报名已录用", fmt.Sprintf("您报名的志愿服务项目「%s」已被录用，请按时到岗并亮码签到。", pr.Title)
+	if SignUpStatus(su.Status) == SignUpRejected {
+		title, body = "报名未通过", fmt.Sprintf("很遗憾，您报名的志愿服务项目「%s」未被录用，欢迎报名其他项目。", pr.Title)
+	}
+	n.NotifyVolunteer(ctx, su.VolunteerID, title, body)
 }
 
 func signUpFromRow(r db.ProjectSignUp) SignUp {

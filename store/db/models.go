@@ -47,6 +47,51 @@ type AuditHead struct {
 	Hash []byte
 }
 
+type CertificateApplication struct {
+	ID           uuid.UUID
+	VolunteerID  uuid.UUID
+	ProjectID    uuid.UUID
+	OrgID        uuid.UUID
+	Status       string
+	Note         string
+	RejectReason string
+	CreatedAt    time.Time
+	DecidedAt    pgtype.Timestamptz
+	DecidedBy    uuid.NullUUID
+}
+
+type CertificateCertificate struct {
+	ID             uuid.UUID
+	ApplicationID  uuid.UUID
+	Number         string
+	Year           int32
+	Seq            int64
+	VolunteerID    uuid.UUID
+	ProjectID      uuid.UUID
+	OrgID          uuid.UUID
+	VolunteerName  string
+	IDType         string
+	IDNumberEnc    []byte
+	IDNumberMasked string
+	VolunteerNo    string
+	ServiceSeconds int64
+	ServiceContent string
+	ServiceFrom    pgtype.Date
+	ServiceUntil   pgtype.Date
+	IssuerName     string
+	HandlerName    string
+	HandlerID      uuid.UUID
+	IssuedOn       pgtype.Date
+	IssuedAt       time.Time
+	KeyID          int16
+	Signature      []byte
+}
+
+type CertificateCounter struct {
+	Year int32
+	Last int64
+}
+
 type CheckinCodeEvent struct {
 	At          time.Time
 	Kind        string
@@ -189,6 +234,84 @@ type IdentitySession struct {
 	UserAgent  string
 }
 
+type NotifyDevText struct {
+	Seq         int64
+	OutID       string
+	GatewayID   string
+	PhoneMasked string
+	Text        string
+	ReceivedAt  time.Time
+}
+
+type NotifyMessage struct {
+	ID                 uuid.UUID
+	SenderKind         string
+	SenderOrgID        uuid.NullUUID
+	SenderAccountID    uuid.NullUUID
+	SenderPersonID     uuid.NullUUID
+	SenderDepartmentID uuid.NullUUID
+	SenderName         string
+	Title              string
+	Body               string
+	Sms                bool
+	InApp              bool
+	Audience           []byte
+	AudienceLabel      string
+	Status             string
+	SendAt             time.Time
+	ReleasedAt         pgtype.Timestamptz
+	CancelledAt        pgtype.Timestamptz
+	RecipientCount     int32
+	CreatedAt          time.Time
+}
+
+type NotifyRecipient struct {
+	MessageID     uuid.UUID
+	PersonID      uuid.UUID
+	Name          string
+	PhoneMasked   string
+	Status        string
+	Note          string
+	Error         string
+	InApp         bool
+	Attempts      int32
+	Enqueues      int32
+	NextAttemptAt time.Time
+	EnqueuedAt    pgtype.Timestamptz
+	LeaseUntil    pgtype.Timestamptz
+	ClaimedAt     pgtype.Timestamptz
+	PhoneIdx      []byte
+	GatewayMsgID  string
+	SentAt        pgtype.Timestamptz
+	ReadAt        pgtype.Timestamptz
+	UpdatedAt     time.Time
+}
+
+type OrgAccountProfile struct {
+	AccountID   uuid.UUID
+	Duties      string
+	PhoneEnc    []byte
+	PhoneMasked string
+	GrantedBy   uuid.NullUUID
+	GrantedAt   pgtype.Timestamptz
+	RevokedBy   uuid.NullUUID
+	RevokedAt   pgtype.Timestamptz
+	UpdatedAt   time.Time
+}
+
+type OrgAuthorizationEvent struct {
+	ID         int64
+	OrgID      uuid.UUID
+	AccountID  uuid.UUID
+	PersonID   uuid.UUID
+	Action     string
+	ValidFrom  pgtype.Timestamptz
+	ValidUntil pgtype.Timestamptz
+	ByPerson   uuid.NullUUID
+	Reason     string
+	At         time.Time
+}
+
 type OrgOrg struct {
 	ID                 uuid.UUID
 	ParentID           uuid.NullUUID
@@ -213,6 +336,34 @@ type OrgOrg struct {
 	UpdatedAt          time.Time
 }
 
+type OrgOrgGroup struct {
+	ID          uuid.UUID
+	OwnerOrgID  uuid.UUID
+	Name        string
+	Description string
+	CreatedBy   uuid.NullUUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	MergedInto  uuid.NullUUID
+	MergedAt    pgtype.Timestamptz
+}
+
+type OrgOrgGroupMember struct {
+	GroupID uuid.UUID
+	OrgID   uuid.UUID
+	AddedAt time.Time
+}
+
+type OrgOrgGroupMerge struct {
+	ID          int64
+	IntoGroupID uuid.UUID
+	FromGroupID uuid.UUID
+	FromName    string
+	OrgsAdded   int32
+	ByPerson    uuid.NullUUID
+	At          time.Time
+}
+
 type OrgStatusChange struct {
 	ID         int64
 	OrgID      uuid.UUID
@@ -221,6 +372,15 @@ type OrgStatusChange struct {
 	Reason     string
 	ByPerson   uuid.NullUUID
 	At         time.Time
+}
+
+type OrgTag struct {
+	OrgID  uuid.UUID
+	Source string
+	Tag    string
+	Sort   int32
+	SetBy  uuid.NullUUID
+	SetAt  time.Time
 }
 
 type ProjectPosition struct {
@@ -261,6 +421,18 @@ type ProjectProject struct {
 	RoundMode         string
 	MinSharePercent   int32
 	GeofenceMeters    int32
+}
+
+type ProjectRating struct {
+	ProjectID   uuid.UUID
+	VolunteerID uuid.UUID
+	Punctuality int16
+	Attitude    int16
+	Skill       int16
+	Comment     string
+	RatedBy     uuid.NullUUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 type ProjectSignUp struct {
@@ -335,11 +507,36 @@ type RecordServiceRecord struct {
 	CreatedAt       time.Time
 }
 
+type VolunteerMemberGroup struct {
+	ID          uuid.UUID
+	OrgID       uuid.UUID
+	Name        string
+	Description string
+	CreatedBy   uuid.NullUUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type VolunteerMemberGroupMember struct {
+	GroupID     uuid.UUID
+	OrgID       uuid.UUID
+	VolunteerID uuid.UUID
+	AddedAt     time.Time
+}
+
 type VolunteerMembership struct {
 	OrgID       uuid.UUID
 	VolunteerID uuid.UUID
 	Status      string
-	JoinedAt    time.Time
+	JoinedAt    pgtype.Timestamptz
+	Source      string
+	AppliedAt   pgtype.Timestamptz
+	DecidedAt   pgtype.Timestamptz
+	DecidedBy   uuid.NullUUID
+	Feedback    string
+	LeftAt      pgtype.Timestamptz
+	LeftReason  string
+	Tags        []string
 }
 
 type VolunteerVolunteer struct {

@@ -38,8 +38,8 @@ func (q *Queries) CountHired(ctx context.Context, positionID uuid.UUID) (int32, 
 }
 
 const createPosition = `-- name: CreatePosition :one
-INSERT INTO project.position (project_id, name, quota, sign_in_methods, sort)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO project.position (project_id, name, quota, sign_in_methods, skills, sort)
+VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id, project_id, name, quota, sign_in_methods, skills, sort
 `
 
@@ -48,6 +48,7 @@ type CreatePositionParams struct {
 	Name          string
 	Quota         int32
 	SignInMethods []string
+	Skills        []string
 	Sort          int32
 }
 
@@ -57,6 +58,7 @@ func (q *Queries) CreatePosition(ctx context.Context, arg CreatePositionParams) 
 		arg.Name,
 		arg.Quota,
 		arg.SignInMethods,
+		arg.Skills,
 		arg.Sort,
 	)
 	var i ProjectPosition
@@ -292,7 +294,7 @@ func (q *Queries) GetSignUp(ctx context.Context, id uuid.UUID) (ProjectSignUp, e
 }
 
 const listPositionsWithHired = `-- name: ListPositionsWithHired :many
-SELECT pos.id, pos.project_id, pos.name, pos.quota, pos.sign_in_methods, pos.sort,
+SELECT pos.id, pos.project_id, pos.name, pos.quota, pos.sign_in_methods, pos.skills, pos.sort,
        (SELECT count(*) FROM project.sign_up s WHERE s.position_id = pos.id AND s.status = 'hired')::int AS hired
 FROM project.position pos
 WHERE pos.project_id = $1
@@ -305,6 +307,7 @@ type ListPositionsWithHiredRow struct {
 	Name          string
 	Quota         int32
 	SignInMethods []string
+	Skills        []string
 	Sort          int32
 	Hired         int32
 }
@@ -324,6 +327,7 @@ func (q *Queries) ListPositionsWithHired(ctx context.Context, projectID uuid.UUI
 			&i.Name,
 			&i.Quota,
 			&i.SignInMethods,
+			&i.Skills,
 			&i.Sort,
 			&i.Hired,
 		); err != nil {

@@ -88,7 +88,7 @@ func (q *Queries) ListOrgProjects(ctx context.Context, arg ListOrgProjectsParams
 }
 
 const listPositionsOfProjects = `-- name: ListPositionsOfProjects :many
-SELECT pos.id, pos.project_id, pos.name, pos.quota, pos.sign_in_methods, pos.sort,
+SELECT pos.id, pos.project_id, pos.name, pos.quota, pos.sign_in_methods, pos.skills, pos.sort,
        (SELECT count(*) FROM project.sign_up s WHERE s.position_id = pos.id AND s.status = 'hired')::int AS hired
 FROM project.position pos
 WHERE pos.project_id = ANY($1::uuid[])
@@ -101,6 +101,7 @@ type ListPositionsOfProjectsRow struct {
 	Name          string
 	Quota         int32
 	SignInMethods []string
+	Skills        []string
 	Sort          int32
 	Hired         int32
 }
@@ -122,6 +123,7 @@ func (q *Queries) ListPositionsOfProjects(ctx context.Context, projectIds []uuid
 			&i.Name,
 			&i.Quota,
 			&i.SignInMethods,
+			&i.Skills,
 			&i.Sort,
 			&i.Hired,
 		); err != nil {

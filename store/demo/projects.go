@@ -9,8 +9,9 @@ import (
 )
 
 // featured are the projects the fixed citizens use: a running one both fixed
-// volunteers are hired on, a recruiting one to sign up for, and one waiting
-// for the district's review.
+// volunteers are hired on, a recruiting one to sign up for, one waiting
+// for the district's review, and a closed one whose volunteers the street
+// leader rates.
 var featured = []struct {
 	org      string
 	template int
@@ -21,6 +22,7 @@ var featured = []struct {
 	{OrgXujiahui, 1, statusRunning, []int{20, 10}, [][]string{{}, {"staff_scan"}}},
 	{OrgTianpinglu, 0, statusRecruiting, []int{30, 10}, [][]string{{}, {"self_scan"}}},
 	{OrgXujiahui, 3, statusPendingReview, []int{15}, [][]string{{}}},
+	{OrgXujiahui, 0, statusClosed, []int{8, 5}, [][]string{{}, {}}},
 }
 
 // projects builds projectCount projects: the featured ones, then random ones
@@ -42,6 +44,14 @@ func (g *generator) projects(r *rand.Rand) {
 			p.start = time.Date(local.Year(), local.Month(), local.Day()+2, 9, 0, 0, 0, chinaTime).UTC()
 			p.end = p.start.Add(3 * time.Hour)
 			p.recruitEnd = ptr(p.start)
+		}
+		if f.status == statusClosed {
+			local := ds.now.In(chinaTime)
+			p.start = time.Date(local.Year(), local.Month(), local.Day()-5, 9, 0, 0, 0, chinaTime).UTC()
+			p.end = p.start.Add(3 * time.Hour)
+			p.recruitStart, p.recruitEnd = ptr(p.start.Add(-14*day)), ptr(p.start)
+			p.closed = ptr(p.end.Add(2 * time.Hour))
+			p.created = p.start.Add(-15 * day)
 		}
 		g.addProject(p, projectTemplates[f.template].positions, f.quotas, f.methods)
 	}

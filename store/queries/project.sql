@@ -6,15 +6,15 @@ VALUES (@org_id, @title, @description, 'draft', @start_time, @end_time, @address
 RETURNING *;
 
 -- name: CreatePosition :one
-INSERT INTO project.position (project_id, name, quota, sign_in_methods, sort)
-VALUES (@project_id, @name, @quota, @sign_in_methods, @sort)
+INSERT INTO project.position (project_id, name, quota, sign_in_methods, skills, sort)
+VALUES (@project_id, @name, @quota, @sign_in_methods, @skills, @sort)
 RETURNING *;
 
 -- name: GetProject :one
 SELECT * FROM project.project WHERE id = $1;
 
 -- name: ListPositionsWithHired :many
-SELECT pos.id, pos.project_id, pos.name, pos.quota, pos.sign_in_methods, pos.sort,
+SELECT pos.id, pos.project_id, pos.name, pos.quota, pos.sign_in_methods, pos.skills, pos.sort,
        (SELECT count(*) FROM project.sign_up s WHERE s.position_id = pos.id AND s.status = 'hired')::int AS hired
 FROM project.position pos
 WHERE pos.project_id = $1

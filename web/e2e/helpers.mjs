@@ -139,3 +139,17 @@ export const MULTI = {
   idNumber: process.env.YIMA_E2E_MULTI_ID ?? "310104198605121236",
   name: process.env.YIMA_E2E_MULTI_NAME ?? "陈思远",
 };
+
+/**
+ * accountToken signs in a person (DevLogin input) and returns a token acting
+ * as their account of kind ("ACCOUNT_KIND_ORG_LEADER" …) whose display name
+ * starts with orgName, when given.
+ */
+export async function accountToken(person, kind, orgName) {
+  const { token } = await rpc("yima.identity.v1.IdentityService/DevLogin", person);
+  const { accounts } = await rpc("yima.identity.v1.IdentityService/ListAccounts", {}, token);
+  const acct = accounts.find((a) => a.kind === kind && (!orgName || a.displayName.startsWith(orgName)));
+  if (!acct) throw new Error(`${person.name} has no ${kind} account${orgName ? ` of ${orgName}` : ""}`);
+  if (acct.active) return token;
+  return (await rpc("yima.identity.v1.IdentityService/SwitchAccount", { accountId: acct.id }, token)).token;
+}

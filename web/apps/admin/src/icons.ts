@@ -1,11 +1,18 @@
 import type { Component } from "vue";
 import {
+  ChatDotRound,
+  Checked,
   Document,
+  Files,
   HomeFilled,
+  List,
   Menu as MenuIcon,
+  Message,
   Monitor,
   OfficeBuilding,
   Setting,
+  Stamp,
+  Tickets,
   User,
   UserFilled,
 } from "@element-plus/icons-vue";
@@ -23,6 +30,13 @@ const BY_NAME: Record<string, Component> = {
   Menu: MenuIcon,
   Document,
   HomeFilled,
+  Stamp,
+  List,
+  Files,
+  Checked,
+  Tickets,
+  Message,
+  ChatDotRound,
   // RuoYi's names, for catalogues written that way
   system: Setting,
   setting: Setting,
@@ -48,6 +62,12 @@ const BY_PATH: Record<string, Component> = {
   "/system/dept": OfficeBuilding,
   "/system/menu": MenuIcon,
   "/monitor/audit": Document,
+  "/org": OfficeBuilding,
+  "/org/review": Stamp,
+  "/org/info": List,
+  "/project": Files,
+  "/project/review": Checked,
+  "/project/info": Tickets,
 };
 
 /** menuIcon picks the icon of a menu entry. */

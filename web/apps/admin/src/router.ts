@@ -37,6 +37,57 @@ const pages: RouteRecordRaw[] = [
     component: () => import("./views/monitor/AuditView.vue"),
     meta: { page: true, title: "审计日志" },
   },
+  {
+    path: "org/review",
+    component: () => import("./views/org/OrgReviewView.vue"),
+    meta: { page: true, title: "组织审核" },
+  },
+  {
+    path: "org/info",
+    component: () => import("./views/org/OrgInfoView.vue"),
+    meta: { page: true, title: "组织信息" },
+  },
+  {
+    path: "org/users",
+    component: () => import("./views/org/OrgUsersView.vue"),
+    meta: { page: true, title: "组织用户" },
+  },
+  {
+    path: "org/groups",
+    component: () => import("./views/org/OrgGroupsView.vue"),
+    meta: { page: true, title: "组织分组" },
+  },
+  {
+    path: "org/certificates",
+    component: () => import("./views/org/CertificateRegisterView.vue"),
+    meta: { page: true, title: "服务证明登记" },
+  },
+  {
+    path: "project/review",
+    component: () => import("./views/project/ProjectReviewView.vue"),
+    meta: { page: true, title: "项目审核" },
+  },
+  {
+    path: "project/info",
+    component: () => import("./views/project/ProjectInfoView.vue"),
+    meta: { page: true, title: "项目信息" },
+  },
+  // Notifications (S4) and the dev SMS gateway's inbox.
+  {
+    path: "message/send",
+    component: () => import("./views/message/SendView.vue"),
+    meta: { page: true, title: "发送短信" },
+  },
+  {
+    path: "message/sent",
+    component: () => import("./views/message/SentView.vue"),
+    meta: { page: true, title: "已发消息" },
+  },
+  {
+    path: "monitor/dev-sms",
+    component: () => import("./views/message/DevSmsView.vue"),
+    meta: { page: true, title: "开发短信网关" },
+  },
 ];
 
 /** createConsoleRouter builds the console's routes and guards. */

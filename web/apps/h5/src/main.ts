@@ -8,5 +8,6 @@ createMobileApp({
   routes: [
     { path: "/", name: "me", component: () => import("./views/MeView.vue"), meta: { title: "我的" } },
     { path: "/code", name: "code", component: () => import("./views/CodeView.vue"), meta: { title: "我的志愿者码" } },
+    { path: "/inbox", name: "inbox", component: () => import("./views/InboxView.vue"), meta: { title: "我的消息" } },
   ],
 });

@@ -7,5 +7,7 @@ export * from "./format";
 export * from "./idnumber";
 export * from "./labels";
 export * from "./live";
+export * from "./notify";
+export * from "./orgs";
 export * from "./permissions";
 export * from "./session";

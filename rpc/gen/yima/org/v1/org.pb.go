@@ -1549,6 +1549,225 @@ func (x *ListOrgStatusHistoryResponse) GetChanges() []*OrgStatusChange {
 	return nil
 }
 
+// ListOrgChoicesRequest selects the orgs to offer.
+type ListOrgChoicesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ParentOrgID lists its active children; empty lists the root.
+	ParentOrgId string `protobuf:"bytes,1,opt,name=parent_org_id,json=parentOrgId,proto3" json:"parent_org_id,omitempty"`
+	// NameContains searches active orgs anywhere by name instead.
+	NameContains string `protobuf:"bytes,2,opt,name=name_contains,json=nameContains,proto3" json:"name_contains,omitempty"`
+	// PageSize is at most 200; 0 means 50.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// PageToken continues a previous list.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrgChoicesRequest) Reset() {
+	*x = ListOrgChoicesRequest{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrgChoicesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrgChoicesRequest) ProtoMessage() {}
+
+func (x *ListOrgChoicesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrgChoicesRequest.ProtoReflect.Descriptor instead.
+func (*ListOrgChoicesRequest) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListOrgChoicesRequest) GetParentOrgId() string {
+	if x != nil {
+		return x.ParentOrgId
+	}
+	return ""
+}
+
+func (x *ListOrgChoicesRequest) GetNameContains() string {
+	if x != nil {
+		return x.NameContains
+	}
+	return ""
+}
+
+func (x *ListOrgChoicesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListOrgChoicesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// OrgChoice is an active org a registrant may apply under.
+type OrgChoice struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the org.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Name of the org.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Level in the tree.
+	Level OrgLevel `protobuf:"varint,3,opt,name=level,proto3,enum=yima.org.v1.OrgLevel" json:"level,omitempty"`
+	// ParentOrgID is empty for the root.
+	ParentOrgId string `protobuf:"bytes,4,opt,name=parent_org_id,json=parentOrgId,proto3" json:"parent_org_id,omitempty"`
+	// ParentName names the parent; empty for the root.
+	ParentName string `protobuf:"bytes,5,opt,name=parent_name,json=parentName,proto3" json:"parent_name,omitempty"`
+	// HasChildren is set when active orgs sit below it.
+	HasChildren   bool `protobuf:"varint,6,opt,name=has_children,json=hasChildren,proto3" json:"has_children,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrgChoice) Reset() {
+	*x = OrgChoice{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrgChoice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrgChoice) ProtoMessage() {}
+
+func (x *OrgChoice) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrgChoice.ProtoReflect.Descriptor instead.
+func (*OrgChoice) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *OrgChoice) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *OrgChoice) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *OrgChoice) GetLevel() OrgLevel {
+	if x != nil {
+		return x.Level
+	}
+	return OrgLevel_ORG_LEVEL_UNSPECIFIED
+}
+
+func (x *OrgChoice) GetParentOrgId() string {
+	if x != nil {
+		return x.ParentOrgId
+	}
+	return ""
+}
+
+func (x *OrgChoice) GetParentName() string {
+	if x != nil {
+		return x.ParentName
+	}
+	return ""
+}
+
+func (x *OrgChoice) GetHasChildren() bool {
+	if x != nil {
+		return x.HasChildren
+	}
+	return false
+}
+
+// ListOrgChoicesResponse is one page of choices.
+type ListOrgChoicesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Orgs found, shallowest first, then by name.
+	Orgs []*OrgChoice `protobuf:"bytes,1,rep,name=orgs,proto3" json:"orgs,omitempty"`
+	// NextPageToken is empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrgChoicesResponse) Reset() {
+	*x = ListOrgChoicesResponse{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrgChoicesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrgChoicesResponse) ProtoMessage() {}
+
+func (x *ListOrgChoicesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrgChoicesResponse.ProtoReflect.Descriptor instead.
+func (*ListOrgChoicesResponse) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListOrgChoicesResponse) GetOrgs() []*OrgChoice {
+	if x != nil {
+		return x.Orgs
+	}
+	return nil
+}
+
+func (x *ListOrgChoicesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_yima_org_v1_org_proto protoreflect.FileDescriptor
 
 const file_yima_org_v1_org_proto_rawDesc = "" +
@@ -1646,7 +1865,24 @@ const file_yima_org_v1_org_proto_rawDesc = "" +
 	"byPersonId\x12*\n" +
 	"\x02at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"V\n" +
 	"\x1cListOrgStatusHistoryResponse\x126\n" +
-	"\achanges\x18\x01 \x03(\v2\x1c.yima.org.v1.OrgStatusChangeR\achanges*\x8b\x01\n" +
+	"\achanges\x18\x01 \x03(\v2\x1c.yima.org.v1.OrgStatusChangeR\achanges\"\x9c\x01\n" +
+	"\x15ListOrgChoicesRequest\x12\"\n" +
+	"\rparent_org_id\x18\x01 \x01(\tR\vparentOrgId\x12#\n" +
+	"\rname_contains\x18\x02 \x01(\tR\fnameContains\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"\xc4\x01\n" +
+	"\tOrgChoice\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12+\n" +
+	"\x05level\x18\x03 \x01(\x0e2\x15.yima.org.v1.OrgLevelR\x05level\x12\"\n" +
+	"\rparent_org_id\x18\x04 \x01(\tR\vparentOrgId\x12\x1f\n" +
+	"\vparent_name\x18\x05 \x01(\tR\n" +
+	"parentName\x12!\n" +
+	"\fhas_children\x18\x06 \x01(\bR\vhasChildren\"l\n" +
+	"\x16ListOrgChoicesResponse\x12*\n" +
+	"\x04orgs\x18\x01 \x03(\v2\x16.yima.org.v1.OrgChoiceR\x04orgs\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x8b\x01\n" +
 	"\tOrgStatus\x12\x1a\n" +
 	"\x16ORG_STATUS_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ORG_STATUS_PENDING\x10\x01\x12\x15\n" +
@@ -1659,7 +1895,7 @@ const file_yima_org_v1_org_proto_rawDesc = "" +
 	"\x12ORG_LEVEL_DISTRICT\x10\x02\x12\x14\n" +
 	"\x10ORG_LEVEL_STREET\x10\x03\x12\x17\n" +
 	"\x13ORG_LEVEL_COMMUNITY\x10\x04\x12\x13\n" +
-	"\x0fORG_LEVEL_OTHER\x10\x052\xbd\a\n" +
+	"\x0fORG_LEVEL_OTHER\x10\x052\xb3\b\n" +
 	"\n" +
 	"OrgService\x12j\n" +
 	"\vRegisterOrg\x12\x1f.yima.org.v1.RegisterOrgRequest\x1a .yima.org.v1.RegisterOrgResponse\"\x18\xca\xf3\x18\x14\x12\x10org:org:register\x18\x01\x12b\n" +
@@ -1671,7 +1907,8 @@ const file_yima_org_v1_org_proto_rawDesc = "" +
 	"\tUpdateOrg\x12\x1d.yima.org.v1.UpdateOrgRequest\x1a\x1e.yima.org.v1.UpdateOrgResponse\"\x14\xca\xf3\x18\x10\x12\forg:org:edit\x18\x01\x12r\n" +
 	"\rDeactivateOrg\x12!.yima.org.v1.DeactivateOrgRequest\x1a\".yima.org.v1.DeactivateOrgResponse\"\x1a\xca\xf3\x18\x16\x12\x12org:org:deactivate\x18\x01\x12r\n" +
 	"\rReactivateOrg\x12!.yima.org.v1.ReactivateOrgRequest\x1a\".yima.org.v1.ReactivateOrgResponse\"\x1a\xca\xf3\x18\x16\x12\x12org:org:deactivate\x18\x01\x12\x82\x01\n" +
-	"\x14ListOrgStatusHistory\x12(.yima.org.v1.ListOrgStatusHistoryRequest\x1a).yima.org.v1.ListOrgStatusHistoryResponse\"\x15\xca\xf3\x18\x0e\x12\forg:org:list\x90\x02\x01B Z\x1eyima/rpc/gen/yima/org/v1;orgv1b\x06proto3"
+	"\x14ListOrgStatusHistory\x12(.yima.org.v1.ListOrgStatusHistoryRequest\x1a).yima.org.v1.ListOrgStatusHistoryResponse\"\x15\xca\xf3\x18\x0e\x12\forg:org:list\x90\x02\x01\x12t\n" +
+	"\x0eListOrgChoices\x12\".yima.org.v1.ListOrgChoicesRequest\x1a#.yima.org.v1.ListOrgChoicesResponse\"\x19\xca\xf3\x18\x12\x12\x10org:org:register\x90\x02\x01B Z\x1eyima/rpc/gen/yima/org/v1;orgv1b\x06proto3"
 
 var (
 	file_yima_org_v1_org_proto_rawDescOnce sync.Once
@@ -1686,7 +1923,7 @@ func file_yima_org_v1_org_proto_rawDescGZIP() []byte {
 }
 
 var file_yima_org_v1_org_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_yima_org_v1_org_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_yima_org_v1_org_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_yima_org_v1_org_proto_goTypes = []any{
 	(OrgStatus)(0),                       // 0: yima.org.v1.OrgStatus
 	(OrgLevel)(0),                        // 1: yima.org.v1.OrgLevel
@@ -1712,15 +1949,18 @@ var file_yima_org_v1_org_proto_goTypes = []any{
 	(*ListOrgStatusHistoryRequest)(nil),  // 21: yima.org.v1.ListOrgStatusHistoryRequest
 	(*OrgStatusChange)(nil),              // 22: yima.org.v1.OrgStatusChange
 	(*ListOrgStatusHistoryResponse)(nil), // 23: yima.org.v1.ListOrgStatusHistoryResponse
-	(*v1.Location)(nil),                  // 24: yima.common.v1.Location
-	(*timestamppb.Timestamp)(nil),        // 25: google.protobuf.Timestamp
+	(*ListOrgChoicesRequest)(nil),        // 24: yima.org.v1.ListOrgChoicesRequest
+	(*OrgChoice)(nil),                    // 25: yima.org.v1.OrgChoice
+	(*ListOrgChoicesResponse)(nil),       // 26: yima.org.v1.ListOrgChoicesResponse
+	(*v1.Location)(nil),                  // 27: yima.common.v1.Location
+	(*timestamppb.Timestamp)(nil),        // 28: google.protobuf.Timestamp
 }
 var file_yima_org_v1_org_proto_depIdxs = []int32{
 	1,  // 0: yima.org.v1.Org.level:type_name -> yima.org.v1.OrgLevel
 	0,  // 1: yima.org.v1.Org.status:type_name -> yima.org.v1.OrgStatus
-	24, // 2: yima.org.v1.Org.location:type_name -> yima.common.v1.Location
-	25, // 3: yima.org.v1.Org.created_at:type_name -> google.protobuf.Timestamp
-	24, // 4: yima.org.v1.RegisterOrgRequest.location:type_name -> yima.common.v1.Location
+	27, // 2: yima.org.v1.Org.location:type_name -> yima.common.v1.Location
+	28, // 3: yima.org.v1.Org.created_at:type_name -> google.protobuf.Timestamp
+	27, // 4: yima.org.v1.RegisterOrgRequest.location:type_name -> yima.common.v1.Location
 	2,  // 5: yima.org.v1.RegisterOrgResponse.org:type_name -> yima.org.v1.Org
 	2,  // 6: yima.org.v1.ReviewOrgResponse.org:type_name -> yima.org.v1.Org
 	2,  // 7: yima.org.v1.GetOrgResponse.org:type_name -> yima.org.v1.Org
@@ -1731,37 +1971,41 @@ var file_yima_org_v1_org_proto_depIdxs = []int32{
 	2,  // 12: yima.org.v1.OrgNode.org:type_name -> yima.org.v1.Org
 	13, // 13: yima.org.v1.OrgNode.children:type_name -> yima.org.v1.OrgNode
 	13, // 14: yima.org.v1.GetOrgTreeResponse.root:type_name -> yima.org.v1.OrgNode
-	24, // 15: yima.org.v1.UpdateOrgRequest.location:type_name -> yima.common.v1.Location
+	27, // 15: yima.org.v1.UpdateOrgRequest.location:type_name -> yima.common.v1.Location
 	2,  // 16: yima.org.v1.UpdateOrgResponse.org:type_name -> yima.org.v1.Org
 	2,  // 17: yima.org.v1.DeactivateOrgResponse.org:type_name -> yima.org.v1.Org
 	2,  // 18: yima.org.v1.ReactivateOrgResponse.org:type_name -> yima.org.v1.Org
 	0,  // 19: yima.org.v1.OrgStatusChange.from_status:type_name -> yima.org.v1.OrgStatus
 	0,  // 20: yima.org.v1.OrgStatusChange.to_status:type_name -> yima.org.v1.OrgStatus
-	25, // 21: yima.org.v1.OrgStatusChange.at:type_name -> google.protobuf.Timestamp
+	28, // 21: yima.org.v1.OrgStatusChange.at:type_name -> google.protobuf.Timestamp
 	22, // 22: yima.org.v1.ListOrgStatusHistoryResponse.changes:type_name -> yima.org.v1.OrgStatusChange
-	3,  // 23: yima.org.v1.OrgService.RegisterOrg:input_type -> yima.org.v1.RegisterOrgRequest
-	5,  // 24: yima.org.v1.OrgService.ReviewOrg:input_type -> yima.org.v1.ReviewOrgRequest
-	7,  // 25: yima.org.v1.OrgService.GetOrg:input_type -> yima.org.v1.GetOrgRequest
-	10, // 26: yima.org.v1.OrgService.ListOrgs:input_type -> yima.org.v1.ListOrgsRequest
-	12, // 27: yima.org.v1.OrgService.GetOrgTree:input_type -> yima.org.v1.GetOrgTreeRequest
-	15, // 28: yima.org.v1.OrgService.UpdateOrg:input_type -> yima.org.v1.UpdateOrgRequest
-	17, // 29: yima.org.v1.OrgService.DeactivateOrg:input_type -> yima.org.v1.DeactivateOrgRequest
-	19, // 30: yima.org.v1.OrgService.ReactivateOrg:input_type -> yima.org.v1.ReactivateOrgRequest
-	21, // 31: yima.org.v1.OrgService.ListOrgStatusHistory:input_type -> yima.org.v1.ListOrgStatusHistoryRequest
-	4,  // 32: yima.org.v1.OrgService.RegisterOrg:output_type -> yima.org.v1.RegisterOrgResponse
-	6,  // 33: yima.org.v1.OrgService.ReviewOrg:output_type -> yima.org.v1.ReviewOrgResponse
-	8,  // 34: yima.org.v1.OrgService.GetOrg:output_type -> yima.org.v1.GetOrgResponse
-	11, // 35: yima.org.v1.OrgService.ListOrgs:output_type -> yima.org.v1.ListOrgsResponse
-	14, // 36: yima.org.v1.OrgService.GetOrgTree:output_type -> yima.org.v1.GetOrgTreeResponse
-	16, // 37: yima.org.v1.OrgService.UpdateOrg:output_type -> yima.org.v1.UpdateOrgResponse
-	18, // 38: yima.org.v1.OrgService.DeactivateOrg:output_type -> yima.org.v1.DeactivateOrgResponse
-	20, // 39: yima.org.v1.OrgService.ReactivateOrg:output_type -> yima.org.v1.ReactivateOrgResponse
-	23, // 40: yima.org.v1.OrgService.ListOrgStatusHistory:output_type -> yima.org.v1.ListOrgStatusHistoryResponse
-	32, // [32:41] is the sub-list for method output_type
-	23, // [23:32] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	1,  // 23: yima.org.v1.OrgChoice.level:type_name -> yima.org.v1.OrgLevel
+	25, // 24: yima.org.v1.ListOrgChoicesResponse.orgs:type_name -> yima.org.v1.OrgChoice
+	3,  // 25: yima.org.v1.OrgService.RegisterOrg:input_type -> yima.org.v1.RegisterOrgRequest
+	5,  // 26: yima.org.v1.OrgService.ReviewOrg:input_type -> yima.org.v1.ReviewOrgRequest
+	7,  // 27: yima.org.v1.OrgService.GetOrg:input_type -> yima.org.v1.GetOrgRequest
+	10, // 28: yima.org.v1.OrgService.ListOrgs:input_type -> yima.org.v1.ListOrgsRequest
+	12, // 29: yima.org.v1.OrgService.GetOrgTree:input_type -> yima.org.v1.GetOrgTreeRequest
+	15, // 30: yima.org.v1.OrgService.UpdateOrg:input_type -> yima.org.v1.UpdateOrgRequest
+	17, // 31: yima.org.v1.OrgService.DeactivateOrg:input_type -> yima.org.v1.DeactivateOrgRequest
+	19, // 32: yima.org.v1.OrgService.ReactivateOrg:input_type -> yima.org.v1.ReactivateOrgRequest
+	21, // 33: yima.org.v1.OrgService.ListOrgStatusHistory:input_type -> yima.org.v1.ListOrgStatusHistoryRequest
+	24, // 34: yima.org.v1.OrgService.ListOrgChoices:input_type -> yima.org.v1.ListOrgChoicesRequest
+	4,  // 35: yima.org.v1.OrgService.RegisterOrg:output_type -> yima.org.v1.RegisterOrgResponse
+	6,  // 36: yima.org.v1.OrgService.ReviewOrg:output_type -> yima.org.v1.ReviewOrgResponse
+	8,  // 37: yima.org.v1.OrgService.GetOrg:output_type -> yima.org.v1.GetOrgResponse
+	11, // 38: yima.org.v1.OrgService.ListOrgs:output_type -> yima.org.v1.ListOrgsResponse
+	14, // 39: yima.org.v1.OrgService.GetOrgTree:output_type -> yima.org.v1.GetOrgTreeResponse
+	16, // 40: yima.org.v1.OrgService.UpdateOrg:output_type -> yima.org.v1.UpdateOrgResponse
+	18, // 41: yima.org.v1.OrgService.DeactivateOrg:output_type -> yima.org.v1.DeactivateOrgResponse
+	20, // 42: yima.org.v1.OrgService.ReactivateOrg:output_type -> yima.org.v1.ReactivateOrgResponse
+	23, // 43: yima.org.v1.OrgService.ListOrgStatusHistory:output_type -> yima.org.v1.ListOrgStatusHistoryResponse
+	26, // 44: yima.org.v1.OrgService.ListOrgChoices:output_type -> yima.org.v1.ListOrgChoicesResponse
+	35, // [35:45] is the sub-list for method output_type
+	25, // [25:35] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_yima_org_v1_org_proto_init() }
@@ -1775,7 +2019,7 @@ func file_yima_org_v1_org_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_org_v1_org_proto_rawDesc), len(file_yima_org_v1_org_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   22,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

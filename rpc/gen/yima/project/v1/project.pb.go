@@ -296,7 +296,9 @@ type Position struct {
 	// SignInMethods allowed; empty allows both.
 	SignInMethods []SignInMethod `protobuf:"varint,4,rep,packed,name=sign_in_methods,json=signInMethods,proto3,enum=yima.project.v1.SignInMethod" json:"sign_in_methods,omitempty"`
 	// Hired is how many are on the roster.
-	Hired         int32 `protobuf:"varint,5,opt,name=hired,proto3" json:"hired,omitempty"`
+	Hired int32 `protobuf:"varint,5,opt,name=hired,proto3" json:"hired,omitempty"`
+	// Skills the position asks for.
+	Skills        []string `protobuf:"bytes,6,rep,name=skills,proto3" json:"skills,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -366,6 +368,13 @@ func (x *Position) GetHired() int32 {
 	return 0
 }
 
+func (x *Position) GetSkills() []string {
+	if x != nil {
+		return x.Skills
+	}
+	return nil
+}
+
 // Project is a volunteer service project.
 type Project struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -392,7 +401,26 @@ type Project struct {
 	// Positions of the project.
 	Positions []*Position `protobuf:"bytes,11,rep,name=positions,proto3" json:"positions,omitempty"`
 	// ReviewReason explains a rejection.
-	ReviewReason  string `protobuf:"bytes,12,opt,name=review_reason,json=reviewReason,proto3" json:"review_reason,omitempty"`
+	ReviewReason string `protobuf:"bytes,12,opt,name=review_reason,json=reviewReason,proto3" json:"review_reason,omitempty"`
+	// RecruitStart opens the recruitment window; absent: open once approved.
+	RecruitStart *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=recruit_start,json=recruitStart,proto3" json:"recruit_start,omitempty"`
+	// RecruitEnd closes the recruitment window; absent: open until end_time.
+	RecruitEnd *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=recruit_end,json=recruitEnd,proto3" json:"recruit_end,omitempty"`
+	// Tags set by the org or by those who oversee it.
+	Tags []string `protobuf:"bytes,15,rep,name=tags,proto3" json:"tags,omitempty"`
+	// OrgName of the organizing org; filled by GetProject and ListProjects.
+	OrgName string `protobuf:"bytes,16,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
+	// ContactName is the organizing org's contact person; filled by
+	// GetProject.
+	ContactName string `protobuf:"bytes,17,opt,name=contact_name,json=contactName,proto3" json:"contact_name,omitempty"`
+	// ContactPhoneMasked is the organizing org's contact phone, masked;
+	// filled by GetProject.
+	ContactPhoneMasked string `protobuf:"bytes,18,opt,name=contact_phone_masked,json=contactPhoneMasked,proto3" json:"contact_phone_masked,omitempty"`
+	// ClosedAt is when the project was closed; absent until then.
+	ClosedAt *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
+	// Stage is the project's stage now (see ProjectStage); unspecified for
+	// drafts and projects pending review.
+	Stage         ProjectStage `protobuf:"varint,20,opt,name=stage,proto3,enum=yima.project.v1.ProjectStage" json:"stage,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -511,6 +539,62 @@ func (x *Project) GetReviewReason() string {
 	return ""
 }
 
+func (x *Project) GetRecruitStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecruitStart
+	}
+	return nil
+}
+
+func (x *Project) GetRecruitEnd() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecruitEnd
+	}
+	return nil
+}
+
+func (x *Project) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *Project) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
+func (x *Project) GetContactName() string {
+	if x != nil {
+		return x.ContactName
+	}
+	return ""
+}
+
+func (x *Project) GetContactPhoneMasked() string {
+	if x != nil {
+		return x.ContactPhoneMasked
+	}
+	return ""
+}
+
+func (x *Project) GetClosedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosedAt
+	}
+	return nil
+}
+
+func (x *Project) GetStage() ProjectStage {
+	if x != nil {
+		return x.Stage
+	}
+	return ProjectStage_PROJECT_STAGE_UNSPECIFIED
+}
+
 // PositionInput describes a position to create.
 type PositionInput struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -520,6 +604,8 @@ type PositionInput struct {
 	Quota int32 `protobuf:"varint,2,opt,name=quota,proto3" json:"quota,omitempty"`
 	// SignInMethods allowed; empty allows both.
 	SignInMethods []SignInMethod `protobuf:"varint,3,rep,packed,name=sign_in_methods,json=signInMethods,proto3,enum=yima.project.v1.SignInMethod" json:"sign_in_methods,omitempty"`
+	// Skills the position asks for: at most 10, each at most 20 characters.
+	Skills        []string `protobuf:"bytes,4,rep,name=skills,proto3" json:"skills,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -575,6 +661,13 @@ func (x *PositionInput) GetSignInMethods() []SignInMethod {
 	return nil
 }
 
+func (x *PositionInput) GetSkills() []string {
+	if x != nil {
+		return x.Skills
+	}
+	return nil
+}
+
 // CreateProjectRequest describes a new project.
 type CreateProjectRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -595,7 +688,14 @@ type CreateProjectRequest struct {
 	// ServiceCategories of the project.
 	ServiceCategories []string `protobuf:"bytes,8,rep,name=service_categories,json=serviceCategories,proto3" json:"service_categories,omitempty"`
 	// Positions, at least one.
-	Positions     []*PositionInput `protobuf:"bytes,9,rep,name=positions,proto3" json:"positions,omitempty"`
+	Positions []*PositionInput `protobuf:"bytes,9,rep,name=positions,proto3" json:"positions,omitempty"`
+	// RecruitStart opens the recruitment window; optional, before end_time.
+	RecruitStart *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=recruit_start,json=recruitStart,proto3" json:"recruit_start,omitempty"`
+	// RecruitEnd closes the recruitment window; optional, after
+	// recruit_start and at or before end_time.
+	RecruitEnd *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=recruit_end,json=recruitEnd,proto3" json:"recruit_end,omitempty"`
+	// Tags of the project; at most 10, each 1 to 20 characters.
+	Tags          []string `protobuf:"bytes,12,rep,name=tags,proto3" json:"tags,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -689,6 +789,27 @@ func (x *CreateProjectRequest) GetServiceCategories() []string {
 func (x *CreateProjectRequest) GetPositions() []*PositionInput {
 	if x != nil {
 		return x.Positions
+	}
+	return nil
+}
+
+func (x *CreateProjectRequest) GetRecruitStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecruitStart
+	}
+	return nil
+}
+
+func (x *CreateProjectRequest) GetRecruitEnd() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecruitEnd
+	}
+	return nil
+}
+
+func (x *CreateProjectRequest) GetTags() []string {
+	if x != nil {
+		return x.Tags
 	}
 	return nil
 }
@@ -2089,7 +2210,13 @@ type UpdateProjectRequest struct {
 	// ServiceCategories from the catalog.
 	ServiceCategories []string `protobuf:"bytes,8,rep,name=service_categories,json=serviceCategories,proto3" json:"service_categories,omitempty"`
 	// Positions replacing the project's; at least one.
-	Positions     []*PositionInput `protobuf:"bytes,9,rep,name=positions,proto3" json:"positions,omitempty"`
+	Positions []*PositionInput `protobuf:"bytes,9,rep,name=positions,proto3" json:"positions,omitempty"`
+	// RecruitStart opens the recruitment window; optional, as CreateProject.
+	RecruitStart *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=recruit_start,json=recruitStart,proto3" json:"recruit_start,omitempty"`
+	// RecruitEnd closes the recruitment window; optional, as CreateProject.
+	RecruitEnd *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=recruit_end,json=recruitEnd,proto3" json:"recruit_end,omitempty"`
+	// Tags replacing the project's, as CreateProject.
+	Tags          []string `protobuf:"bytes,12,rep,name=tags,proto3" json:"tags,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2183,6 +2310,27 @@ func (x *UpdateProjectRequest) GetServiceCategories() []string {
 func (x *UpdateProjectRequest) GetPositions() []*PositionInput {
 	if x != nil {
 		return x.Positions
+	}
+	return nil
+}
+
+func (x *UpdateProjectRequest) GetRecruitStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecruitStart
+	}
+	return nil
+}
+
+func (x *UpdateProjectRequest) GetRecruitEnd() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecruitEnd
+	}
+	return nil
+}
+
+func (x *UpdateProjectRequest) GetTags() []string {
+	if x != nil {
+		return x.Tags
 	}
 	return nil
 }
@@ -2361,17 +2509,1443 @@ func (x *ListProjectsByStageResponse) GetNextPageToken() string {
 	return ""
 }
 
+// ListSignUpsRequest selects a project's sign-ups.
+type ListSignUpsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ProjectID whose sign-ups to list.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// Statuses to keep; empty keeps every status.
+	Statuses []SignUpStatus `protobuf:"varint,2,rep,packed,name=statuses,proto3,enum=yima.project.v1.SignUpStatus" json:"statuses,omitempty"`
+	// PositionID to keep; empty keeps every position.
+	PositionId string `protobuf:"bytes,3,opt,name=position_id,json=positionId,proto3" json:"position_id,omitempty"`
+	// PageSize is at most 200; 0 asks for the default (50).
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// PageToken is next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSignUpsRequest) Reset() {
+	*x = ListSignUpsRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSignUpsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSignUpsRequest) ProtoMessage() {}
+
+func (x *ListSignUpsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSignUpsRequest.ProtoReflect.Descriptor instead.
+func (*ListSignUpsRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ListSignUpsRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *ListSignUpsRequest) GetStatuses() []SignUpStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+func (x *ListSignUpsRequest) GetPositionId() string {
+	if x != nil {
+		return x.PositionId
+	}
+	return ""
+}
+
+func (x *ListSignUpsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSignUpsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// SignUpEntry is a sign-up with who applied and for what.
+type SignUpEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUp itself.
+	SignUp *SignUp `protobuf:"bytes,1,opt,name=sign_up,json=signUp,proto3" json:"sign_up,omitempty"`
+	// VolunteerNameMasked is the volunteer's name, masked ("张*").
+	VolunteerNameMasked string `protobuf:"bytes,2,opt,name=volunteer_name_masked,json=volunteerNameMasked,proto3" json:"volunteer_name_masked,omitempty"`
+	// VolunteerNo is the volunteer's number.
+	VolunteerNo string `protobuf:"bytes,3,opt,name=volunteer_no,json=volunteerNo,proto3" json:"volunteer_no,omitempty"`
+	// ServiceCategories the volunteer chose, their skills and interests.
+	ServiceCategories []string `protobuf:"bytes,4,rep,name=service_categories,json=serviceCategories,proto3" json:"service_categories,omitempty"`
+	// PositionName of the position applied for.
+	PositionName  string `protobuf:"bytes,5,opt,name=position_name,json=positionName,proto3" json:"position_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignUpEntry) Reset() {
+	*x = SignUpEntry{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignUpEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignUpEntry) ProtoMessage() {}
+
+func (x *SignUpEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignUpEntry.ProtoReflect.Descriptor instead.
+func (*SignUpEntry) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *SignUpEntry) GetSignUp() *SignUp {
+	if x != nil {
+		return x.SignUp
+	}
+	return nil
+}
+
+func (x *SignUpEntry) GetVolunteerNameMasked() string {
+	if x != nil {
+		return x.VolunteerNameMasked
+	}
+	return ""
+}
+
+func (x *SignUpEntry) GetVolunteerNo() string {
+	if x != nil {
+		return x.VolunteerNo
+	}
+	return ""
+}
+
+func (x *SignUpEntry) GetServiceCategories() []string {
+	if x != nil {
+		return x.ServiceCategories
+	}
+	return nil
+}
+
+func (x *SignUpEntry) GetPositionName() string {
+	if x != nil {
+		return x.PositionName
+	}
+	return ""
+}
+
+// ListSignUpsResponse carries one page of sign-ups.
+type ListSignUpsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUps of the page, oldest first.
+	SignUps []*SignUpEntry `protobuf:"bytes,1,rep,name=sign_ups,json=signUps,proto3" json:"sign_ups,omitempty"`
+	// NextPageToken asks for the following page; empty on the last one.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSignUpsResponse) Reset() {
+	*x = ListSignUpsResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSignUpsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSignUpsResponse) ProtoMessage() {}
+
+func (x *ListSignUpsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSignUpsResponse.ProtoReflect.Descriptor instead.
+func (*ListSignUpsResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ListSignUpsResponse) GetSignUps() []*SignUpEntry {
+	if x != nil {
+		return x.SignUps
+	}
+	return nil
+}
+
+func (x *ListSignUpsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ListMySignUpsRequest filters the volunteer's sign-ups.
+type ListMySignUpsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Statuses to keep; empty keeps every status.
+	Statuses []SignUpStatus `protobuf:"varint,1,rep,packed,name=statuses,proto3,enum=yima.project.v1.SignUpStatus" json:"statuses,omitempty"`
+	// PageSize is at most 200; 0 asks for the default (50).
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// PageToken is next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMySignUpsRequest) Reset() {
+	*x = ListMySignUpsRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMySignUpsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMySignUpsRequest) ProtoMessage() {}
+
+func (x *ListMySignUpsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMySignUpsRequest.ProtoReflect.Descriptor instead.
+func (*ListMySignUpsRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ListMySignUpsRequest) GetStatuses() []SignUpStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+func (x *ListMySignUpsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListMySignUpsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// MySignUp is one of the volunteer's sign-ups with its project.
+type MySignUp struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUp itself.
+	SignUp *SignUp `protobuf:"bytes,1,opt,name=sign_up,json=signUp,proto3" json:"sign_up,omitempty"`
+	// ProjectTitle of the project.
+	ProjectTitle string `protobuf:"bytes,2,opt,name=project_title,json=projectTitle,proto3" json:"project_title,omitempty"`
+	// ProjectStatus is the project's status now.
+	ProjectStatus ProjectStatus `protobuf:"varint,3,opt,name=project_status,json=projectStatus,proto3,enum=yima.project.v1.ProjectStatus" json:"project_status,omitempty"`
+	// StartTime of the project's service.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// EndTime of the project's service.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// PositionName of the position applied for.
+	PositionName string `protobuf:"bytes,6,opt,name=position_name,json=positionName,proto3" json:"position_name,omitempty"`
+	// OrgID of the organizing org.
+	OrgId string `protobuf:"bytes,7,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// OrgName of the organizing org.
+	OrgName string `protobuf:"bytes,8,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
+	// Address where the project happens.
+	Address       string `protobuf:"bytes,9,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MySignUp) Reset() {
+	*x = MySignUp{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MySignUp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MySignUp) ProtoMessage() {}
+
+func (x *MySignUp) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MySignUp.ProtoReflect.Descriptor instead.
+func (*MySignUp) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *MySignUp) GetSignUp() *SignUp {
+	if x != nil {
+		return x.SignUp
+	}
+	return nil
+}
+
+func (x *MySignUp) GetProjectTitle() string {
+	if x != nil {
+		return x.ProjectTitle
+	}
+	return ""
+}
+
+func (x *MySignUp) GetProjectStatus() ProjectStatus {
+	if x != nil {
+		return x.ProjectStatus
+	}
+	return ProjectStatus_PROJECT_STATUS_UNSPECIFIED
+}
+
+func (x *MySignUp) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *MySignUp) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *MySignUp) GetPositionName() string {
+	if x != nil {
+		return x.PositionName
+	}
+	return ""
+}
+
+func (x *MySignUp) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *MySignUp) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
+func (x *MySignUp) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+// ListMySignUpsResponse carries one page of the volunteer's sign-ups.
+type ListMySignUpsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUps of the page, latest first.
+	SignUps []*MySignUp `protobuf:"bytes,1,rep,name=sign_ups,json=signUps,proto3" json:"sign_ups,omitempty"`
+	// NextPageToken asks for the following page; empty on the last one.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMySignUpsResponse) Reset() {
+	*x = ListMySignUpsResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMySignUpsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMySignUpsResponse) ProtoMessage() {}
+
+func (x *ListMySignUpsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMySignUpsResponse.ProtoReflect.Descriptor instead.
+func (*ListMySignUpsResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ListMySignUpsResponse) GetSignUps() []*MySignUp {
+	if x != nil {
+		return x.SignUps
+	}
+	return nil
+}
+
+func (x *ListMySignUpsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ListProjectRosterRequest names the project.
+type ListProjectRosterRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ProjectID whose roster to list.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// PageSize is at most 200; 0 asks for the default (50).
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// PageToken is next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProjectRosterRequest) Reset() {
+	*x = ListProjectRosterRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProjectRosterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProjectRosterRequest) ProtoMessage() {}
+
+func (x *ListProjectRosterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProjectRosterRequest.ProtoReflect.Descriptor instead.
+func (*ListProjectRosterRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListProjectRosterRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *ListProjectRosterRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListProjectRosterRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Rating is how an org rated a volunteer's service on a project.
+type Rating struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ProjectID the volunteer served on.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// VolunteerID rated.
+	VolunteerId string `protobuf:"bytes,2,opt,name=volunteer_id,json=volunteerId,proto3" json:"volunteer_id,omitempty"`
+	// Punctuality score, 1 to 5.
+	Punctuality int32 `protobuf:"varint,3,opt,name=punctuality,proto3" json:"punctuality,omitempty"`
+	// Attitude score, 1 to 5.
+	Attitude int32 `protobuf:"varint,4,opt,name=attitude,proto3" json:"attitude,omitempty"`
+	// Skill is the professional-skill score, 1 to 5.
+	Skill int32 `protobuf:"varint,5,opt,name=skill,proto3" json:"skill,omitempty"`
+	// Comment, optional.
+	Comment string `protobuf:"bytes,6,opt,name=comment,proto3" json:"comment,omitempty"`
+	// UpdatedAt is when the rating was last given.
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// ProjectTitle of the project; filled by GetVolunteerRatings.
+	ProjectTitle  string `protobuf:"bytes,8,opt,name=project_title,json=projectTitle,proto3" json:"project_title,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Rating) Reset() {
+	*x = Rating{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rating) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rating) ProtoMessage() {}
+
+func (x *Rating) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rating.ProtoReflect.Descriptor instead.
+func (*Rating) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *Rating) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *Rating) GetVolunteerId() string {
+	if x != nil {
+		return x.VolunteerId
+	}
+	return ""
+}
+
+func (x *Rating) GetPunctuality() int32 {
+	if x != nil {
+		return x.Punctuality
+	}
+	return 0
+}
+
+func (x *Rating) GetAttitude() int32 {
+	if x != nil {
+		return x.Attitude
+	}
+	return 0
+}
+
+func (x *Rating) GetSkill() int32 {
+	if x != nil {
+		return x.Skill
+	}
+	return 0
+}
+
+func (x *Rating) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *Rating) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *Rating) GetProjectTitle() string {
+	if x != nil {
+		return x.ProjectTitle
+	}
+	return ""
+}
+
+// RosterEntry is a hired volunteer of a project with their service there.
+type RosterEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUpID of the hire.
+	SignUpId string `protobuf:"bytes,1,opt,name=sign_up_id,json=signUpId,proto3" json:"sign_up_id,omitempty"`
+	// VolunteerID hired.
+	VolunteerId string `protobuf:"bytes,2,opt,name=volunteer_id,json=volunteerId,proto3" json:"volunteer_id,omitempty"`
+	// VolunteerNameMasked is the volunteer's name, masked.
+	VolunteerNameMasked string `protobuf:"bytes,3,opt,name=volunteer_name_masked,json=volunteerNameMasked,proto3" json:"volunteer_name_masked,omitempty"`
+	// VolunteerNo is the volunteer's number.
+	VolunteerNo string `protobuf:"bytes,4,opt,name=volunteer_no,json=volunteerNo,proto3" json:"volunteer_no,omitempty"`
+	// PositionID served in.
+	PositionId string `protobuf:"bytes,5,opt,name=position_id,json=positionId,proto3" json:"position_id,omitempty"`
+	// PositionName served in.
+	PositionName string `protobuf:"bytes,6,opt,name=position_name,json=positionName,proto3" json:"position_name,omitempty"`
+	// ServiceSeconds credited on the project (service records).
+	ServiceSeconds int64 `protobuf:"varint,7,opt,name=service_seconds,json=serviceSeconds,proto3" json:"service_seconds,omitempty"`
+	// Sessions is how many service records the volunteer has there.
+	Sessions int32 `protobuf:"varint,8,opt,name=sessions,proto3" json:"sessions,omitempty"`
+	// Rating given on the project; absent when not rated yet.
+	Rating        *Rating `protobuf:"bytes,9,opt,name=rating,proto3" json:"rating,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RosterEntry) Reset() {
+	*x = RosterEntry{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RosterEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RosterEntry) ProtoMessage() {}
+
+func (x *RosterEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RosterEntry.ProtoReflect.Descriptor instead.
+func (*RosterEntry) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *RosterEntry) GetSignUpId() string {
+	if x != nil {
+		return x.SignUpId
+	}
+	return ""
+}
+
+func (x *RosterEntry) GetVolunteerId() string {
+	if x != nil {
+		return x.VolunteerId
+	}
+	return ""
+}
+
+func (x *RosterEntry) GetVolunteerNameMasked() string {
+	if x != nil {
+		return x.VolunteerNameMasked
+	}
+	return ""
+}
+
+func (x *RosterEntry) GetVolunteerNo() string {
+	if x != nil {
+		return x.VolunteerNo
+	}
+	return ""
+}
+
+func (x *RosterEntry) GetPositionId() string {
+	if x != nil {
+		return x.PositionId
+	}
+	return ""
+}
+
+func (x *RosterEntry) GetPositionName() string {
+	if x != nil {
+		return x.PositionName
+	}
+	return ""
+}
+
+func (x *RosterEntry) GetServiceSeconds() int64 {
+	if x != nil {
+		return x.ServiceSeconds
+	}
+	return 0
+}
+
+func (x *RosterEntry) GetSessions() int32 {
+	if x != nil {
+		return x.Sessions
+	}
+	return 0
+}
+
+func (x *RosterEntry) GetRating() *Rating {
+	if x != nil {
+		return x.Rating
+	}
+	return nil
+}
+
+// ListProjectRosterResponse carries one page of the roster.
+type ListProjectRosterResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Entries of the page, by position and then sign-up time.
+	Entries []*RosterEntry `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	// NextPageToken asks for the following page; empty on the last one.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProjectRosterResponse) Reset() {
+	*x = ListProjectRosterResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProjectRosterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProjectRosterResponse) ProtoMessage() {}
+
+func (x *ListProjectRosterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProjectRosterResponse.ProtoReflect.Descriptor instead.
+func (*ListProjectRosterResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *ListProjectRosterResponse) GetEntries() []*RosterEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ListProjectRosterResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// RateVolunteersRequest gives the same rating to one or many volunteers.
+type RateVolunteersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ProjectID they served on; closed.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// VolunteerIDs to rate, hired on the project; 1 to 500.
+	VolunteerIds []string `protobuf:"bytes,2,rep,name=volunteer_ids,json=volunteerIds,proto3" json:"volunteer_ids,omitempty"`
+	// Punctuality score, 1 to 5.
+	Punctuality int32 `protobuf:"varint,3,opt,name=punctuality,proto3" json:"punctuality,omitempty"`
+	// Attitude score, 1 to 5.
+	Attitude int32 `protobuf:"varint,4,opt,name=attitude,proto3" json:"attitude,omitempty"`
+	// Skill is the professional-skill score, 1 to 5.
+	Skill int32 `protobuf:"varint,5,opt,name=skill,proto3" json:"skill,omitempty"`
+	// Comment, optional, at most 200 characters.
+	Comment       string `protobuf:"bytes,6,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateVolunteersRequest) Reset() {
+	*x = RateVolunteersRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateVolunteersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateVolunteersRequest) ProtoMessage() {}
+
+func (x *RateVolunteersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateVolunteersRequest.ProtoReflect.Descriptor instead.
+func (*RateVolunteersRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *RateVolunteersRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *RateVolunteersRequest) GetVolunteerIds() []string {
+	if x != nil {
+		return x.VolunteerIds
+	}
+	return nil
+}
+
+func (x *RateVolunteersRequest) GetPunctuality() int32 {
+	if x != nil {
+		return x.Punctuality
+	}
+	return 0
+}
+
+func (x *RateVolunteersRequest) GetAttitude() int32 {
+	if x != nil {
+		return x.Attitude
+	}
+	return 0
+}
+
+func (x *RateVolunteersRequest) GetSkill() int32 {
+	if x != nil {
+		return x.Skill
+	}
+	return 0
+}
+
+func (x *RateVolunteersRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+// RateVolunteersResponse carries the ratings given.
+type RateVolunteersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ratings, one per volunteer, in the order asked.
+	Ratings       []*Rating `protobuf:"bytes,1,rep,name=ratings,proto3" json:"ratings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateVolunteersResponse) Reset() {
+	*x = RateVolunteersResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateVolunteersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateVolunteersResponse) ProtoMessage() {}
+
+func (x *RateVolunteersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateVolunteersResponse.ProtoReflect.Descriptor instead.
+func (*RateVolunteersResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *RateVolunteersResponse) GetRatings() []*Rating {
+	if x != nil {
+		return x.Ratings
+	}
+	return nil
+}
+
+// GetVolunteerRatingsRequest names the volunteer.
+type GetVolunteerRatingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// VolunteerID whose ratings to read; empty: the calling volunteer.
+	VolunteerId string `protobuf:"bytes,1,opt,name=volunteer_id,json=volunteerId,proto3" json:"volunteer_id,omitempty"`
+	// PageSize is at most 200; 0 asks for the default (50).
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// PageToken is next_page_token of the previous page; empty for the first.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVolunteerRatingsRequest) Reset() {
+	*x = GetVolunteerRatingsRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVolunteerRatingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVolunteerRatingsRequest) ProtoMessage() {}
+
+func (x *GetVolunteerRatingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVolunteerRatingsRequest.ProtoReflect.Descriptor instead.
+func (*GetVolunteerRatingsRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *GetVolunteerRatingsRequest) GetVolunteerId() string {
+	if x != nil {
+		return x.VolunteerId
+	}
+	return ""
+}
+
+func (x *GetVolunteerRatingsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *GetVolunteerRatingsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// RatingSummary averages a volunteer's ratings.
+type RatingSummary struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// VolunteerID rated.
+	VolunteerId string `protobuf:"bytes,1,opt,name=volunteer_id,json=volunteerId,proto3" json:"volunteer_id,omitempty"`
+	// Count of ratings (one per project).
+	Count int32 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	// Punctuality average; 0 when not rated.
+	Punctuality float64 `protobuf:"fixed64,3,opt,name=punctuality,proto3" json:"punctuality,omitempty"`
+	// Attitude average; 0 when not rated.
+	Attitude float64 `protobuf:"fixed64,4,opt,name=attitude,proto3" json:"attitude,omitempty"`
+	// Skill is the professional-skill average; 0 when not rated.
+	Skill         float64 `protobuf:"fixed64,5,opt,name=skill,proto3" json:"skill,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RatingSummary) Reset() {
+	*x = RatingSummary{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RatingSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RatingSummary) ProtoMessage() {}
+
+func (x *RatingSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RatingSummary.ProtoReflect.Descriptor instead.
+func (*RatingSummary) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *RatingSummary) GetVolunteerId() string {
+	if x != nil {
+		return x.VolunteerId
+	}
+	return ""
+}
+
+func (x *RatingSummary) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *RatingSummary) GetPunctuality() float64 {
+	if x != nil {
+		return x.Punctuality
+	}
+	return 0
+}
+
+func (x *RatingSummary) GetAttitude() float64 {
+	if x != nil {
+		return x.Attitude
+	}
+	return 0
+}
+
+func (x *RatingSummary) GetSkill() float64 {
+	if x != nil {
+		return x.Skill
+	}
+	return 0
+}
+
+// GetVolunteerRatingsResponse carries the averages and a page of ratings.
+type GetVolunteerRatingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Summary over every rating of the volunteer.
+	Summary *RatingSummary `protobuf:"bytes,1,opt,name=summary,proto3" json:"summary,omitempty"`
+	// Ratings of the page, latest first.
+	Ratings []*Rating `protobuf:"bytes,2,rep,name=ratings,proto3" json:"ratings,omitempty"`
+	// NextPageToken asks for the following page; empty on the last one.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVolunteerRatingsResponse) Reset() {
+	*x = GetVolunteerRatingsResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVolunteerRatingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVolunteerRatingsResponse) ProtoMessage() {}
+
+func (x *GetVolunteerRatingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVolunteerRatingsResponse.ProtoReflect.Descriptor instead.
+func (*GetVolunteerRatingsResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *GetVolunteerRatingsResponse) GetSummary() *RatingSummary {
+	if x != nil {
+		return x.Summary
+	}
+	return nil
+}
+
+func (x *GetVolunteerRatingsResponse) GetRatings() []*Rating {
+	if x != nil {
+		return x.Ratings
+	}
+	return nil
+}
+
+func (x *GetVolunteerRatingsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ListProjectsRequest filters the projects in the caller's scope.
+type ListProjectsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Statuses to keep, as GetProject reports them; empty keeps all.
+	Statuses []ProjectStatus `protobuf:"varint,1,rep,packed,name=statuses,proto3,enum=yima.project.v1.ProjectStatus" json:"statuses,omitempty"`
+	// OrgID keeps the projects of this org and the orgs below it; empty
+	// keeps the caller's whole scope.
+	OrgId string `protobuf:"bytes,2,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// TitleContains keeps titles containing it; empty keeps all.
+	TitleContains string `protobuf:"bytes,3,opt,name=title_contains,json=titleContains,proto3" json:"title_contains,omitempty"`
+	// Tag keeps projects carrying it; empty keeps all.
+	Tag string `protobuf:"bytes,4,opt,name=tag,proto3" json:"tag,omitempty"`
+	// PageSize is at most 200; 0 asks for the default (50).
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// PageToken is next_page_token of the previous page; empty for the first.
+	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Below leaves out org_id's own projects, keeping those of the orgs
+	// below it: a parent org's review queue. Needs org_id.
+	Below         bool `protobuf:"varint,7,opt,name=below,proto3" json:"below,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProjectsRequest) Reset() {
+	*x = ListProjectsRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProjectsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProjectsRequest) ProtoMessage() {}
+
+func (x *ListProjectsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProjectsRequest.ProtoReflect.Descriptor instead.
+func (*ListProjectsRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *ListProjectsRequest) GetStatuses() []ProjectStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+func (x *ListProjectsRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *ListProjectsRequest) GetTitleContains() string {
+	if x != nil {
+		return x.TitleContains
+	}
+	return ""
+}
+
+func (x *ListProjectsRequest) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+func (x *ListProjectsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListProjectsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListProjectsRequest) GetBelow() bool {
+	if x != nil {
+		return x.Below
+	}
+	return false
+}
+
+// ListProjectsResponse carries one page of projects.
+type ListProjectsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Projects of the page, latest start_time first, with org_name filled.
+	Projects []*Project `protobuf:"bytes,1,rep,name=projects,proto3" json:"projects,omitempty"`
+	// NextPageToken asks for the following page; empty on the last one.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProjectsResponse) Reset() {
+	*x = ListProjectsResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProjectsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProjectsResponse) ProtoMessage() {}
+
+func (x *ListProjectsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProjectsResponse.ProtoReflect.Descriptor instead.
+func (*ListProjectsResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ListProjectsResponse) GetProjects() []*Project {
+	if x != nil {
+		return x.Projects
+	}
+	return nil
+}
+
+func (x *ListProjectsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// SetProjectTagsRequest replaces a project's tags.
+type SetProjectTagsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ProjectID to tag.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// Tags replacing the project's; at most 10, each 1 to 20 characters.
+	Tags []string `protobuf:"bytes,2,rep,name=tags,proto3" json:"tags,omitempty"`
+	// SetServiceCategories asks to replace the service categories as well.
+	SetServiceCategories bool `protobuf:"varint,3,opt,name=set_service_categories,json=setServiceCategories,proto3" json:"set_service_categories,omitempty"`
+	// ServiceCategories from the catalog; used when set_service_categories.
+	ServiceCategories []string `protobuf:"bytes,4,rep,name=service_categories,json=serviceCategories,proto3" json:"service_categories,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *SetProjectTagsRequest) Reset() {
+	*x = SetProjectTagsRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetProjectTagsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetProjectTagsRequest) ProtoMessage() {}
+
+func (x *SetProjectTagsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetProjectTagsRequest.ProtoReflect.Descriptor instead.
+func (*SetProjectTagsRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *SetProjectTagsRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *SetProjectTagsRequest) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *SetProjectTagsRequest) GetSetServiceCategories() bool {
+	if x != nil {
+		return x.SetServiceCategories
+	}
+	return false
+}
+
+func (x *SetProjectTagsRequest) GetServiceCategories() []string {
+	if x != nil {
+		return x.ServiceCategories
+	}
+	return nil
+}
+
+// SetProjectTagsResponse carries the project.
+type SetProjectTagsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Project tagged.
+	Project       *Project `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetProjectTagsResponse) Reset() {
+	*x = SetProjectTagsResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetProjectTagsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetProjectTagsResponse) ProtoMessage() {}
+
+func (x *SetProjectTagsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetProjectTagsResponse.ProtoReflect.Descriptor instead.
+func (*SetProjectTagsResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *SetProjectTagsResponse) GetProject() *Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
 var File_yima_project_v1_project_proto protoreflect.FileDescriptor
 
 const file_yima_project_v1_project_proto_rawDesc = "" +
 	"\n" +
-	"\x1dyima/project/v1/project.proto\x12\x0fyima.project.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\"\xa1\x01\n" +
+	"\x1dyima/project/v1/project.proto\x12\x0fyima.project.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\"\xb9\x01\n" +
 	"\bPosition\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
 	"\x05quota\x18\x03 \x01(\x05R\x05quota\x12E\n" +
 	"\x0fsign_in_methods\x18\x04 \x03(\x0e2\x1d.yima.project.v1.SignInMethodR\rsignInMethods\x12\x14\n" +
-	"\x05hired\x18\x05 \x01(\x05R\x05hired\"\xef\x03\n" +
+	"\x05hired\x18\x05 \x01(\x05R\x05hired\x12\x16\n" +
+	"\x06skills\x18\x06 \x03(\tR\x06skills\"\xdf\x06\n" +
 	"\aProject\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
 	"\x06org_id\x18\x02 \x01(\tR\x05orgId\x12\x14\n" +
@@ -2386,11 +3960,21 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"\x12service_categories\x18\n" +
 	" \x03(\tR\x11serviceCategories\x127\n" +
 	"\tpositions\x18\v \x03(\v2\x19.yima.project.v1.PositionR\tpositions\x12#\n" +
-	"\rreview_reason\x18\f \x01(\tR\freviewReason\"\x80\x01\n" +
+	"\rreview_reason\x18\f \x01(\tR\freviewReason\x12?\n" +
+	"\rrecruit_start\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\frecruitStart\x12;\n" +
+	"\vrecruit_end\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recruitEnd\x12\x12\n" +
+	"\x04tags\x18\x0f \x03(\tR\x04tags\x12\x19\n" +
+	"\borg_name\x18\x10 \x01(\tR\aorgName\x12!\n" +
+	"\fcontact_name\x18\x11 \x01(\tR\vcontactName\x120\n" +
+	"\x14contact_phone_masked\x18\x12 \x01(\tR\x12contactPhoneMasked\x127\n" +
+	"\tclosed_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\x123\n" +
+	"\x05stage\x18\x14 \x01(\x0e2\x1d.yima.project.v1.ProjectStageR\x05stage\"\x98\x01\n" +
 	"\rPositionInput\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05quota\x18\x02 \x01(\x05R\x05quota\x12E\n" +
-	"\x0fsign_in_methods\x18\x03 \x03(\x0e2\x1d.yima.project.v1.SignInMethodR\rsignInMethods\"\x94\x03\n" +
+	"\x0fsign_in_methods\x18\x03 \x03(\x0e2\x1d.yima.project.v1.SignInMethodR\rsignInMethods\x12\x16\n" +
+	"\x06skills\x18\x04 \x03(\tR\x06skills\"\xa6\x04\n" +
 	"\x14CreateProjectRequest\x12\x15\n" +
 	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12 \n" +
@@ -2401,7 +3985,12 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"\aaddress\x18\x06 \x01(\tR\aaddress\x124\n" +
 	"\blocation\x18\a \x01(\v2\x18.yima.common.v1.LocationR\blocation\x12-\n" +
 	"\x12service_categories\x18\b \x03(\tR\x11serviceCategories\x12<\n" +
-	"\tpositions\x18\t \x03(\v2\x1e.yima.project.v1.PositionInputR\tpositions\"K\n" +
+	"\tpositions\x18\t \x03(\v2\x1e.yima.project.v1.PositionInputR\tpositions\x12?\n" +
+	"\rrecruit_start\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\frecruitStart\x12;\n" +
+	"\vrecruit_end\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recruitEnd\x12\x12\n" +
+	"\x04tags\x18\f \x03(\tR\x04tags\"K\n" +
 	"\x15CreateProjectResponse\x122\n" +
 	"\aproject\x18\x01 \x01(\v2\x18.yima.project.v1.ProjectR\aproject\"5\n" +
 	"\x14SubmitProjectRequest\x12\x1d\n" +
@@ -2492,7 +4081,7 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"\n" +
 	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\"H\n" +
 	"\x14UnhireSignUpResponse\x120\n" +
-	"\asign_up\x18\x01 \x01(\v2\x17.yima.project.v1.SignUpR\x06signUp\"\x9c\x03\n" +
+	"\asign_up\x18\x01 \x01(\v2\x17.yima.project.v1.SignUpR\x06signUp\"\xae\x04\n" +
 	"\x14UpdateProjectRequest\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tR\tprojectId\x12\x14\n" +
@@ -2504,7 +4093,12 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"\aaddress\x18\x06 \x01(\tR\aaddress\x124\n" +
 	"\blocation\x18\a \x01(\v2\x18.yima.common.v1.LocationR\blocation\x12-\n" +
 	"\x12service_categories\x18\b \x03(\tR\x11serviceCategories\x12<\n" +
-	"\tpositions\x18\t \x03(\v2\x1e.yima.project.v1.PositionInputR\tpositions\"K\n" +
+	"\tpositions\x18\t \x03(\v2\x1e.yima.project.v1.PositionInputR\tpositions\x12?\n" +
+	"\rrecruit_start\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\frecruitStart\x12;\n" +
+	"\vrecruit_end\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recruitEnd\x12\x12\n" +
+	"\x04tags\x18\f \x03(\tR\x04tags\"K\n" +
 	"\x15UpdateProjectResponse\x122\n" +
 	"\aproject\x18\x01 \x01(\v2\x18.yima.project.v1.ProjectR\aproject\"\xa4\x01\n" +
 	"\x1aListProjectsByStageRequest\x12\x15\n" +
@@ -2515,7 +4109,121 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"{\n" +
 	"\x1bListProjectsByStageResponse\x124\n" +
 	"\bprojects\x18\x01 \x03(\v2\x18.yima.project.v1.ProjectR\bprojects\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xfd\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcb\x01\n" +
+	"\x12ListSignUpsRequest\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x129\n" +
+	"\bstatuses\x18\x02 \x03(\x0e2\x1d.yima.project.v1.SignUpStatusR\bstatuses\x12\x1f\n" +
+	"\vposition_id\x18\x03 \x01(\tR\n" +
+	"positionId\x12\x1b\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"\xea\x01\n" +
+	"\vSignUpEntry\x120\n" +
+	"\asign_up\x18\x01 \x01(\v2\x17.yima.project.v1.SignUpR\x06signUp\x122\n" +
+	"\x15volunteer_name_masked\x18\x02 \x01(\tR\x13volunteerNameMasked\x12!\n" +
+	"\fvolunteer_no\x18\x03 \x01(\tR\vvolunteerNo\x12-\n" +
+	"\x12service_categories\x18\x04 \x03(\tR\x11serviceCategories\x12#\n" +
+	"\rposition_name\x18\x05 \x01(\tR\fpositionName\"v\n" +
+	"\x13ListSignUpsResponse\x127\n" +
+	"\bsign_ups\x18\x01 \x03(\v2\x1c.yima.project.v1.SignUpEntryR\asignUps\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8d\x01\n" +
+	"\x14ListMySignUpsRequest\x129\n" +
+	"\bstatuses\x18\x01 \x03(\x0e2\x1d.yima.project.v1.SignUpStatusR\bstatuses\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x8b\x03\n" +
+	"\bMySignUp\x120\n" +
+	"\asign_up\x18\x01 \x01(\v2\x17.yima.project.v1.SignUpR\x06signUp\x12#\n" +
+	"\rproject_title\x18\x02 \x01(\tR\fprojectTitle\x12E\n" +
+	"\x0eproject_status\x18\x03 \x01(\x0e2\x1e.yima.project.v1.ProjectStatusR\rprojectStatus\x129\n" +
+	"\n" +
+	"start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12#\n" +
+	"\rposition_name\x18\x06 \x01(\tR\fpositionName\x12\x15\n" +
+	"\x06org_id\x18\a \x01(\tR\x05orgId\x12\x19\n" +
+	"\borg_name\x18\b \x01(\tR\aorgName\x12\x18\n" +
+	"\aaddress\x18\t \x01(\tR\aaddress\"u\n" +
+	"\x15ListMySignUpsResponse\x124\n" +
+	"\bsign_ups\x18\x01 \x03(\v2\x19.yima.project.v1.MySignUpR\asignUps\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"u\n" +
+	"\x18ListProjectRosterRequest\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x98\x02\n" +
+	"\x06Rating\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x12!\n" +
+	"\fvolunteer_id\x18\x02 \x01(\tR\vvolunteerId\x12 \n" +
+	"\vpunctuality\x18\x03 \x01(\x05R\vpunctuality\x12\x1a\n" +
+	"\battitude\x18\x04 \x01(\x05R\battitude\x12\x14\n" +
+	"\x05skill\x18\x05 \x01(\x05R\x05skill\x12\x18\n" +
+	"\acomment\x18\x06 \x01(\tR\acomment\x129\n" +
+	"\n" +
+	"updated_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\rproject_title\x18\b \x01(\tR\fprojectTitle\"\xe1\x02\n" +
+	"\vRosterEntry\x12\x1c\n" +
+	"\n" +
+	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12!\n" +
+	"\fvolunteer_id\x18\x02 \x01(\tR\vvolunteerId\x122\n" +
+	"\x15volunteer_name_masked\x18\x03 \x01(\tR\x13volunteerNameMasked\x12!\n" +
+	"\fvolunteer_no\x18\x04 \x01(\tR\vvolunteerNo\x12\x1f\n" +
+	"\vposition_id\x18\x05 \x01(\tR\n" +
+	"positionId\x12#\n" +
+	"\rposition_name\x18\x06 \x01(\tR\fpositionName\x12'\n" +
+	"\x0fservice_seconds\x18\a \x01(\x03R\x0eserviceSeconds\x12\x1a\n" +
+	"\bsessions\x18\b \x01(\x05R\bsessions\x12/\n" +
+	"\x06rating\x18\t \x01(\v2\x17.yima.project.v1.RatingR\x06rating\"{\n" +
+	"\x19ListProjectRosterResponse\x126\n" +
+	"\aentries\x18\x01 \x03(\v2\x1c.yima.project.v1.RosterEntryR\aentries\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc9\x01\n" +
+	"\x15RateVolunteersRequest\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x12#\n" +
+	"\rvolunteer_ids\x18\x02 \x03(\tR\fvolunteerIds\x12 \n" +
+	"\vpunctuality\x18\x03 \x01(\x05R\vpunctuality\x12\x1a\n" +
+	"\battitude\x18\x04 \x01(\x05R\battitude\x12\x14\n" +
+	"\x05skill\x18\x05 \x01(\x05R\x05skill\x12\x18\n" +
+	"\acomment\x18\x06 \x01(\tR\acomment\"K\n" +
+	"\x16RateVolunteersResponse\x121\n" +
+	"\aratings\x18\x01 \x03(\v2\x17.yima.project.v1.RatingR\aratings\"{\n" +
+	"\x1aGetVolunteerRatingsRequest\x12!\n" +
+	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x9c\x01\n" +
+	"\rRatingSummary\x12!\n" +
+	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\x12 \n" +
+	"\vpunctuality\x18\x03 \x01(\x01R\vpunctuality\x12\x1a\n" +
+	"\battitude\x18\x04 \x01(\x01R\battitude\x12\x14\n" +
+	"\x05skill\x18\x05 \x01(\x01R\x05skill\"\xb2\x01\n" +
+	"\x1bGetVolunteerRatingsResponse\x128\n" +
+	"\asummary\x18\x01 \x01(\v2\x1e.yima.project.v1.RatingSummaryR\asummary\x121\n" +
+	"\aratings\x18\x02 \x03(\v2\x17.yima.project.v1.RatingR\aratings\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"\xf3\x01\n" +
+	"\x13ListProjectsRequest\x12:\n" +
+	"\bstatuses\x18\x01 \x03(\x0e2\x1e.yima.project.v1.ProjectStatusR\bstatuses\x12\x15\n" +
+	"\x06org_id\x18\x02 \x01(\tR\x05orgId\x12%\n" +
+	"\x0etitle_contains\x18\x03 \x01(\tR\rtitleContains\x12\x10\n" +
+	"\x03tag\x18\x04 \x01(\tR\x03tag\x12\x1b\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\x12\x14\n" +
+	"\x05below\x18\a \x01(\bR\x05below\"t\n" +
+	"\x14ListProjectsResponse\x124\n" +
+	"\bprojects\x18\x01 \x03(\v2\x18.yima.project.v1.ProjectR\bprojects\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xaf\x01\n" +
+	"\x15SetProjectTagsRequest\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x12\x12\n" +
+	"\x04tags\x18\x02 \x03(\tR\x04tags\x124\n" +
+	"\x16set_service_categories\x18\x03 \x01(\bR\x14setServiceCategories\x12-\n" +
+	"\x12service_categories\x18\x04 \x03(\tR\x11serviceCategories\"L\n" +
+	"\x16SetProjectTagsResponse\x122\n" +
+	"\aproject\x18\x01 \x01(\v2\x18.yima.project.v1.ProjectR\aproject*\xfd\x01\n" +
 	"\rProjectStatus\x12\x1e\n" +
 	"\x1aPROJECT_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PROJECT_STATUS_DRAFT\x10\x01\x12!\n" +
@@ -2542,7 +4250,7 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"\x15PROJECT_STAGE_RUNNING\x10\x03\x12\x18\n" +
 	"\x14PROJECT_STAGE_CLOSED\x10\x04\x12\x1a\n" +
 	"\x16PROJECT_STAGE_REJECTED\x10\x05\x12\x1b\n" +
-	"\x17PROJECT_STAGE_WITHDRAWN\x10\x062\x9b\x0e\n" +
+	"\x17PROJECT_STAGE_WITHDRAWN\x10\x062\x99\x15\n" +
 	"\x0eProjectService\x12w\n" +
 	"\rCreateProject\x12%.yima.project.v1.CreateProjectRequest\x1a&.yima.project.v1.CreateProjectResponse\"\x17\xca\xf3\x18\x13\x12\x0forg:project:add\x18\x01\x12w\n" +
 	"\rSubmitProject\x12%.yima.project.v1.SubmitProjectRequest\x1a&.yima.project.v1.SubmitProjectResponse\"\x17\xca\xf3\x18\x13\x12\x0forg:project:add\x18\x01\x12z\n" +
@@ -2560,7 +4268,14 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"MoveSignUp\x12\".yima.project.v1.MoveSignUpRequest\x1a#.yima.project.v1.MoveSignUpResponse\"\x19\xca\xf3\x18\x15\x12\x11org:signup:review\x18\x01\x12v\n" +
 	"\fUnhireSignUp\x12$.yima.project.v1.UnhireSignUpRequest\x1a%.yima.project.v1.UnhireSignUpResponse\"\x19\xca\xf3\x18\x15\x12\x11org:signup:review\x18\x01\x12x\n" +
 	"\rUpdateProject\x12%.yima.project.v1.UpdateProjectRequest\x1a&.yima.project.v1.UpdateProjectResponse\"\x18\xca\xf3\x18\x14\x12\x10org:project:edit\x18\x01\x12\x8b\x01\n" +
-	"\x13ListProjectsByStage\x12+.yima.project.v1.ListProjectsByStageRequest\x1a,.yima.project.v1.ListProjectsByStageResponse\"\x19\xca\xf3\x18\x12\x12\x10org:project:list\x90\x02\x01B(Z&yima/rpc/gen/yima/project/v1;projectv1b\x06proto3"
+	"\x13ListProjectsByStage\x12+.yima.project.v1.ListProjectsByStageRequest\x1a,.yima.project.v1.ListProjectsByStageResponse\"\x19\xca\xf3\x18\x12\x12\x10org:project:list\x90\x02\x01\x12r\n" +
+	"\vListSignUps\x12#.yima.project.v1.ListSignUpsRequest\x1a$.yima.project.v1.ListSignUpsResponse\"\x18\xca\xf3\x18\x11\x12\x0forg:signup:list\x90\x02\x01\x12~\n" +
+	"\rListMySignUps\x12%.yima.project.v1.ListMySignUpsRequest\x1a&.yima.project.v1.ListMySignUpsResponse\"\x1e\xca\xf3\x18\x17\x12\x15volunteer:signup:list\x90\x02\x01\x12\x84\x01\n" +
+	"\x11ListProjectRoster\x12).yima.project.v1.ListProjectRosterRequest\x1a*.yima.project.v1.ListProjectRosterResponse\"\x18\xca\xf3\x18\x11\x12\x0forg:signup:list\x90\x02\x01\x12y\n" +
+	"\x0eRateVolunteers\x12&.yima.project.v1.RateVolunteersRequest\x1a'.yima.project.v1.RateVolunteersResponse\"\x16\xca\xf3\x18\x12\x12\x0eorg:rating:add\x18\x01\x12\x91\x01\n" +
+	"\x13GetVolunteerRatings\x12+.yima.project.v1.GetVolunteerRatingsRequest\x1a,.yima.project.v1.GetVolunteerRatingsResponse\"\x1f\xca\xf3\x18\x18\x12\x16volunteer:rating:query\x90\x02\x01\x12v\n" +
+	"\fListProjects\x12$.yima.project.v1.ListProjectsRequest\x1a%.yima.project.v1.ListProjectsResponse\"\x19\xca\xf3\x18\x12\x12\x10org:project:list\x90\x02\x01\x12z\n" +
+	"\x0eSetProjectTags\x12&.yima.project.v1.SetProjectTagsRequest\x1a'.yima.project.v1.SetProjectTagsResponse\"\x17\xca\xf3\x18\x13\x12\x0forg:project:tag\x18\x01B(Z&yima/rpc/gen/yima/project/v1;projectv1b\x06proto3"
 
 var (
 	file_yima_project_v1_project_proto_rawDescOnce sync.Once
@@ -2575,7 +4290,7 @@ func file_yima_project_v1_project_proto_rawDescGZIP() []byte {
 }
 
 var file_yima_project_v1_project_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_yima_project_v1_project_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_yima_project_v1_project_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_yima_project_v1_project_proto_goTypes = []any{
 	(ProjectStatus)(0),                  // 0: yima.project.v1.ProjectStatus
 	(SignInMethod)(0),                   // 1: yima.project.v1.SignInMethod
@@ -2615,81 +4330,140 @@ var file_yima_project_v1_project_proto_goTypes = []any{
 	(*UpdateProjectResponse)(nil),       // 35: yima.project.v1.UpdateProjectResponse
 	(*ListProjectsByStageRequest)(nil),  // 36: yima.project.v1.ListProjectsByStageRequest
 	(*ListProjectsByStageResponse)(nil), // 37: yima.project.v1.ListProjectsByStageResponse
-	(*timestamppb.Timestamp)(nil),       // 38: google.protobuf.Timestamp
-	(*v1.Location)(nil),                 // 39: yima.common.v1.Location
+	(*ListSignUpsRequest)(nil),          // 38: yima.project.v1.ListSignUpsRequest
+	(*SignUpEntry)(nil),                 // 39: yima.project.v1.SignUpEntry
+	(*ListSignUpsResponse)(nil),         // 40: yima.project.v1.ListSignUpsResponse
+	(*ListMySignUpsRequest)(nil),        // 41: yima.project.v1.ListMySignUpsRequest
+	(*MySignUp)(nil),                    // 42: yima.project.v1.MySignUp
+	(*ListMySignUpsResponse)(nil),       // 43: yima.project.v1.ListMySignUpsResponse
+	(*ListProjectRosterRequest)(nil),    // 44: yima.project.v1.ListProjectRosterRequest
+	(*Rating)(nil),                      // 45: yima.project.v1.Rating
+	(*RosterEntry)(nil),                 // 46: yima.project.v1.RosterEntry
+	(*ListProjectRosterResponse)(nil),   // 47: yima.project.v1.ListProjectRosterResponse
+	(*RateVolunteersRequest)(nil),       // 48: yima.project.v1.RateVolunteersRequest
+	(*RateVolunteersResponse)(nil),      // 49: yima.project.v1.RateVolunteersResponse
+	(*GetVolunteerRatingsRequest)(nil),  // 50: yima.project.v1.GetVolunteerRatingsRequest
+	(*RatingSummary)(nil),               // 51: yima.project.v1.RatingSummary
+	(*GetVolunteerRatingsResponse)(nil), // 52: yima.project.v1.GetVolunteerRatingsResponse
+	(*ListProjectsRequest)(nil),         // 53: yima.project.v1.ListProjectsRequest
+	(*ListProjectsResponse)(nil),        // 54: yima.project.v1.ListProjectsResponse
+	(*SetProjectTagsRequest)(nil),       // 55: yima.project.v1.SetProjectTagsRequest
+	(*SetProjectTagsResponse)(nil),      // 56: yima.project.v1.SetProjectTagsResponse
+	(*timestamppb.Timestamp)(nil),       // 57: google.protobuf.Timestamp
+	(*v1.Location)(nil),                 // 58: yima.common.v1.Location
 }
 var file_yima_project_v1_project_proto_depIdxs = []int32{
 	1,  // 0: yima.project.v1.Position.sign_in_methods:type_name -> yima.project.v1.SignInMethod
 	0,  // 1: yima.project.v1.Project.status:type_name -> yima.project.v1.ProjectStatus
-	38, // 2: yima.project.v1.Project.start_time:type_name -> google.protobuf.Timestamp
-	38, // 3: yima.project.v1.Project.end_time:type_name -> google.protobuf.Timestamp
-	39, // 4: yima.project.v1.Project.location:type_name -> yima.common.v1.Location
+	57, // 2: yima.project.v1.Project.start_time:type_name -> google.protobuf.Timestamp
+	57, // 3: yima.project.v1.Project.end_time:type_name -> google.protobuf.Timestamp
+	58, // 4: yima.project.v1.Project.location:type_name -> yima.common.v1.Location
 	4,  // 5: yima.project.v1.Project.positions:type_name -> yima.project.v1.Position
-	1,  // 6: yima.project.v1.PositionInput.sign_in_methods:type_name -> yima.project.v1.SignInMethod
-	38, // 7: yima.project.v1.CreateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
-	38, // 8: yima.project.v1.CreateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
-	39, // 9: yima.project.v1.CreateProjectRequest.location:type_name -> yima.common.v1.Location
-	6,  // 10: yima.project.v1.CreateProjectRequest.positions:type_name -> yima.project.v1.PositionInput
-	5,  // 11: yima.project.v1.CreateProjectResponse.project:type_name -> yima.project.v1.Project
-	5,  // 12: yima.project.v1.SubmitProjectResponse.project:type_name -> yima.project.v1.Project
-	5,  // 13: yima.project.v1.ReviewProjectResponse.project:type_name -> yima.project.v1.Project
-	0,  // 14: yima.project.v1.ListOrgProjectsRequest.statuses:type_name -> yima.project.v1.ProjectStatus
-	5,  // 15: yima.project.v1.ListOrgProjectsResponse.projects:type_name -> yima.project.v1.Project
-	5,  // 16: yima.project.v1.GetProjectResponse.project:type_name -> yima.project.v1.Project
-	2,  // 17: yima.project.v1.SignUp.status:type_name -> yima.project.v1.SignUpStatus
-	38, // 18: yima.project.v1.SignUp.created_at:type_name -> google.protobuf.Timestamp
-	17, // 19: yima.project.v1.SignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
-	17, // 20: yima.project.v1.ReviewSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
-	5,  // 21: yima.project.v1.CloseProjectResponse.project:type_name -> yima.project.v1.Project
-	5,  // 22: yima.project.v1.WithdrawProjectResponse.project:type_name -> yima.project.v1.Project
-	38, // 23: yima.project.v1.CopyProjectRequest.start_time:type_name -> google.protobuf.Timestamp
-	38, // 24: yima.project.v1.CopyProjectRequest.end_time:type_name -> google.protobuf.Timestamp
-	5,  // 25: yima.project.v1.CopyProjectResponse.project:type_name -> yima.project.v1.Project
-	17, // 26: yima.project.v1.EnrollVolunteerResponse.sign_up:type_name -> yima.project.v1.SignUp
-	17, // 27: yima.project.v1.MoveSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
-	17, // 28: yima.project.v1.UnhireSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
-	38, // 29: yima.project.v1.UpdateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
-	38, // 30: yima.project.v1.UpdateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
-	39, // 31: yima.project.v1.UpdateProjectRequest.location:type_name -> yima.common.v1.Location
-	6,  // 32: yima.project.v1.UpdateProjectRequest.positions:type_name -> yima.project.v1.PositionInput
-	5,  // 33: yima.project.v1.UpdateProjectResponse.project:type_name -> yima.project.v1.Project
-	3,  // 34: yima.project.v1.ListProjectsByStageRequest.stage:type_name -> yima.project.v1.ProjectStage
-	5,  // 35: yima.project.v1.ListProjectsByStageResponse.projects:type_name -> yima.project.v1.Project
-	7,  // 36: yima.project.v1.ProjectService.CreateProject:input_type -> yima.project.v1.CreateProjectRequest
-	9,  // 37: yima.project.v1.ProjectService.SubmitProject:input_type -> yima.project.v1.SubmitProjectRequest
-	11, // 38: yima.project.v1.ProjectService.ReviewProject:input_type -> yima.project.v1.ReviewProjectRequest
-	13, // 39: yima.project.v1.ProjectService.ListOrgProjects:input_type -> yima.project.v1.ListOrgProjectsRequest
-	15, // 40: yima.project.v1.ProjectService.GetProject:input_type -> yima.project.v1.GetProjectRequest
-	18, // 41: yima.project.v1.ProjectService.SignUp:input_type -> yima.project.v1.SignUpRequest
-	20, // 42: yima.project.v1.ProjectService.ReviewSignUp:input_type -> yima.project.v1.ReviewSignUpRequest
-	22, // 43: yima.project.v1.ProjectService.CloseProject:input_type -> yima.project.v1.CloseProjectRequest
-	24, // 44: yima.project.v1.ProjectService.WithdrawProject:input_type -> yima.project.v1.WithdrawProjectRequest
-	26, // 45: yima.project.v1.ProjectService.CopyProject:input_type -> yima.project.v1.CopyProjectRequest
-	28, // 46: yima.project.v1.ProjectService.EnrollVolunteer:input_type -> yima.project.v1.EnrollVolunteerRequest
-	30, // 47: yima.project.v1.ProjectService.MoveSignUp:input_type -> yima.project.v1.MoveSignUpRequest
-	32, // 48: yima.project.v1.ProjectService.UnhireSignUp:input_type -> yima.project.v1.UnhireSignUpRequest
-	34, // 49: yima.project.v1.ProjectService.UpdateProject:input_type -> yima.project.v1.UpdateProjectRequest
-	36, // 50: yima.project.v1.ProjectService.ListProjectsByStage:input_type -> yima.project.v1.ListProjectsByStageRequest
-	8,  // 51: yima.project.v1.ProjectService.CreateProject:output_type -> yima.project.v1.CreateProjectResponse
-	10, // 52: yima.project.v1.ProjectService.SubmitProject:output_type -> yima.project.v1.SubmitProjectResponse
-	12, // 53: yima.project.v1.ProjectService.ReviewProject:output_type -> yima.project.v1.ReviewProjectResponse
-	14, // 54: yima.project.v1.ProjectService.ListOrgProjects:output_type -> yima.project.v1.ListOrgProjectsResponse
-	16, // 55: yima.project.v1.ProjectService.GetProject:output_type -> yima.project.v1.GetProjectResponse
-	19, // 56: yima.project.v1.ProjectService.SignUp:output_type -> yima.project.v1.SignUpResponse
-	21, // 57: yima.project.v1.ProjectService.ReviewSignUp:output_type -> yima.project.v1.ReviewSignUpResponse
-	23, // 58: yima.project.v1.ProjectService.CloseProject:output_type -> yima.project.v1.CloseProjectResponse
-	25, // 59: yima.project.v1.ProjectService.WithdrawProject:output_type -> yima.project.v1.WithdrawProjectResponse
-	27, // 60: yima.project.v1.ProjectService.CopyProject:output_type -> yima.project.v1.CopyProjectResponse
-	29, // 61: yima.project.v1.ProjectService.EnrollVolunteer:output_type -> yima.project.v1.EnrollVolunteerResponse
-	31, // 62: yima.project.v1.ProjectService.MoveSignUp:output_type -> yima.project.v1.MoveSignUpResponse
-	33, // 63: yima.project.v1.ProjectService.UnhireSignUp:output_type -> yima.project.v1.UnhireSignUpResponse
-	35, // 64: yima.project.v1.ProjectService.UpdateProject:output_type -> yima.project.v1.UpdateProjectResponse
-	37, // 65: yima.project.v1.ProjectService.ListProjectsByStage:output_type -> yima.project.v1.ListProjectsByStageResponse
-	51, // [51:66] is the sub-list for method output_type
-	36, // [36:51] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	57, // 6: yima.project.v1.Project.recruit_start:type_name -> google.protobuf.Timestamp
+	57, // 7: yima.project.v1.Project.recruit_end:type_name -> google.protobuf.Timestamp
+	57, // 8: yima.project.v1.Project.closed_at:type_name -> google.protobuf.Timestamp
+	3,  // 9: yima.project.v1.Project.stage:type_name -> yima.project.v1.ProjectStage
+	1,  // 10: yima.project.v1.PositionInput.sign_in_methods:type_name -> yima.project.v1.SignInMethod
+	57, // 11: yima.project.v1.CreateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
+	57, // 12: yima.project.v1.CreateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
+	58, // 13: yima.project.v1.CreateProjectRequest.location:type_name -> yima.common.v1.Location
+	6,  // 14: yima.project.v1.CreateProjectRequest.positions:type_name -> yima.project.v1.PositionInput
+	57, // 15: yima.project.v1.CreateProjectRequest.recruit_start:type_name -> google.protobuf.Timestamp
+	57, // 16: yima.project.v1.CreateProjectRequest.recruit_end:type_name -> google.protobuf.Timestamp
+	5,  // 17: yima.project.v1.CreateProjectResponse.project:type_name -> yima.project.v1.Project
+	5,  // 18: yima.project.v1.SubmitProjectResponse.project:type_name -> yima.project.v1.Project
+	5,  // 19: yima.project.v1.ReviewProjectResponse.project:type_name -> yima.project.v1.Project
+	0,  // 20: yima.project.v1.ListOrgProjectsRequest.statuses:type_name -> yima.project.v1.ProjectStatus
+	5,  // 21: yima.project.v1.ListOrgProjectsResponse.projects:type_name -> yima.project.v1.Project
+	5,  // 22: yima.project.v1.GetProjectResponse.project:type_name -> yima.project.v1.Project
+	2,  // 23: yima.project.v1.SignUp.status:type_name -> yima.project.v1.SignUpStatus
+	57, // 24: yima.project.v1.SignUp.created_at:type_name -> google.protobuf.Timestamp
+	17, // 25: yima.project.v1.SignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	17, // 26: yima.project.v1.ReviewSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	5,  // 27: yima.project.v1.CloseProjectResponse.project:type_name -> yima.project.v1.Project
+	5,  // 28: yima.project.v1.WithdrawProjectResponse.project:type_name -> yima.project.v1.Project
+	57, // 29: yima.project.v1.CopyProjectRequest.start_time:type_name -> google.protobuf.Timestamp
+	57, // 30: yima.project.v1.CopyProjectRequest.end_time:type_name -> google.protobuf.Timestamp
+	5,  // 31: yima.project.v1.CopyProjectResponse.project:type_name -> yima.project.v1.Project
+	17, // 32: yima.project.v1.EnrollVolunteerResponse.sign_up:type_name -> yima.project.v1.SignUp
+	17, // 33: yima.project.v1.MoveSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	17, // 34: yima.project.v1.UnhireSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	57, // 35: yima.project.v1.UpdateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
+	57, // 36: yima.project.v1.UpdateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
+	58, // 37: yima.project.v1.UpdateProjectRequest.location:type_name -> yima.common.v1.Location
+	6,  // 38: yima.project.v1.UpdateProjectRequest.positions:type_name -> yima.project.v1.PositionInput
+	57, // 39: yima.project.v1.UpdateProjectRequest.recruit_start:type_name -> google.protobuf.Timestamp
+	57, // 40: yima.project.v1.UpdateProjectRequest.recruit_end:type_name -> google.protobuf.Timestamp
+	5,  // 41: yima.project.v1.UpdateProjectResponse.project:type_name -> yima.project.v1.Project
+	3,  // 42: yima.project.v1.ListProjectsByStageRequest.stage:type_name -> yima.project.v1.ProjectStage
+	5,  // 43: yima.project.v1.ListProjectsByStageResponse.projects:type_name -> yima.project.v1.Project
+	2,  // 44: yima.project.v1.ListSignUpsRequest.statuses:type_name -> yima.project.v1.SignUpStatus
+	17, // 45: yima.project.v1.SignUpEntry.sign_up:type_name -> yima.project.v1.SignUp
+	39, // 46: yima.project.v1.ListSignUpsResponse.sign_ups:type_name -> yima.project.v1.SignUpEntry
+	2,  // 47: yima.project.v1.ListMySignUpsRequest.statuses:type_name -> yima.project.v1.SignUpStatus
+	17, // 48: yima.project.v1.MySignUp.sign_up:type_name -> yima.project.v1.SignUp
+	0,  // 49: yima.project.v1.MySignUp.project_status:type_name -> yima.project.v1.ProjectStatus
+	57, // 50: yima.project.v1.MySignUp.start_time:type_name -> google.protobuf.Timestamp
+	57, // 51: yima.project.v1.MySignUp.end_time:type_name -> google.protobuf.Timestamp
+	42, // 52: yima.project.v1.ListMySignUpsResponse.sign_ups:type_name -> yima.project.v1.MySignUp
+	57, // 53: yima.project.v1.Rating.updated_at:type_name -> google.protobuf.Timestamp
+	45, // 54: yima.project.v1.RosterEntry.rating:type_name -> yima.project.v1.Rating
+	46, // 55: yima.project.v1.ListProjectRosterResponse.entries:type_name -> yima.project.v1.RosterEntry
+	45, // 56: yima.project.v1.RateVolunteersResponse.ratings:type_name -> yima.project.v1.Rating
+	51, // 57: yima.project.v1.GetVolunteerRatingsResponse.summary:type_name -> yima.project.v1.RatingSummary
+	45, // 58: yima.project.v1.GetVolunteerRatingsResponse.ratings:type_name -> yima.project.v1.Rating
+	0,  // 59: yima.project.v1.ListProjectsRequest.statuses:type_name -> yima.project.v1.ProjectStatus
+	5,  // 60: yima.project.v1.ListProjectsResponse.projects:type_name -> yima.project.v1.Project
+	5,  // 61: yima.project.v1.SetProjectTagsResponse.project:type_name -> yima.project.v1.Project
+	7,  // 62: yima.project.v1.ProjectService.CreateProject:input_type -> yima.project.v1.CreateProjectRequest
+	9,  // 63: yima.project.v1.ProjectService.SubmitProject:input_type -> yima.project.v1.SubmitProjectRequest
+	11, // 64: yima.project.v1.ProjectService.ReviewProject:input_type -> yima.project.v1.ReviewProjectRequest
+	13, // 65: yima.project.v1.ProjectService.ListOrgProjects:input_type -> yima.project.v1.ListOrgProjectsRequest
+	15, // 66: yima.project.v1.ProjectService.GetProject:input_type -> yima.project.v1.GetProjectRequest
+	18, // 67: yima.project.v1.ProjectService.SignUp:input_type -> yima.project.v1.SignUpRequest
+	20, // 68: yima.project.v1.ProjectService.ReviewSignUp:input_type -> yima.project.v1.ReviewSignUpRequest
+	22, // 69: yima.project.v1.ProjectService.CloseProject:input_type -> yima.project.v1.CloseProjectRequest
+	24, // 70: yima.project.v1.ProjectService.WithdrawProject:input_type -> yima.project.v1.WithdrawProjectRequest
+	26, // 71: yima.project.v1.ProjectService.CopyProject:input_type -> yima.project.v1.CopyProjectRequest
+	28, // 72: yima.project.v1.ProjectService.EnrollVolunteer:input_type -> yima.project.v1.EnrollVolunteerRequest
+	30, // 73: yima.project.v1.ProjectService.MoveSignUp:input_type -> yima.project.v1.MoveSignUpRequest
+	32, // 74: yima.project.v1.ProjectService.UnhireSignUp:input_type -> yima.project.v1.UnhireSignUpRequest
+	34, // 75: yima.project.v1.ProjectService.UpdateProject:input_type -> yima.project.v1.UpdateProjectRequest
+	36, // 76: yima.project.v1.ProjectService.ListProjectsByStage:input_type -> yima.project.v1.ListProjectsByStageRequest
+	38, // 77: yima.project.v1.ProjectService.ListSignUps:input_type -> yima.project.v1.ListSignUpsRequest
+	41, // 78: yima.project.v1.ProjectService.ListMySignUps:input_type -> yima.project.v1.ListMySignUpsRequest
+	44, // 79: yima.project.v1.ProjectService.ListProjectRoster:input_type -> yima.project.v1.ListProjectRosterRequest
+	48, // 80: yima.project.v1.ProjectService.RateVolunteers:input_type -> yima.project.v1.RateVolunteersRequest
+	50, // 81: yima.project.v1.ProjectService.GetVolunteerRatings:input_type -> yima.project.v1.GetVolunteerRatingsRequest
+	53, // 82: yima.project.v1.ProjectService.ListProjects:input_type -> yima.project.v1.ListProjectsRequest
+	55, // 83: yima.project.v1.ProjectService.SetProjectTags:input_type -> yima.project.v1.SetProjectTagsRequest
+	8,  // 84: yima.project.v1.ProjectService.CreateProject:output_type -> yima.project.v1.CreateProjectResponse
+	10, // 85: yima.project.v1.ProjectService.SubmitProject:output_type -> yima.project.v1.SubmitProjectResponse
+	12, // 86: yima.project.v1.ProjectService.ReviewProject:output_type -> yima.project.v1.ReviewProjectResponse
+	14, // 87: yima.project.v1.ProjectService.ListOrgProjects:output_type -> yima.project.v1.ListOrgProjectsResponse
+	16, // 88: yima.project.v1.ProjectService.GetProject:output_type -> yima.project.v1.GetProjectResponse
+	19, // 89: yima.project.v1.ProjectService.SignUp:output_type -> yima.project.v1.SignUpResponse
+	21, // 90: yima.project.v1.ProjectService.ReviewSignUp:output_type -> yima.project.v1.ReviewSignUpResponse
+	23, // 91: yima.project.v1.ProjectService.CloseProject:output_type -> yima.project.v1.CloseProjectResponse
+	25, // 92: yima.project.v1.ProjectService.WithdrawProject:output_type -> yima.project.v1.WithdrawProjectResponse
+	27, // 93: yima.project.v1.ProjectService.CopyProject:output_type -> yima.project.v1.CopyProjectResponse
+	29, // 94: yima.project.v1.ProjectService.EnrollVolunteer:output_type -> yima.project.v1.EnrollVolunteerResponse
+	31, // 95: yima.project.v1.ProjectService.MoveSignUp:output_type -> yima.project.v1.MoveSignUpResponse
+	33, // 96: yima.project.v1.ProjectService.UnhireSignUp:output_type -> yima.project.v1.UnhireSignUpResponse
+	35, // 97: yima.project.v1.ProjectService.UpdateProject:output_type -> yima.project.v1.UpdateProjectResponse
+	37, // 98: yima.project.v1.ProjectService.ListProjectsByStage:output_type -> yima.project.v1.ListProjectsByStageResponse
+	40, // 99: yima.project.v1.ProjectService.ListSignUps:output_type -> yima.project.v1.ListSignUpsResponse
+	43, // 100: yima.project.v1.ProjectService.ListMySignUps:output_type -> yima.project.v1.ListMySignUpsResponse
+	47, // 101: yima.project.v1.ProjectService.ListProjectRoster:output_type -> yima.project.v1.ListProjectRosterResponse
+	49, // 102: yima.project.v1.ProjectService.RateVolunteers:output_type -> yima.project.v1.RateVolunteersResponse
+	52, // 103: yima.project.v1.ProjectService.GetVolunteerRatings:output_type -> yima.project.v1.GetVolunteerRatingsResponse
+	54, // 104: yima.project.v1.ProjectService.ListProjects:output_type -> yima.project.v1.ListProjectsResponse
+	56, // 105: yima.project.v1.ProjectService.SetProjectTags:output_type -> yima.project.v1.SetProjectTagsResponse
+	84, // [84:106] is the sub-list for method output_type
+	62, // [62:84] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_yima_project_v1_project_proto_init() }
@@ -2703,7 +4477,7 @@ func file_yima_project_v1_project_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_project_v1_project_proto_rawDesc), len(file_yima_project_v1_project_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   34,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -54,6 +54,9 @@ const (
 	// OrgServiceListOrgStatusHistoryProcedure is the fully-qualified name of the OrgService's
 	// ListOrgStatusHistory RPC.
 	OrgServiceListOrgStatusHistoryProcedure = "/yima.org.v1.OrgService/ListOrgStatusHistory"
+	// OrgServiceListOrgChoicesProcedure is the fully-qualified name of the OrgService's ListOrgChoices
+	// RPC.
+	OrgServiceListOrgChoicesProcedure = "/yima.org.v1.OrgService/ListOrgChoices"
 )
 
 // OrgServiceClient is a client for the yima.org.v1.OrgService service.
@@ -101,6 +104,12 @@ type OrgServiceClient interface {
 	// caller's scope, oldest first. Errors: not_found (ORG_NOT_FOUND),
 	// permission_denied (NOT_IN_SCOPE).
 	ListOrgStatusHistory(context.Context, *connect.Request[v1.ListOrgStatusHistoryRequest]) (*connect.Response[v1.ListOrgStatusHistoryResponse], error)
+	// ListOrgChoices lists the active orgs a registrant may apply under, for
+	// RegisterOrg's parent picker: with name_contains, those anywhere whose
+	// name contains it; else the children of parent_org_id, or the root when
+	// it is empty. Errors: invalid_argument (ID_INVALID, PAGE_SIZE_INVALID,
+	// PAGE_TOKEN_INVALID).
+	ListOrgChoices(context.Context, *connect.Request[v1.ListOrgChoicesRequest]) (*connect.Response[v1.ListOrgChoicesResponse], error)
 }
 
 // NewOrgServiceClient constructs a client for the yima.org.v1.OrgService service. By default, it
@@ -172,6 +181,13 @@ func NewOrgServiceClient(httpClient connect.HTTPClient, baseURL string, opts ...
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		listOrgChoices: connect.NewClient[v1.ListOrgChoicesRequest, v1.ListOrgChoicesResponse](
+			httpClient,
+			baseURL+OrgServiceListOrgChoicesProcedure,
+			connect.WithSchema(orgServiceMethods.ByName("ListOrgChoices")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -186,6 +202,7 @@ type orgServiceClient struct {
 	deactivateOrg        *connect.Client[v1.DeactivateOrgRequest, v1.DeactivateOrgResponse]
 	reactivateOrg        *connect.Client[v1.ReactivateOrgRequest, v1.ReactivateOrgResponse]
 	listOrgStatusHistory *connect.Client[v1.ListOrgStatusHistoryRequest, v1.ListOrgStatusHistoryResponse]
+	listOrgChoices       *connect.Client[v1.ListOrgChoicesRequest, v1.ListOrgChoicesResponse]
 }
 
 // RegisterOrg calls yima.org.v1.OrgService.RegisterOrg.
@@ -233,6 +250,11 @@ func (c *orgServiceClient) ListOrgStatusHistory(ctx context.Context, req *connec
 	return c.listOrgStatusHistory.CallUnary(ctx, req)
 }
 
+// ListOrgChoices calls yima.org.v1.OrgService.ListOrgChoices.
+func (c *orgServiceClient) ListOrgChoices(ctx context.Context, req *connect.Request[v1.ListOrgChoicesRequest]) (*connect.Response[v1.ListOrgChoicesResponse], error) {
+	return c.listOrgChoices.CallUnary(ctx, req)
+}
+
 // OrgServiceHandler is an implementation of the yima.org.v1.OrgService service.
 type OrgServiceHandler interface {
 	// RegisterOrg applies for a new org under a parent; the caller becomes its
@@ -278,6 +300,12 @@ type OrgServiceHandler interface {
 	// caller's scope, oldest first. Errors: not_found (ORG_NOT_FOUND),
 	// permission_denied (NOT_IN_SCOPE).
 	ListOrgStatusHistory(context.Context, *connect.Request[v1.ListOrgStatusHistoryRequest]) (*connect.Response[v1.ListOrgStatusHistoryResponse], error)
+	// ListOrgChoices lists the active orgs a registrant may apply under, for
+	// RegisterOrg's parent picker: with name_contains, those anywhere whose
+	// name contains it; else the children of parent_org_id, or the root when
+	// it is empty. Errors: invalid_argument (ID_INVALID, PAGE_SIZE_INVALID,
+	// PAGE_TOKEN_INVALID).
+	ListOrgChoices(context.Context, *connect.Request[v1.ListOrgChoicesRequest]) (*connect.Response[v1.ListOrgChoicesResponse], error)
 }
 
 // NewOrgServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -345,6 +373,13 @@ func NewOrgServiceHandler(svc OrgServiceHandler, opts ...connect.HandlerOption) 
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	orgServiceListOrgChoicesHandler := connect.NewUnaryHandler(
+		OrgServiceListOrgChoicesProcedure,
+		svc.ListOrgChoices,
+		connect.WithSchema(orgServiceMethods.ByName("ListOrgChoices")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/yima.org.v1.OrgService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case OrgServiceRegisterOrgProcedure:
@@ -365,6 +400,8 @@ func NewOrgServiceHandler(svc OrgServiceHandler, opts ...connect.HandlerOption) 
 			orgServiceReactivateOrgHandler.ServeHTTP(w, r)
 		case OrgServiceListOrgStatusHistoryProcedure:
 			orgServiceListOrgStatusHistoryHandler.ServeHTTP(w, r)
+		case OrgServiceListOrgChoicesProcedure:
+			orgServiceListOrgChoicesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -408,4 +445,8 @@ func (UnimplementedOrgServiceHandler) ReactivateOrg(context.Context, *connect.Re
 
 func (UnimplementedOrgServiceHandler) ListOrgStatusHistory(context.Context, *connect.Request[v1.ListOrgStatusHistoryRequest]) (*connect.Response[v1.ListOrgStatusHistoryResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgService.ListOrgStatusHistory is not implemented"))
+}
+
+func (UnimplementedOrgServiceHandler) ListOrgChoices(context.Context, *connect.Request[v1.ListOrgChoicesRequest]) (*connect.Response[v1.ListOrgChoicesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgService.ListOrgChoices is not implemented"))
 }

@@ -77,6 +77,27 @@ const (
 	// ProjectServiceListProjectsByStageProcedure is the fully-qualified name of the ProjectService's
 	// ListProjectsByStage RPC.
 	ProjectServiceListProjectsByStageProcedure = "/yima.project.v1.ProjectService/ListProjectsByStage"
+	// ProjectServiceListSignUpsProcedure is the fully-qualified name of the ProjectService's
+	// ListSignUps RPC.
+	ProjectServiceListSignUpsProcedure = "/yima.project.v1.ProjectService/ListSignUps"
+	// ProjectServiceListMySignUpsProcedure is the fully-qualified name of the ProjectService's
+	// ListMySignUps RPC.
+	ProjectServiceListMySignUpsProcedure = "/yima.project.v1.ProjectService/ListMySignUps"
+	// ProjectServiceListProjectRosterProcedure is the fully-qualified name of the ProjectService's
+	// ListProjectRoster RPC.
+	ProjectServiceListProjectRosterProcedure = "/yima.project.v1.ProjectService/ListProjectRoster"
+	// ProjectServiceRateVolunteersProcedure is the fully-qualified name of the ProjectService's
+	// RateVolunteers RPC.
+	ProjectServiceRateVolunteersProcedure = "/yima.project.v1.ProjectService/RateVolunteers"
+	// ProjectServiceGetVolunteerRatingsProcedure is the fully-qualified name of the ProjectService's
+	// GetVolunteerRatings RPC.
+	ProjectServiceGetVolunteerRatingsProcedure = "/yima.project.v1.ProjectService/GetVolunteerRatings"
+	// ProjectServiceListProjectsProcedure is the fully-qualified name of the ProjectService's
+	// ListProjects RPC.
+	ProjectServiceListProjectsProcedure = "/yima.project.v1.ProjectService/ListProjects"
+	// ProjectServiceSetProjectTagsProcedure is the fully-qualified name of the ProjectService's
+	// SetProjectTags RPC.
+	ProjectServiceSetProjectTagsProcedure = "/yima.project.v1.ProjectService/SetProjectTags"
 )
 
 // ProjectServiceClient is a client for the yima.project.v1.ProjectService service.
@@ -104,11 +125,14 @@ type ProjectServiceClient interface {
 	// STATUS_INVALID, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
 	// (ORG_NOT_FOUND), permission_denied (NOT_ORG_MEMBER).
 	ListOrgProjects(context.Context, *connect.Request[v1.ListOrgProjectsRequest]) (*connect.Response[v1.ListOrgProjectsResponse], error)
-	// GetProject returns a project with its positions.
+	// GetProject returns a project with its positions, its org's name and
+	// contact.
 	GetProject(context.Context, *connect.Request[v1.GetProjectRequest]) (*connect.Response[v1.GetProjectResponse], error)
 	// SignUp applies the volunteer for a position of a RECRUITING or RUNNING
-	// project. Errors: failed_precondition (PROJECT_NOT_OPEN, POSITION_FULL),
-	// already_exists (ALREADY_SIGNED_UP), not_found (POSITION_NOT_FOUND).
+	// project, within its recruitment window (recruit_start, recruit_end)
+	// when one is set. Errors: failed_precondition (PROJECT_NOT_OPEN,
+	// RECRUIT_NOT_STARTED, RECRUIT_ENDED, POSITION_FULL), already_exists
+	// (ALREADY_SIGNED_UP), not_found (POSITION_NOT_FOUND).
 	SignUp(context.Context, *connect.Request[v1.SignUpRequest]) (*connect.Response[v1.SignUpResponse], error)
 	// ReviewSignUp hires a pending volunteer onto the roster (never beyond the
 	// position's quota) or rejects them. Errors: failed_precondition
@@ -129,7 +153,8 @@ type ProjectServiceClient interface {
 	// CreateProject, and not_found (PROJECT_NOT_FOUND).
 	CopyProject(context.Context, *connect.Request[v1.CopyProjectRequest]) (*connect.Response[v1.CopyProjectResponse], error)
 	// EnrollVolunteer hires a volunteer directly onto a position of a
-	// RECRUITING or RUNNING project, never beyond its quota. Errors:
+	// RECRUITING or RUNNING project, never beyond its quota; the recruitment
+	// window binds volunteers' own sign-ups, not the org's enrolments. Errors:
 	// not_found (PROJECT_NOT_FOUND, POSITION_NOT_FOUND, VOLUNTEER_NOT_FOUND),
 	// permission_denied (NOT_ORG_MEMBER), failed_precondition
 	// (PROJECT_NOT_OPEN, POSITION_FULL), already_exists (ALREADY_SIGNED_UP).
@@ -158,6 +183,65 @@ type ProjectServiceClient interface {
 	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), permission_denied
 	// (NOT_ORG_MEMBER).
 	ListProjectsByStage(context.Context, *connect.Request[v1.ListProjectsByStageRequest]) (*connect.Response[v1.ListProjectsByStageResponse], error)
+	// ListSignUps lists a project's sign-ups, oldest first, optionally only
+	// those in some statuses and of one position, with who applied (masked
+	// name, volunteer number, service categories) and the position's name.
+	// Callers: a leader or admin of the project's org, or one who oversees
+	// it (an org above it, or staff whose data scope covers an org above
+	// it). Errors: invalid_argument (ID_INVALID, STATUS_INVALID,
+	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found (PROJECT_NOT_FOUND,
+	// POSITION_NOT_FOUND), permission_denied (NOT_ORG_MEMBER).
+	ListSignUps(context.Context, *connect.Request[v1.ListSignUpsRequest]) (*connect.Response[v1.ListSignUpsResponse], error)
+	// ListMySignUps lists the calling volunteer's own sign-ups, latest first,
+	// optionally only those in some statuses, with each project's title,
+	// status and times. Errors: invalid_argument (STATUS_INVALID,
+	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), permission_denied
+	// (NOT_A_VOLUNTEER).
+	ListMySignUps(context.Context, *connect.Request[v1.ListMySignUpsRequest]) (*connect.Response[v1.ListMySignUpsResponse], error)
+	// ListProjectRoster lists a project's hired volunteers with the service
+	// they were credited on it (service records: total seconds and count)
+	// and the rating the org gave them there, if any; ordered by position,
+	// then sign-up time. Callers as ListSignUps. Errors: invalid_argument
+	// (ID_INVALID, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
+	// (PROJECT_NOT_FOUND), permission_denied (NOT_ORG_MEMBER).
+	ListProjectRoster(context.Context, *connect.Request[v1.ListProjectRosterRequest]) (*connect.Response[v1.ListProjectRosterResponse], error)
+	// RateVolunteers rates one or many hired volunteers of a closed project
+	// with the same scores (punctuality, attitude, professional skill: 1 to
+	// 5) and an optional comment; rating a volunteer again replaces the
+	// earlier rating. All or nothing: one volunteer who is not hired on the
+	// project fails the call and rates no one. Callers: a leader or admin of
+	// the project's org. Errors: invalid_argument (ID_INVALID,
+	// VOLUNTEERS_REQUIRED, TOO_MANY_VOLUNTEERS, SCORE_INVALID,
+	// COMMENT_TOO_LONG, NOT_HIRED — listing the ids), not_found
+	// (PROJECT_NOT_FOUND), permission_denied (NOT_ORG_MEMBER),
+	// failed_precondition (PROJECT_NOT_CLOSED).
+	RateVolunteers(context.Context, *connect.Request[v1.RateVolunteersRequest]) (*connect.Response[v1.RateVolunteersResponse], error)
+	// GetVolunteerRatings returns a volunteer's rating averages and a page of
+	// their ratings, latest first. Callers: the volunteer themselves (leave
+	// volunteer_id empty or give their own), a leader or admin of an org
+	// that hired them on a project (or of an org above it), or staff whose
+	// data scope covers such an org. Errors: invalid_argument (ID_INVALID,
+	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
+	// (VOLUNTEER_NOT_FOUND), permission_denied (NOT_IN_SCOPE).
+	GetVolunteerRatings(context.Context, *connect.Request[v1.GetVolunteerRatingsRequest]) (*connect.Response[v1.GetVolunteerRatingsResponse], error)
+	// ListProjects lists the projects of every org in the caller's scope —
+	// staff: their department's data scope; an org's leader or admin: their
+	// org and the orgs below it — optionally only some (effective) statuses,
+	// one org's subtree, a title fragment or a tag; latest start first, with
+	// each project's org name and positions (quota and hired). The back office
+	// lists PENDING_REVIEW projects to review, and RECRUITING, RUNNING and
+	// CLOSED ones as approved projects; a parent org lists its review queue
+	// with org_id and below. Errors: invalid_argument (ID_INVALID,
+	// STATUS_INVALID, ORG_REQUIRED, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID),
+	// permission_denied (NO_ORG_SCOPE).
+	ListProjects(context.Context, *connect.Request[v1.ListProjectsRequest]) (*connect.Response[v1.ListProjectsResponse], error)
+	// SetProjectTags replaces a project's tags (and, when asked, its service
+	// categories). Callers: a leader or admin of the project's org, or one
+	// who oversees it (an org above it, or staff in scope). Errors:
+	// invalid_argument (ID_INVALID, TOO_MANY_TAGS, TAG_TOO_LONG,
+	// SERVICE_CATEGORY_INVALID), not_found (PROJECT_NOT_FOUND),
+	// permission_denied (NOT_ORG_MEMBER).
+	SetProjectTags(context.Context, *connect.Request[v1.SetProjectTagsRequest]) (*connect.Response[v1.SetProjectTagsResponse], error)
 }
 
 // NewProjectServiceClient constructs a client for the yima.project.v1.ProjectService service. By
@@ -264,6 +348,53 @@ func NewProjectServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		listSignUps: connect.NewClient[v1.ListSignUpsRequest, v1.ListSignUpsResponse](
+			httpClient,
+			baseURL+ProjectServiceListSignUpsProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("ListSignUps")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listMySignUps: connect.NewClient[v1.ListMySignUpsRequest, v1.ListMySignUpsResponse](
+			httpClient,
+			baseURL+ProjectServiceListMySignUpsProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("ListMySignUps")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listProjectRoster: connect.NewClient[v1.ListProjectRosterRequest, v1.ListProjectRosterResponse](
+			httpClient,
+			baseURL+ProjectServiceListProjectRosterProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("ListProjectRoster")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		rateVolunteers: connect.NewClient[v1.RateVolunteersRequest, v1.RateVolunteersResponse](
+			httpClient,
+			baseURL+ProjectServiceRateVolunteersProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("RateVolunteers")),
+			connect.WithClientOptions(opts...),
+		),
+		getVolunteerRatings: connect.NewClient[v1.GetVolunteerRatingsRequest, v1.GetVolunteerRatingsResponse](
+			httpClient,
+			baseURL+ProjectServiceGetVolunteerRatingsProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("GetVolunteerRatings")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listProjects: connect.NewClient[v1.ListProjectsRequest, v1.ListProjectsResponse](
+			httpClient,
+			baseURL+ProjectServiceListProjectsProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("ListProjects")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		setProjectTags: connect.NewClient[v1.SetProjectTagsRequest, v1.SetProjectTagsResponse](
+			httpClient,
+			baseURL+ProjectServiceSetProjectTagsProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("SetProjectTags")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -284,6 +415,13 @@ type projectServiceClient struct {
 	unhireSignUp        *connect.Client[v1.UnhireSignUpRequest, v1.UnhireSignUpResponse]
 	updateProject       *connect.Client[v1.UpdateProjectRequest, v1.UpdateProjectResponse]
 	listProjectsByStage *connect.Client[v1.ListProjectsByStageRequest, v1.ListProjectsByStageResponse]
+	listSignUps         *connect.Client[v1.ListSignUpsRequest, v1.ListSignUpsResponse]
+	listMySignUps       *connect.Client[v1.ListMySignUpsRequest, v1.ListMySignUpsResponse]
+	listProjectRoster   *connect.Client[v1.ListProjectRosterRequest, v1.ListProjectRosterResponse]
+	rateVolunteers      *connect.Client[v1.RateVolunteersRequest, v1.RateVolunteersResponse]
+	getVolunteerRatings *connect.Client[v1.GetVolunteerRatingsRequest, v1.GetVolunteerRatingsResponse]
+	listProjects        *connect.Client[v1.ListProjectsRequest, v1.ListProjectsResponse]
+	setProjectTags      *connect.Client[v1.SetProjectTagsRequest, v1.SetProjectTagsResponse]
 }
 
 // CreateProject calls yima.project.v1.ProjectService.CreateProject.
@@ -361,6 +499,41 @@ func (c *projectServiceClient) ListProjectsByStage(ctx context.Context, req *con
 	return c.listProjectsByStage.CallUnary(ctx, req)
 }
 
+// ListSignUps calls yima.project.v1.ProjectService.ListSignUps.
+func (c *projectServiceClient) ListSignUps(ctx context.Context, req *connect.Request[v1.ListSignUpsRequest]) (*connect.Response[v1.ListSignUpsResponse], error) {
+	return c.listSignUps.CallUnary(ctx, req)
+}
+
+// ListMySignUps calls yima.project.v1.ProjectService.ListMySignUps.
+func (c *projectServiceClient) ListMySignUps(ctx context.Context, req *connect.Request[v1.ListMySignUpsRequest]) (*connect.Response[v1.ListMySignUpsResponse], error) {
+	return c.listMySignUps.CallUnary(ctx, req)
+}
+
+// ListProjectRoster calls yima.project.v1.ProjectService.ListProjectRoster.
+func (c *projectServiceClient) ListProjectRoster(ctx context.Context, req *connect.Request[v1.ListProjectRosterRequest]) (*connect.Response[v1.ListProjectRosterResponse], error) {
+	return c.listProjectRoster.CallUnary(ctx, req)
+}
+
+// RateVolunteers calls yima.project.v1.ProjectService.RateVolunteers.
+func (c *projectServiceClient) RateVolunteers(ctx context.Context, req *connect.Request[v1.RateVolunteersRequest]) (*connect.Response[v1.RateVolunteersResponse], error) {
+	return c.rateVolunteers.CallUnary(ctx, req)
+}
+
+// GetVolunteerRatings calls yima.project.v1.ProjectService.GetVolunteerRatings.
+func (c *projectServiceClient) GetVolunteerRatings(ctx context.Context, req *connect.Request[v1.GetVolunteerRatingsRequest]) (*connect.Response[v1.GetVolunteerRatingsResponse], error) {
+	return c.getVolunteerRatings.CallUnary(ctx, req)
+}
+
+// ListProjects calls yima.project.v1.ProjectService.ListProjects.
+func (c *projectServiceClient) ListProjects(ctx context.Context, req *connect.Request[v1.ListProjectsRequest]) (*connect.Response[v1.ListProjectsResponse], error) {
+	return c.listProjects.CallUnary(ctx, req)
+}
+
+// SetProjectTags calls yima.project.v1.ProjectService.SetProjectTags.
+func (c *projectServiceClient) SetProjectTags(ctx context.Context, req *connect.Request[v1.SetProjectTagsRequest]) (*connect.Response[v1.SetProjectTagsResponse], error) {
+	return c.setProjectTags.CallUnary(ctx, req)
+}
+
 // ProjectServiceHandler is an implementation of the yima.project.v1.ProjectService service.
 type ProjectServiceHandler interface {
 	// CreateProject drafts a project of an org the caller leads or
@@ -386,11 +559,14 @@ type ProjectServiceHandler interface {
 	// STATUS_INVALID, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
 	// (ORG_NOT_FOUND), permission_denied (NOT_ORG_MEMBER).
 	ListOrgProjects(context.Context, *connect.Request[v1.ListOrgProjectsRequest]) (*connect.Response[v1.ListOrgProjectsResponse], error)
-	// GetProject returns a project with its positions.
+	// GetProject returns a project with its positions, its org's name and
+	// contact.
 	GetProject(context.Context, *connect.Request[v1.GetProjectRequest]) (*connect.Response[v1.GetProjectResponse], error)
 	// SignUp applies the volunteer for a position of a RECRUITING or RUNNING
-	// project. Errors: failed_precondition (PROJECT_NOT_OPEN, POSITION_FULL),
-	// already_exists (ALREADY_SIGNED_UP), not_found (POSITION_NOT_FOUND).
+	// project, within its recruitment window (recruit_start, recruit_end)
+	// when one is set. Errors: failed_precondition (PROJECT_NOT_OPEN,
+	// RECRUIT_NOT_STARTED, RECRUIT_ENDED, POSITION_FULL), already_exists
+	// (ALREADY_SIGNED_UP), not_found (POSITION_NOT_FOUND).
 	SignUp(context.Context, *connect.Request[v1.SignUpRequest]) (*connect.Response[v1.SignUpResponse], error)
 	// ReviewSignUp hires a pending volunteer onto the roster (never beyond the
 	// position's quota) or rejects them. Errors: failed_precondition
@@ -411,7 +587,8 @@ type ProjectServiceHandler interface {
 	// CreateProject, and not_found (PROJECT_NOT_FOUND).
 	CopyProject(context.Context, *connect.Request[v1.CopyProjectRequest]) (*connect.Response[v1.CopyProjectResponse], error)
 	// EnrollVolunteer hires a volunteer directly onto a position of a
-	// RECRUITING or RUNNING project, never beyond its quota. Errors:
+	// RECRUITING or RUNNING project, never beyond its quota; the recruitment
+	// window binds volunteers' own sign-ups, not the org's enrolments. Errors:
 	// not_found (PROJECT_NOT_FOUND, POSITION_NOT_FOUND, VOLUNTEER_NOT_FOUND),
 	// permission_denied (NOT_ORG_MEMBER), failed_precondition
 	// (PROJECT_NOT_OPEN, POSITION_FULL), already_exists (ALREADY_SIGNED_UP).
@@ -440,6 +617,65 @@ type ProjectServiceHandler interface {
 	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), permission_denied
 	// (NOT_ORG_MEMBER).
 	ListProjectsByStage(context.Context, *connect.Request[v1.ListProjectsByStageRequest]) (*connect.Response[v1.ListProjectsByStageResponse], error)
+	// ListSignUps lists a project's sign-ups, oldest first, optionally only
+	// those in some statuses and of one position, with who applied (masked
+	// name, volunteer number, service categories) and the position's name.
+	// Callers: a leader or admin of the project's org, or one who oversees
+	// it (an org above it, or staff whose data scope covers an org above
+	// it). Errors: invalid_argument (ID_INVALID, STATUS_INVALID,
+	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found (PROJECT_NOT_FOUND,
+	// POSITION_NOT_FOUND), permission_denied (NOT_ORG_MEMBER).
+	ListSignUps(context.Context, *connect.Request[v1.ListSignUpsRequest]) (*connect.Response[v1.ListSignUpsResponse], error)
+	// ListMySignUps lists the calling volunteer's own sign-ups, latest first,
+	// optionally only those in some statuses, with each project's title,
+	// status and times. Errors: invalid_argument (STATUS_INVALID,
+	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), permission_denied
+	// (NOT_A_VOLUNTEER).
+	ListMySignUps(context.Context, *connect.Request[v1.ListMySignUpsRequest]) (*connect.Response[v1.ListMySignUpsResponse], error)
+	// ListProjectRoster lists a project's hired volunteers with the service
+	// they were credited on it (service records: total seconds and count)
+	// and the rating the org gave them there, if any; ordered by position,
+	// then sign-up time. Callers as ListSignUps. Errors: invalid_argument
+	// (ID_INVALID, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
+	// (PROJECT_NOT_FOUND), permission_denied (NOT_ORG_MEMBER).
+	ListProjectRoster(context.Context, *connect.Request[v1.ListProjectRosterRequest]) (*connect.Response[v1.ListProjectRosterResponse], error)
+	// RateVolunteers rates one or many hired volunteers of a closed project
+	// with the same scores (punctuality, attitude, professional skill: 1 to
+	// 5) and an optional comment; rating a volunteer again replaces the
+	// earlier rating. All or nothing: one volunteer who is not hired on the
+	// project fails the call and rates no one. Callers: a leader or admin of
+	// the project's org. Errors: invalid_argument (ID_INVALID,
+	// VOLUNTEERS_REQUIRED, TOO_MANY_VOLUNTEERS, SCORE_INVALID,
+	// COMMENT_TOO_LONG, NOT_HIRED — listing the ids), not_found
+	// (PROJECT_NOT_FOUND), permission_denied (NOT_ORG_MEMBER),
+	// failed_precondition (PROJECT_NOT_CLOSED).
+	RateVolunteers(context.Context, *connect.Request[v1.RateVolunteersRequest]) (*connect.Response[v1.RateVolunteersResponse], error)
+	// GetVolunteerRatings returns a volunteer's rating averages and a page of
+	// their ratings, latest first. Callers: the volunteer themselves (leave
+	// volunteer_id empty or give their own), a leader or admin of an org
+	// that hired them on a project (or of an org above it), or staff whose
+	// data scope covers such an org. Errors: invalid_argument (ID_INVALID,
+	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
+	// (VOLUNTEER_NOT_FOUND), permission_denied (NOT_IN_SCOPE).
+	GetVolunteerRatings(context.Context, *connect.Request[v1.GetVolunteerRatingsRequest]) (*connect.Response[v1.GetVolunteerRatingsResponse], error)
+	// ListProjects lists the projects of every org in the caller's scope —
+	// staff: their department's data scope; an org's leader or admin: their
+	// org and the orgs below it — optionally only some (effective) statuses,
+	// one org's subtree, a title fragment or a tag; latest start first, with
+	// each project's org name and positions (quota and hired). The back office
+	// lists PENDING_REVIEW projects to review, and RECRUITING, RUNNING and
+	// CLOSED ones as approved projects; a parent org lists its review queue
+	// with org_id and below. Errors: invalid_argument (ID_INVALID,
+	// STATUS_INVALID, ORG_REQUIRED, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID),
+	// permission_denied (NO_ORG_SCOPE).
+	ListProjects(context.Context, *connect.Request[v1.ListProjectsRequest]) (*connect.Response[v1.ListProjectsResponse], error)
+	// SetProjectTags replaces a project's tags (and, when asked, its service
+	// categories). Callers: a leader or admin of the project's org, or one
+	// who oversees it (an org above it, or staff in scope). Errors:
+	// invalid_argument (ID_INVALID, TOO_MANY_TAGS, TAG_TOO_LONG,
+	// SERVICE_CATEGORY_INVALID), not_found (PROJECT_NOT_FOUND),
+	// permission_denied (NOT_ORG_MEMBER).
+	SetProjectTags(context.Context, *connect.Request[v1.SetProjectTagsRequest]) (*connect.Response[v1.SetProjectTagsResponse], error)
 }
 
 // NewProjectServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -542,6 +778,53 @@ func NewProjectServiceHandler(svc ProjectServiceHandler, opts ...connect.Handler
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	projectServiceListSignUpsHandler := connect.NewUnaryHandler(
+		ProjectServiceListSignUpsProcedure,
+		svc.ListSignUps,
+		connect.WithSchema(projectServiceMethods.ByName("ListSignUps")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	projectServiceListMySignUpsHandler := connect.NewUnaryHandler(
+		ProjectServiceListMySignUpsProcedure,
+		svc.ListMySignUps,
+		connect.WithSchema(projectServiceMethods.ByName("ListMySignUps")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	projectServiceListProjectRosterHandler := connect.NewUnaryHandler(
+		ProjectServiceListProjectRosterProcedure,
+		svc.ListProjectRoster,
+		connect.WithSchema(projectServiceMethods.ByName("ListProjectRoster")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	projectServiceRateVolunteersHandler := connect.NewUnaryHandler(
+		ProjectServiceRateVolunteersProcedure,
+		svc.RateVolunteers,
+		connect.WithSchema(projectServiceMethods.ByName("RateVolunteers")),
+		connect.WithHandlerOptions(opts...),
+	)
+	projectServiceGetVolunteerRatingsHandler := connect.NewUnaryHandler(
+		ProjectServiceGetVolunteerRatingsProcedure,
+		svc.GetVolunteerRatings,
+		connect.WithSchema(projectServiceMethods.ByName("GetVolunteerRatings")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	projectServiceListProjectsHandler := connect.NewUnaryHandler(
+		ProjectServiceListProjectsProcedure,
+		svc.ListProjects,
+		connect.WithSchema(projectServiceMethods.ByName("ListProjects")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	projectServiceSetProjectTagsHandler := connect.NewUnaryHandler(
+		ProjectServiceSetProjectTagsProcedure,
+		svc.SetProjectTags,
+		connect.WithSchema(projectServiceMethods.ByName("SetProjectTags")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/yima.project.v1.ProjectService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ProjectServiceCreateProjectProcedure:
@@ -574,6 +857,20 @@ func NewProjectServiceHandler(svc ProjectServiceHandler, opts ...connect.Handler
 			projectServiceUpdateProjectHandler.ServeHTTP(w, r)
 		case ProjectServiceListProjectsByStageProcedure:
 			projectServiceListProjectsByStageHandler.ServeHTTP(w, r)
+		case ProjectServiceListSignUpsProcedure:
+			projectServiceListSignUpsHandler.ServeHTTP(w, r)
+		case ProjectServiceListMySignUpsProcedure:
+			projectServiceListMySignUpsHandler.ServeHTTP(w, r)
+		case ProjectServiceListProjectRosterProcedure:
+			projectServiceListProjectRosterHandler.ServeHTTP(w, r)
+		case ProjectServiceRateVolunteersProcedure:
+			projectServiceRateVolunteersHandler.ServeHTTP(w, r)
+		case ProjectServiceGetVolunteerRatingsProcedure:
+			projectServiceGetVolunteerRatingsHandler.ServeHTTP(w, r)
+		case ProjectServiceListProjectsProcedure:
+			projectServiceListProjectsHandler.ServeHTTP(w, r)
+		case ProjectServiceSetProjectTagsProcedure:
+			projectServiceSetProjectTagsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -641,4 +938,32 @@ func (UnimplementedProjectServiceHandler) UpdateProject(context.Context, *connec
 
 func (UnimplementedProjectServiceHandler) ListProjectsByStage(context.Context, *connect.Request[v1.ListProjectsByStageRequest]) (*connect.Response[v1.ListProjectsByStageResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.ListProjectsByStage is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) ListSignUps(context.Context, *connect.Request[v1.ListSignUpsRequest]) (*connect.Response[v1.ListSignUpsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.ListSignUps is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) ListMySignUps(context.Context, *connect.Request[v1.ListMySignUpsRequest]) (*connect.Response[v1.ListMySignUpsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.ListMySignUps is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) ListProjectRoster(context.Context, *connect.Request[v1.ListProjectRosterRequest]) (*connect.Response[v1.ListProjectRosterResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.ListProjectRoster is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) RateVolunteers(context.Context, *connect.Request[v1.RateVolunteersRequest]) (*connect.Response[v1.RateVolunteersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.RateVolunteers is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) GetVolunteerRatings(context.Context, *connect.Request[v1.GetVolunteerRatingsRequest]) (*connect.Response[v1.GetVolunteerRatingsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.GetVolunteerRatings is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) ListProjects(context.Context, *connect.Request[v1.ListProjectsRequest]) (*connect.Response[v1.ListProjectsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.ListProjects is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) SetProjectTags(context.Context, *connect.Request[v1.SetProjectTagsRequest]) (*connect.Response[v1.SetProjectTagsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.SetProjectTags is not implemented"))
 }

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file yima/org/v1/org.proto.
  */
 export const file_yima_org_v1_org: GenFile = /*@__PURE__*/
-  fileDesc("ChV5aW1hL29yZy92MS9vcmcucHJvdG8SC3lpbWEub3JnLnYxIuMCCgNPcmcSCgoCaWQYASABKAkSFQoNcGFyZW50X29yZ19pZBgCIAEoCRIMCgRuYW1lGAMgASgJEiQKBWxldmVsGAQgASgOMhUueWltYS5vcmcudjEuT3JnTGV2ZWwSJgoGc3RhdHVzGAUgASgOMhYueWltYS5vcmcudjEuT3JnU3RhdHVzEhgKEHN1cGVydmlzaW5nX3VuaXQYBiABKAkSDwoHYWRkcmVzcxgHIAEoCRIqCghsb2NhdGlvbhgIIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgJIAMoCRIVCg1yZXZpZXdfcmVhc29uGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWludHJvGAwgASgJEhQKDGNvbnRhY3RfbmFtZRgNIAEoCSKsAQoSUmVnaXN0ZXJPcmdSZXF1ZXN0EgwKBG5hbWUYASABKAkSFQoNcGFyZW50X29yZ19pZBgCIAEoCRIYChBzdXBlcnZpc2luZ191bml0GAMgASgJEg8KB2FkZHJlc3MYBCABKAkSKgoIbG9jYXRpb24YBSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYBiADKAkiNAoTUmVnaXN0ZXJPcmdSZXNwb25zZRIdCgNvcmcYASABKAsyEC55aW1hLm9yZy52MS5PcmciQwoQUmV2aWV3T3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDwoHYXBwcm92ZRgCIAEoCBIOCgZyZWFzb24YAyABKAkiMgoRUmV2aWV3T3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAueWltYS5vcmcudjEuT3JnIh8KDUdldE9yZ1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJIi8KDkdldE9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZyJYCgpPcmdTdW1tYXJ5Eh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZxIUCgxtZW1iZXJfY291bnQYAiABKAMSFQoNcHJvamVjdF9jb3VudBgDIAEoAyK0AQoPTGlzdE9yZ3NSZXF1ZXN0EhUKDXBhcmVudF9vcmdfaWQYASABKAkSJAoFbGV2ZWwYAiABKA4yFS55aW1hLm9yZy52MS5PcmdMZXZlbBImCgZzdGF0dXMYAyABKA4yFi55aW1hLm9yZy52MS5PcmdTdGF0dXMSFQoNbmFtZV9jb250YWlucxgEIAEoCRIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCSJSChBMaXN0T3Jnc1Jlc3BvbnNlEiUKBG9yZ3MYASADKAsyFy55aW1hLm9yZy52MS5PcmdTdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI3ChFHZXRPcmdUcmVlUmVxdWVzdBITCgtyb290X29yZ19pZBgBIAEoCRINCgVkZXB0aBgCIAEoBSJQCgdPcmdOb2RlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZxImCghjaGlsZHJlbhgCIAMoCzIULnlpbWEub3JnLnYxLk9yZ05vZGUiSwoSR2V0T3JnVHJlZVJlc3BvbnNlEiIKBHJvb3QYASABKAsyFC55aW1hLm9yZy52MS5PcmdOb2RlEhEKCXRydW5jYXRlZBgCIAEoCCLIAQoQVXBkYXRlT3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIYChBzdXBlcnZpc2luZ191bml0GAMgASgJEg8KB2FkZHJlc3MYBCABKAkSKgoIbG9jYXRpb24YBSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYBiADKAkSDQoFaW50cm8YByABKAkSFAoMY29udGFjdF9uYW1lGAggASgJIjIKEVVwZGF0ZU9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZyI2ChREZWFjdGl2YXRlT3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIjYKFURlYWN0aXZhdGVPcmdSZXNwb25zZRIdCgNvcmcYASABKAsyEC55aW1hLm9yZy52MS5PcmciNgoUUmVhY3RpdmF0ZU9yZ1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSI2ChVSZWFjdGl2YXRlT3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAueWltYS5vcmcudjEuT3JnIi0KG0xpc3RPcmdTdGF0dXNIaXN0b3J5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkitwEKD09yZ1N0YXR1c0NoYW5nZRIrCgtmcm9tX3N0YXR1cxgBIAEoDjIWLnlpbWEub3JnLnYxLk9yZ1N0YXR1cxIpCgl0b19zdGF0dXMYAiABKA4yFi55aW1hLm9yZy52MS5PcmdTdGF0dXMSDgoGcmVhc29uGAMgASgJEhQKDGJ5X3BlcnNvbl9pZBgEIAEoCRImCgJhdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTQocTGlzdE9yZ1N0YXR1c0hpc3RvcnlSZXNwb25zZRItCgdjaGFuZ2VzGAEgAygLMhwueWltYS5vcmcudjEuT3JnU3RhdHVzQ2hhbmdlKosBCglPcmdTdGF0dXMSGgoWT1JHX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKEk9SR19TVEFUVVNfUEVORElORxABEhUKEU9SR19TVEFUVVNfQUNUSVZFEAISFwoTT1JHX1NUQVRVU19SRUpFQ1RFRBADEhoKFk9SR19TVEFUVVNfREVBQ1RJVkFURUQQBCqVAQoIT3JnTGV2ZWwSGQoVT1JHX0xFVkVMX1VOU1BFQ0lGSUVEEAASEgoOT1JHX0xFVkVMX0NJVFkQARIWChJPUkdfTEVWRUxfRElTVFJJQ1QQAhIUChBPUkdfTEVWRUxfU1RSRUVUEAMSFwoTT1JHX0xFVkVMX0NPTU1VTklUWRAEEhMKD09SR19MRVZFTF9PVEhFUhAFMr0HCgpPcmdTZXJ2aWNlEmoKC1JlZ2lzdGVyT3JnEh8ueWltYS5vcmcudjEuUmVnaXN0ZXJPcmdSZXF1ZXN0GiAueWltYS5vcmcudjEuUmVnaXN0ZXJPcmdSZXNwb25zZSIYyvMYFBIQb3JnOm9yZzpyZWdpc3RlchgBEmIKCVJldmlld09yZxIdLnlpbWEub3JnLnYxLlJldmlld09yZ1JlcXVlc3QaHi55aW1hLm9yZy52MS5SZXZpZXdPcmdSZXNwb25zZSIWyvMYEhIOb3JnOm9yZzpyZXZpZXcYARJKCgZHZXRPcmcSGi55aW1hLm9yZy52MS5HZXRPcmdSZXF1ZXN0GhsueWltYS5vcmcudjEuR2V0T3JnUmVzcG9uc2UiB5ACAcrzGAASXgoITGlzdE9yZ3MSHC55aW1hLm9yZy52MS5MaXN0T3Jnc1JlcXVlc3QaHS55aW1hLm9yZy52MS5MaXN0T3Jnc1Jlc3BvbnNlIhWQAgHK8xgOEgxvcmc6b3JnOmxpc3QSZAoKR2V0T3JnVHJlZRIeLnlpbWEub3JnLnYxLkdldE9yZ1RyZWVSZXF1ZXN0Gh8ueWltYS5vcmcudjEuR2V0T3JnVHJlZVJlc3BvbnNlIhWQAgHK8xgOEgxvcmc6b3JnOmxpc3QSYAoJVXBkYXRlT3JnEh0ueWltYS5vcmcudjEuVXBkYXRlT3JnUmVxdWVzdBoeLnlpbWEub3JnLnYxLlVwZGF0ZU9yZ1Jlc3BvbnNlIhTK8xgQEgxvcmc6b3JnOmVkaXQYARJyCg1EZWFjdGl2YXRlT3JnEiEueWltYS5vcmcudjEuRGVhY3RpdmF0ZU9yZ1JlcXVlc3QaIi55aW1hLm9yZy52MS5EZWFjdGl2YXRlT3JnUmVzcG9uc2UiGsrzGBYSEm9yZzpvcmc6ZGVhY3RpdmF0ZRgBEnIKDVJlYWN0aXZhdGVPcmcSIS55aW1hLm9yZy52MS5SZWFjdGl2YXRlT3JnUmVxdWVzdBoiLnlpbWEub3JnLnYxLlJlYWN0aXZhdGVPcmdSZXNwb25zZSIayvMYFhISb3JnOm9yZzpkZWFjdGl2YXRlGAESggEKFExpc3RPcmdTdGF0dXNIaXN0b3J5EigueWltYS5vcmcudjEuTGlzdE9yZ1N0YXR1c0hpc3RvcnlSZXF1ZXN0GikueWltYS5vcmcudjEuTGlzdE9yZ1N0YXR1c0hpc3RvcnlSZXNwb25zZSIVkAIByvMYDhIMb3JnOm9yZzpsaXN0QiBaHnlpbWEvcnBjL2dlbi95aW1hL29yZy92MTtvcmd2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
+  fileDesc("ChV5aW1hL29yZy92MS9vcmcucHJvdG8SC3lpbWEub3JnLnYxIuMCCgNPcmcSCgoCaWQYASABKAkSFQoNcGFyZW50X29yZ19pZBgCIAEoCRIMCgRuYW1lGAMgASgJEiQKBWxldmVsGAQgASgOMhUueWltYS5vcmcudjEuT3JnTGV2ZWwSJgoGc3RhdHVzGAUgASgOMhYueWltYS5vcmcudjEuT3JnU3RhdHVzEhgKEHN1cGVydmlzaW5nX3VuaXQYBiABKAkSDwoHYWRkcmVzcxgHIAEoCRIqCghsb2NhdGlvbhgIIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgJIAMoCRIVCg1yZXZpZXdfcmVhc29uGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWludHJvGAwgASgJEhQKDGNvbnRhY3RfbmFtZRgNIAEoCSKsAQoSUmVnaXN0ZXJPcmdSZXF1ZXN0EgwKBG5hbWUYASABKAkSFQoNcGFyZW50X29yZ19pZBgCIAEoCRIYChBzdXBlcnZpc2luZ191bml0GAMgASgJEg8KB2FkZHJlc3MYBCABKAkSKgoIbG9jYXRpb24YBSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYBiADKAkiNAoTUmVnaXN0ZXJPcmdSZXNwb25zZRIdCgNvcmcYASABKAsyEC55aW1hLm9yZy52MS5PcmciQwoQUmV2aWV3T3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDwoHYXBwcm92ZRgCIAEoCBIOCgZyZWFzb24YAyABKAkiMgoRUmV2aWV3T3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAueWltYS5vcmcudjEuT3JnIh8KDUdldE9yZ1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJIi8KDkdldE9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZyJYCgpPcmdTdW1tYXJ5Eh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZxIUCgxtZW1iZXJfY291bnQYAiABKAMSFQoNcHJvamVjdF9jb3VudBgDIAEoAyK0AQoPTGlzdE9yZ3NSZXF1ZXN0EhUKDXBhcmVudF9vcmdfaWQYASABKAkSJAoFbGV2ZWwYAiABKA4yFS55aW1hLm9yZy52MS5PcmdMZXZlbBImCgZzdGF0dXMYAyABKA4yFi55aW1hLm9yZy52MS5PcmdTdGF0dXMSFQoNbmFtZV9jb250YWlucxgEIAEoCRIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCSJSChBMaXN0T3Jnc1Jlc3BvbnNlEiUKBG9yZ3MYASADKAsyFy55aW1hLm9yZy52MS5PcmdTdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI3ChFHZXRPcmdUcmVlUmVxdWVzdBITCgtyb290X29yZ19pZBgBIAEoCRINCgVkZXB0aBgCIAEoBSJQCgdPcmdOb2RlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZxImCghjaGlsZHJlbhgCIAMoCzIULnlpbWEub3JnLnYxLk9yZ05vZGUiSwoSR2V0T3JnVHJlZVJlc3BvbnNlEiIKBHJvb3QYASABKAsyFC55aW1hLm9yZy52MS5PcmdOb2RlEhEKCXRydW5jYXRlZBgCIAEoCCLIAQoQVXBkYXRlT3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIYChBzdXBlcnZpc2luZ191bml0GAMgASgJEg8KB2FkZHJlc3MYBCABKAkSKgoIbG9jYXRpb24YBSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYBiADKAkSDQoFaW50cm8YByABKAkSFAoMY29udGFjdF9uYW1lGAggASgJIjIKEVVwZGF0ZU9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZyI2ChREZWFjdGl2YXRlT3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIjYKFURlYWN0aXZhdGVPcmdSZXNwb25zZRIdCgNvcmcYASABKAsyEC55aW1hLm9yZy52MS5PcmciNgoUUmVhY3RpdmF0ZU9yZ1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSI2ChVSZWFjdGl2YXRlT3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAueWltYS5vcmcudjEuT3JnIi0KG0xpc3RPcmdTdGF0dXNIaXN0b3J5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkitwEKD09yZ1N0YXR1c0NoYW5nZRIrCgtmcm9tX3N0YXR1cxgBIAEoDjIWLnlpbWEub3JnLnYxLk9yZ1N0YXR1cxIpCgl0b19zdGF0dXMYAiABKA4yFi55aW1hLm9yZy52MS5PcmdTdGF0dXMSDgoGcmVhc29uGAMgASgJEhQKDGJ5X3BlcnNvbl9pZBgEIAEoCRImCgJhdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTQocTGlzdE9yZ1N0YXR1c0hpc3RvcnlSZXNwb25zZRItCgdjaGFuZ2VzGAEgAygLMhwueWltYS5vcmcudjEuT3JnU3RhdHVzQ2hhbmdlImwKFUxpc3RPcmdDaG9pY2VzUmVxdWVzdBIVCg1wYXJlbnRfb3JnX2lkGAEgASgJEhUKDW5hbWVfY29udGFpbnMYAiABKAkSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkijQEKCU9yZ0Nob2ljZRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEiQKBWxldmVsGAMgASgOMhUueWltYS5vcmcudjEuT3JnTGV2ZWwSFQoNcGFyZW50X29yZ19pZBgEIAEoCRITCgtwYXJlbnRfbmFtZRgFIAEoCRIUCgxoYXNfY2hpbGRyZW4YBiABKAgiVwoWTGlzdE9yZ0Nob2ljZXNSZXNwb25zZRIkCgRvcmdzGAEgAygLMhYueWltYS5vcmcudjEuT3JnQ2hvaWNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSqLAQoJT3JnU3RhdHVzEhoKFk9SR19TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJPUkdfU1RBVFVTX1BFTkRJTkcQARIVChFPUkdfU1RBVFVTX0FDVElWRRACEhcKE09SR19TVEFUVVNfUkVKRUNURUQQAxIaChZPUkdfU1RBVFVTX0RFQUNUSVZBVEVEEAQqlQEKCE9yZ0xldmVsEhkKFU9SR19MRVZFTF9VTlNQRUNJRklFRBAAEhIKDk9SR19MRVZFTF9DSVRZEAESFgoST1JHX0xFVkVMX0RJU1RSSUNUEAISFAoQT1JHX0xFVkVMX1NUUkVFVBADEhcKE09SR19MRVZFTF9DT01NVU5JVFkQBBITCg9PUkdfTEVWRUxfT1RIRVIQBTKzCAoKT3JnU2VydmljZRJqCgtSZWdpc3Rlck9yZxIfLnlpbWEub3JnLnYxLlJlZ2lzdGVyT3JnUmVxdWVzdBogLnlpbWEub3JnLnYxLlJlZ2lzdGVyT3JnUmVzcG9uc2UiGMrzGBQSEG9yZzpvcmc6cmVnaXN0ZXIYARJiCglSZXZpZXdPcmcSHS55aW1hLm9yZy52MS5SZXZpZXdPcmdSZXF1ZXN0Gh4ueWltYS5vcmcudjEuUmV2aWV3T3JnUmVzcG9uc2UiFsrzGBISDm9yZzpvcmc6cmV2aWV3GAESSgoGR2V0T3JnEhoueWltYS5vcmcudjEuR2V0T3JnUmVxdWVzdBobLnlpbWEub3JnLnYxLkdldE9yZ1Jlc3BvbnNlIgeQAgHK8xgAEl4KCExpc3RPcmdzEhwueWltYS5vcmcudjEuTGlzdE9yZ3NSZXF1ZXN0Gh0ueWltYS5vcmcudjEuTGlzdE9yZ3NSZXNwb25zZSIVkAIByvMYDhIMb3JnOm9yZzpsaXN0EmQKCkdldE9yZ1RyZWUSHi55aW1hLm9yZy52MS5HZXRPcmdUcmVlUmVxdWVzdBofLnlpbWEub3JnLnYxLkdldE9yZ1RyZWVSZXNwb25zZSIVkAIByvMYDhIMb3JnOm9yZzpsaXN0EmAKCVVwZGF0ZU9yZxIdLnlpbWEub3JnLnYxLlVwZGF0ZU9yZ1JlcXVlc3QaHi55aW1hLm9yZy52MS5VcGRhdGVPcmdSZXNwb25zZSIUyvMYEBIMb3JnOm9yZzplZGl0GAEScgoNRGVhY3RpdmF0ZU9yZxIhLnlpbWEub3JnLnYxLkRlYWN0aXZhdGVPcmdSZXF1ZXN0GiIueWltYS5vcmcudjEuRGVhY3RpdmF0ZU9yZ1Jlc3BvbnNlIhrK8xgWEhJvcmc6b3JnOmRlYWN0aXZhdGUYARJyCg1SZWFjdGl2YXRlT3JnEiEueWltYS5vcmcudjEuUmVhY3RpdmF0ZU9yZ1JlcXVlc3QaIi55aW1hLm9yZy52MS5SZWFjdGl2YXRlT3JnUmVzcG9uc2UiGsrzGBYSEm9yZzpvcmc6ZGVhY3RpdmF0ZRgBEoIBChRMaXN0T3JnU3RhdHVzSGlzdG9yeRIoLnlpbWEub3JnLnYxLkxpc3RPcmdTdGF0dXNIaXN0b3J5UmVxdWVzdBopLnlpbWEub3JnLnYxLkxpc3RPcmdTdGF0dXNIaXN0b3J5UmVzcG9uc2UiFZACAcrzGA4SDG9yZzpvcmc6bGlzdBJ0Cg5MaXN0T3JnQ2hvaWNlcxIiLnlpbWEub3JnLnYxLkxpc3RPcmdDaG9pY2VzUmVxdWVzdBojLnlpbWEub3JnLnYxLkxpc3RPcmdDaG9pY2VzUmVzcG9uc2UiGZACAcrzGBISEG9yZzpvcmc6cmVnaXN0ZXJCIFoeeWltYS9ycGMvZ2VuL3lpbWEvb3JnL3YxO29yZ3YxYgZwcm90bzM", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
 
 /**
  * Org is a volunteer org.
@@ -781,6 +781,132 @@ export const ListOrgStatusHistoryResponseSchema: GenMessage<ListOrgStatusHistory
   messageDesc(file_yima_org_v1_org, 21);
 
 /**
+ * ListOrgChoicesRequest selects the orgs to offer.
+ *
+ * @generated from message yima.org.v1.ListOrgChoicesRequest
+ */
+export type ListOrgChoicesRequest = Message<"yima.org.v1.ListOrgChoicesRequest"> & {
+  /**
+   * ParentOrgID lists its active children; empty lists the root.
+   *
+   * @generated from field: string parent_org_id = 1;
+   */
+  parentOrgId: string;
+
+  /**
+   * NameContains searches active orgs anywhere by name instead.
+   *
+   * @generated from field: string name_contains = 2;
+   */
+  nameContains: string;
+
+  /**
+   * PageSize is at most 200; 0 means 50.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * PageToken continues a previous list.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message yima.org.v1.ListOrgChoicesRequest.
+ * Use `create(ListOrgChoicesRequestSchema)` to create a new message.
+ */
+export const ListOrgChoicesRequestSchema: GenMessage<ListOrgChoicesRequest> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 22);
+
+/**
+ * OrgChoice is an active org a registrant may apply under.
+ *
+ * @generated from message yima.org.v1.OrgChoice
+ */
+export type OrgChoice = Message<"yima.org.v1.OrgChoice"> & {
+  /**
+   * ID of the org.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Name of the org.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * Level in the tree.
+   *
+   * @generated from field: yima.org.v1.OrgLevel level = 3;
+   */
+  level: OrgLevel;
+
+  /**
+   * ParentOrgID is empty for the root.
+   *
+   * @generated from field: string parent_org_id = 4;
+   */
+  parentOrgId: string;
+
+  /**
+   * ParentName names the parent; empty for the root.
+   *
+   * @generated from field: string parent_name = 5;
+   */
+  parentName: string;
+
+  /**
+   * HasChildren is set when active orgs sit below it.
+   *
+   * @generated from field: bool has_children = 6;
+   */
+  hasChildren: boolean;
+};
+
+/**
+ * Describes the message yima.org.v1.OrgChoice.
+ * Use `create(OrgChoiceSchema)` to create a new message.
+ */
+export const OrgChoiceSchema: GenMessage<OrgChoice> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 23);
+
+/**
+ * ListOrgChoicesResponse is one page of choices.
+ *
+ * @generated from message yima.org.v1.ListOrgChoicesResponse
+ */
+export type ListOrgChoicesResponse = Message<"yima.org.v1.ListOrgChoicesResponse"> & {
+  /**
+   * Orgs found, shallowest first, then by name.
+   *
+   * @generated from field: repeated yima.org.v1.OrgChoice orgs = 1;
+   */
+  orgs: OrgChoice[];
+
+  /**
+   * NextPageToken is empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message yima.org.v1.ListOrgChoicesResponse.
+ * Use `create(ListOrgChoicesResponseSchema)` to create a new message.
+ */
+export const ListOrgChoicesResponseSchema: GenMessage<ListOrgChoicesResponse> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 24);
+
+/**
  * OrgStatus is where an org stands.
  *
  * @generated from enum yima.org.v1.OrgStatus
@@ -1003,6 +1129,20 @@ export const OrgService: GenService<{
     methodKind: "unary";
     input: typeof ListOrgStatusHistoryRequestSchema;
     output: typeof ListOrgStatusHistoryResponseSchema;
+  },
+  /**
+   * ListOrgChoices lists the active orgs a registrant may apply under, for
+   * RegisterOrg's parent picker: with name_contains, those anywhere whose
+   * name contains it; else the children of parent_org_id, or the root when
+   * it is empty. Errors: invalid_argument (ID_INVALID, PAGE_SIZE_INVALID,
+   * PAGE_TOKEN_INVALID).
+   *
+   * @generated from rpc yima.org.v1.OrgService.ListOrgChoices
+   */
+  listOrgChoices: {
+    methodKind: "unary";
+    input: typeof ListOrgChoicesRequestSchema;
+    output: typeof ListOrgChoicesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_yima_org_v1_org, 0);

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file yima/project/v1/project.proto.
  */
 export const file_yima_project_v1_project: GenFile = /*@__PURE__*/
-  fileDesc("Ch15aW1hL3Byb2plY3QvdjEvcHJvamVjdC5wcm90bxIPeWltYS5wcm9qZWN0LnYxInoKCFBvc2l0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDQoFcXVvdGEYAyABKAUSNgoPc2lnbl9pbl9tZXRob2RzGAQgAygOMh0ueWltYS5wcm9qZWN0LnYxLlNpZ25Jbk1ldGhvZBINCgVoaXJlZBgFIAEoBSL1AgoHUHJvamVjdBIKCgJpZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSDQoFdGl0bGUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSLgoGc3RhdHVzGAUgASgOMh4ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGF0dXMSLgoKc3RhcnRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2FkZHJlc3MYCCABKAkSKgoIbG9jYXRpb24YCSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYCiADKAkSLAoJcG9zaXRpb25zGAsgAygLMhkueWltYS5wcm9qZWN0LnYxLlBvc2l0aW9uEhUKDXJldmlld19yZWFzb24YDCABKAkiZAoNUG9zaXRpb25JbnB1dBIMCgRuYW1lGAEgASgJEg0KBXF1b3RhGAIgASgFEjYKD3NpZ25faW5fbWV0aG9kcxgDIAMoDjIdLnlpbWEucHJvamVjdC52MS5TaWduSW5NZXRob2QitAIKFENyZWF0ZVByb2plY3RSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRINCgV0aXRsZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIuCgpzdGFydF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYWRkcmVzcxgGIAEoCRIqCghsb2NhdGlvbhgHIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgIIAMoCRIxCglwb3NpdGlvbnMYCSADKAsyHi55aW1hLnByb2plY3QudjEuUG9zaXRpb25JbnB1dCJCChVDcmVhdGVQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IioKFFN1Ym1pdFByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkiQgoVU3VibWl0UHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdCJLChRSZXZpZXdQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEg8KB2FwcHJvdmUYAiABKAgSDgoGcmVhc29uGAMgASgJIkIKFVJldmlld1Byb2plY3RSZXNwb25zZRIpCgdwcm9qZWN0GAEgASgLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QigQEKFkxpc3RPcmdQcm9qZWN0c1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEjAKCHN0YXR1c2VzGAIgAygOMh4ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGF0dXMSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiXgoXTGlzdE9yZ1Byb2plY3RzUmVzcG9uc2USKgoIcHJvamVjdHMYASADKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJwoRR2V0UHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSI/ChJHZXRQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IrIBCgZTaWduVXASCgoCaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRITCgtwb3NpdGlvbl9pZBgDIAEoCRIUCgx2b2x1bnRlZXJfaWQYBCABKAkSLQoGc3RhdHVzGAUgASgOMh0ueWltYS5wcm9qZWN0LnYxLlNpZ25VcFN0YXR1cxIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI4Cg1TaWduVXBSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSEwoLcG9zaXRpb25faWQYAiABKAkiOgoOU2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiOgoTUmV2aWV3U2lnblVwUmVxdWVzdBISCgpzaWduX3VwX2lkGAEgASgJEg8KB2FwcHJvdmUYAiABKAgiQAoUUmV2aWV3U2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiKQoTQ2xvc2VQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJIlIKFENsb3NlUHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdBIPCgdyZWNvcmRzGAIgASgFIjwKFldpdGhkcmF3UHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiRAoXV2l0aGRyYXdQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IoYBChJDb3B5UHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQAoTQ29weVByb2plY3RSZXNwb25zZRIpCgdwcm9qZWN0GAEgASgLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QiVwoWRW5yb2xsVm9sdW50ZWVyUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEhMKC3Bvc2l0aW9uX2lkGAIgASgJEhQKDHZvbHVudGVlcl9pZBgDIAEoCSJDChdFbnJvbGxWb2x1bnRlZXJSZXNwb25zZRIoCgdzaWduX3VwGAEgASgLMhcueWltYS5wcm9qZWN0LnYxLlNpZ25VcCI8ChFNb3ZlU2lnblVwUmVxdWVzdBISCgpzaWduX3VwX2lkGAEgASgJEhMKC3Bvc2l0aW9uX2lkGAIgASgJIj4KEk1vdmVTaWduVXBSZXNwb25zZRIoCgdzaWduX3VwGAEgASgLMhcueWltYS5wcm9qZWN0LnYxLlNpZ25VcCIpChNVbmhpcmVTaWduVXBSZXF1ZXN0EhIKCnNpZ25fdXBfaWQYASABKAkiQAoUVW5oaXJlU2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiuAIKFFVwZGF0ZVByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSDQoFdGl0bGUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSLgoKc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2FkZHJlc3MYBiABKAkSKgoIbG9jYXRpb24YByABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYCCADKAkSMQoJcG9zaXRpb25zGAkgAygLMh4ueWltYS5wcm9qZWN0LnYxLlBvc2l0aW9uSW5wdXQiQgoVVXBkYXRlUHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdCKBAQoaTGlzdFByb2plY3RzQnlTdGFnZVJlcXVlc3QSDgoGb3JnX2lkGAEgASgJEiwKBXN0YWdlGAIgASgOMh0ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGFnZRIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSJiChtMaXN0UHJvamVjdHNCeVN0YWdlUmVzcG9uc2USKgoIcHJvamVjdHMYASADKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkq/QEKDVByb2plY3RTdGF0dXMSHgoaUFJPSkVDVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRQUk9KRUNUX1NUQVRVU19EUkFGVBABEiEKHVBST0pFQ1RfU1RBVFVTX1BFTkRJTkdfUkVWSUVXEAISHQoZUFJPSkVDVF9TVEFUVVNfUkVDUlVJVElORxADEhsKF1BST0pFQ1RfU1RBVFVTX1JFSkVDVEVEEAQSGgoWUFJPSkVDVF9TVEFUVVNfUlVOTklORxAFEhkKFVBST0pFQ1RfU1RBVFVTX0NMT1NFRBAGEhwKGFBST0pFQ1RfU1RBVFVTX1dJVEhEUkFXThAHKmsKDFNpZ25Jbk1ldGhvZBIeChpTSUdOX0lOX01FVEhPRF9VTlNQRUNJRklFRBAAEh0KGVNJR05fSU5fTUVUSE9EX1NUQUZGX1NDQU4QARIcChhTSUdOX0lOX01FVEhPRF9TRUxGX1NDQU4QAiqfAQoMU2lnblVwU3RhdHVzEh4KGlNJR05fVVBfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWU0lHTl9VUF9TVEFUVVNfUEVORElORxABEhgKFFNJR05fVVBfU1RBVFVTX0hJUkVEEAISGwoXU0lHTl9VUF9TVEFUVVNfUkVKRUNURUQQAxIcChhTSUdOX1VQX1NUQVRVU19DQU5DRUxMRUQQBCrXAQoMUHJvamVjdFN0YWdlEh0KGVBST0pFQ1RfU1RBR0VfVU5TUEVDSUZJRUQQABIcChhQUk9KRUNUX1NUQUdFX1RPX1JFQ1JVSVQQARIcChhQUk9KRUNUX1NUQUdFX1JFQ1JVSVRJTkcQAhIZChVQUk9KRUNUX1NUQUdFX1JVTk5JTkcQAxIYChRQUk9KRUNUX1NUQUdFX0NMT1NFRBAEEhoKFlBST0pFQ1RfU1RBR0VfUkVKRUNURUQQBRIbChdQUk9KRUNUX1NUQUdFX1dJVEhEUkFXThAGMpsOCg5Qcm9qZWN0U2VydmljZRJ3Cg1DcmVhdGVQcm9qZWN0EiUueWltYS5wcm9qZWN0LnYxLkNyZWF0ZVByb2plY3RSZXF1ZXN0GiYueWltYS5wcm9qZWN0LnYxLkNyZWF0ZVByb2plY3RSZXNwb25zZSIXyvMYExIPb3JnOnByb2plY3Q6YWRkGAESdwoNU3VibWl0UHJvamVjdBIlLnlpbWEucHJvamVjdC52MS5TdWJtaXRQcm9qZWN0UmVxdWVzdBomLnlpbWEucHJvamVjdC52MS5TdWJtaXRQcm9qZWN0UmVzcG9uc2UiF8rzGBMSD29yZzpwcm9qZWN0OmFkZBgBEnoKDVJldmlld1Byb2plY3QSJS55aW1hLnByb2plY3QudjEuUmV2aWV3UHJvamVjdFJlcXVlc3QaJi55aW1hLnByb2plY3QudjEuUmV2aWV3UHJvamVjdFJlc3BvbnNlIhrK8xgWEhJvcmc6cHJvamVjdDpyZXZpZXcYARJ/Cg9MaXN0T3JnUHJvamVjdHMSJy55aW1hLnByb2plY3QudjEuTGlzdE9yZ1Byb2plY3RzUmVxdWVzdBooLnlpbWEucHJvamVjdC52MS5MaXN0T3JnUHJvamVjdHNSZXNwb25zZSIZkAIByvMYEhIQb3JnOnByb2plY3Q6bGlzdBJeCgpHZXRQcm9qZWN0EiIueWltYS5wcm9qZWN0LnYxLkdldFByb2plY3RSZXF1ZXN0GiMueWltYS5wcm9qZWN0LnYxLkdldFByb2plY3RSZXNwb25zZSIHkAIByvMYABJlCgZTaWduVXASHi55aW1hLnByb2plY3QudjEuU2lnblVwUmVxdWVzdBofLnlpbWEucHJvamVjdC52MS5TaWduVXBSZXNwb25zZSIayvMYFhIUdm9sdW50ZWVyOnNpZ251cDphZGQSdgoMUmV2aWV3U2lnblVwEiQueWltYS5wcm9qZWN0LnYxLlJldmlld1NpZ25VcFJlcXVlc3QaJS55aW1hLnByb2plY3QudjEuUmV2aWV3U2lnblVwUmVzcG9uc2UiGcrzGBUSEW9yZzpzaWdudXA6cmV2aWV3GAESdgoMQ2xvc2VQcm9qZWN0EiQueWltYS5wcm9qZWN0LnYxLkNsb3NlUHJvamVjdFJlcXVlc3QaJS55aW1hLnByb2plY3QudjEuQ2xvc2VQcm9qZWN0UmVzcG9uc2UiGcrzGBUSEW9yZzpwcm9qZWN0OmNsb3NlGAESfQoPV2l0aGRyYXdQcm9qZWN0EicueWltYS5wcm9qZWN0LnYxLldpdGhkcmF3UHJvamVjdFJlcXVlc3QaKC55aW1hLnByb2plY3QudjEuV2l0aGRyYXdQcm9qZWN0UmVzcG9uc2UiF8rzGBMSD29yZzpwcm9qZWN0OmFkZBgBEnEKC0NvcHlQcm9qZWN0EiMueWltYS5wcm9qZWN0LnYxLkNvcHlQcm9qZWN0UmVxdWVzdBokLnlpbWEucHJvamVjdC52MS5Db3B5UHJvamVjdFJlc3BvbnNlIhfK8xgTEg9vcmc6cHJvamVjdDphZGQYARJ/Cg9FbnJvbGxWb2x1bnRlZXISJy55aW1hLnByb2plY3QudjEuRW5yb2xsVm9sdW50ZWVyUmVxdWVzdBooLnlpbWEucHJvamVjdC52MS5FbnJvbGxWb2x1bnRlZXJSZXNwb25zZSIZyvMYFRIRb3JnOnNpZ251cDpyZXZpZXcYARJwCgpNb3ZlU2lnblVwEiIueWltYS5wcm9qZWN0LnYxLk1vdmVTaWduVXBSZXF1ZXN0GiMueWltYS5wcm9qZWN0LnYxLk1vdmVTaWduVXBSZXNwb25zZSIZyvMYFRIRb3JnOnNpZ251cDpyZXZpZXcYARJ2CgxVbmhpcmVTaWduVXASJC55aW1hLnByb2plY3QudjEuVW5oaXJlU2lnblVwUmVxdWVzdBolLnlpbWEucHJvamVjdC52MS5VbmhpcmVTaWduVXBSZXNwb25zZSIZyvMYFRIRb3JnOnNpZ251cDpyZXZpZXcYARJ4Cg1VcGRhdGVQcm9qZWN0EiUueWltYS5wcm9qZWN0LnYxLlVwZGF0ZVByb2plY3RSZXF1ZXN0GiYueWltYS5wcm9qZWN0LnYxLlVwZGF0ZVByb2plY3RSZXNwb25zZSIYyvMYFBIQb3JnOnByb2plY3Q6ZWRpdBgBEosBChNMaXN0UHJvamVjdHNCeVN0YWdlEisueWltYS5wcm9qZWN0LnYxLkxpc3RQcm9qZWN0c0J5U3RhZ2VSZXF1ZXN0GiwueWltYS5wcm9qZWN0LnYxLkxpc3RQcm9qZWN0c0J5U3RhZ2VSZXNwb25zZSIZkAIByvMYEhIQb3JnOnByb2plY3Q6bGlzdEIoWiZ5aW1hL3JwYy9nZW4veWltYS9wcm9qZWN0L3YxO3Byb2plY3R2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
+  fileDesc("Ch15aW1hL3Byb2plY3QvdjEvcHJvamVjdC5wcm90bxIPeWltYS5wcm9qZWN0LnYxIooBCghQb3NpdGlvbhIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg0KBXF1b3RhGAMgASgFEjYKD3NpZ25faW5fbWV0aG9kcxgEIAMoDjIdLnlpbWEucHJvamVjdC52MS5TaWduSW5NZXRob2QSDQoFaGlyZWQYBSABKAUSDgoGc2tpbGxzGAYgAygJIooFCgdQcm9qZWN0EgoKAmlkGAEgASgJEg4KBm9yZ19pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIuCgZzdGF0dXMYBSABKA4yHi55aW1hLnByb2plY3QudjEuUHJvamVjdFN0YXR1cxIuCgpzdGFydF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYWRkcmVzcxgIIAEoCRIqCghsb2NhdGlvbhgJIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgKIAMoCRIsCglwb3NpdGlvbnMYCyADKAsyGS55aW1hLnByb2plY3QudjEuUG9zaXRpb24SFQoNcmV2aWV3X3JlYXNvbhgMIAEoCRIxCg1yZWNydWl0X3N0YXJ0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNydWl0X2VuZBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEdGFncxgPIAMoCRIQCghvcmdfbmFtZRgQIAEoCRIUCgxjb250YWN0X25hbWUYESABKAkSHAoUY29udGFjdF9waG9uZV9tYXNrZWQYEiABKAkSLQoJY2xvc2VkX2F0GBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgVzdGFnZRgUIAEoDjIdLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0U3RhZ2UidAoNUG9zaXRpb25JbnB1dBIMCgRuYW1lGAEgASgJEg0KBXF1b3RhGAIgASgFEjYKD3NpZ25faW5fbWV0aG9kcxgDIAMoDjIdLnlpbWEucHJvamVjdC52MS5TaWduSW5NZXRob2QSDgoGc2tpbGxzGAQgAygJIqYDChRDcmVhdGVQcm9qZWN0UmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDQoFdGl0bGUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSLgoKc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2FkZHJlc3MYBiABKAkSKgoIbG9jYXRpb24YByABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYCCADKAkSMQoJcG9zaXRpb25zGAkgAygLMh4ueWltYS5wcm9qZWN0LnYxLlBvc2l0aW9uSW5wdXQSMQoNcmVjcnVpdF9zdGFydBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVjcnVpdF9lbmQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBHRhZ3MYDCADKAkiQgoVQ3JlYXRlUHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdCIqChRTdWJtaXRQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJIkIKFVN1Ym1pdFByb2plY3RSZXNwb25zZRIpCgdwcm9qZWN0GAEgASgLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QiSwoUUmV2aWV3UHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIPCgdhcHByb3ZlGAIgASgIEg4KBnJlYXNvbhgDIAEoCSJCChVSZXZpZXdQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IoEBChZMaXN0T3JnUHJvamVjdHNSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIwCghzdGF0dXNlcxgCIAMoDjIeLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0U3RhdHVzEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJIl4KF0xpc3RPcmdQcm9qZWN0c1Jlc3BvbnNlEioKCHByb2plY3RzGAEgAygLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIicKEUdldFByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkiPwoSR2V0UHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdCKyAQoGU2lnblVwEgoKAmlkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAkSEwoLcG9zaXRpb25faWQYAyABKAkSFAoMdm9sdW50ZWVyX2lkGAQgASgJEi0KBnN0YXR1cxgFIAEoDjIdLnlpbWEucHJvamVjdC52MS5TaWduVXBTdGF0dXMSLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOAoNU2lnblVwUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEhMKC3Bvc2l0aW9uX2lkGAIgASgJIjoKDlNpZ25VcFJlc3BvbnNlEigKB3NpZ25fdXAYASABKAsyFy55aW1hLnByb2plY3QudjEuU2lnblVwIjoKE1Jldmlld1NpZ25VcFJlcXVlc3QSEgoKc2lnbl91cF9pZBgBIAEoCRIPCgdhcHByb3ZlGAIgASgIIkAKFFJldmlld1NpZ25VcFJlc3BvbnNlEigKB3NpZ25fdXAYASABKAsyFy55aW1hLnByb2plY3QudjEuU2lnblVwIikKE0Nsb3NlUHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSJSChRDbG9zZVByb2plY3RSZXNwb25zZRIpCgdwcm9qZWN0GAEgASgLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QSDwoHcmVjb3JkcxgCIAEoBSI8ChZXaXRoZHJhd1Byb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIkQKF1dpdGhkcmF3UHJvamVjdFJlc3BvbnNlEikKB3Byb2plY3QYASABKAsyGC55aW1hLnByb2plY3QudjEuUHJvamVjdCKGAQoSQ29weVByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkAKE0NvcHlQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0IlcKFkVucm9sbFZvbHVudGVlclJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRITCgtwb3NpdGlvbl9pZBgCIAEoCRIUCgx2b2x1bnRlZXJfaWQYAyABKAkiQwoXRW5yb2xsVm9sdW50ZWVyUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiPAoRTW92ZVNpZ25VcFJlcXVlc3QSEgoKc2lnbl91cF9pZBgBIAEoCRITCgtwb3NpdGlvbl9pZBgCIAEoCSI+ChJNb3ZlU2lnblVwUmVzcG9uc2USKAoHc2lnbl91cBgBIAEoCzIXLnlpbWEucHJvamVjdC52MS5TaWduVXAiKQoTVW5oaXJlU2lnblVwUmVxdWVzdBISCgpzaWduX3VwX2lkGAEgASgJIkAKFFVuaGlyZVNpZ25VcFJlc3BvbnNlEigKB3NpZ25fdXAYASABKAsyFy55aW1hLnByb2plY3QudjEuU2lnblVwIqoDChRVcGRhdGVQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEg0KBXRpdGxlGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEi4KCnN0YXJ0X3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhZGRyZXNzGAYgASgJEioKCGxvY2F0aW9uGAcgASgLMhgueWltYS5jb21tb24udjEuTG9jYXRpb24SGgoSc2VydmljZV9jYXRlZ29yaWVzGAggAygJEjEKCXBvc2l0aW9ucxgJIAMoCzIeLnlpbWEucHJvamVjdC52MS5Qb3NpdGlvbklucHV0EjEKDXJlY3J1aXRfc3RhcnQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlY3J1aXRfZW5kGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgR0YWdzGAwgAygJIkIKFVVwZGF0ZVByb2plY3RSZXNwb25zZRIpCgdwcm9qZWN0GAEgASgLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QigQEKGkxpc3RQcm9qZWN0c0J5U3RhZ2VSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIsCgVzdGFnZRgCIAEoDjIdLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0U3RhZ2USEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiYgobTGlzdFByb2plY3RzQnlTdGFnZVJlc3BvbnNlEioKCHByb2plY3RzGAEgAygLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIpUBChJMaXN0U2lnblVwc1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIvCghzdGF0dXNlcxgCIAMoDjIdLnlpbWEucHJvamVjdC52MS5TaWduVXBTdGF0dXMSEwoLcG9zaXRpb25faWQYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkinwEKC1NpZ25VcEVudHJ5EigKB3NpZ25fdXAYASABKAsyFy55aW1hLnByb2plY3QudjEuU2lnblVwEh0KFXZvbHVudGVlcl9uYW1lX21hc2tlZBgCIAEoCRIUCgx2b2x1bnRlZXJfbm8YAyABKAkSGgoSc2VydmljZV9jYXRlZ29yaWVzGAQgAygJEhUKDXBvc2l0aW9uX25hbWUYBSABKAkiXgoTTGlzdFNpZ25VcHNSZXNwb25zZRIuCghzaWduX3VwcxgBIAMoCzIcLnlpbWEucHJvamVjdC52MS5TaWduVXBFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibgoUTGlzdE15U2lnblVwc1JlcXVlc3QSLwoIc3RhdHVzZXMYASADKA4yHS55aW1hLnByb2plY3QudjEuU2lnblVwU3RhdHVzEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIqsCCghNeVNpZ25VcBIoCgdzaWduX3VwGAEgASgLMhcueWltYS5wcm9qZWN0LnYxLlNpZ25VcBIVCg1wcm9qZWN0X3RpdGxlGAIgASgJEjYKDnByb2plY3Rfc3RhdHVzGAMgASgOMh4ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGF0dXMSLgoKc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXBvc2l0aW9uX25hbWUYBiABKAkSDgoGb3JnX2lkGAcgASgJEhAKCG9yZ19uYW1lGAggASgJEg8KB2FkZHJlc3MYCSABKAkiXQoVTGlzdE15U2lnblVwc1Jlc3BvbnNlEisKCHNpZ25fdXBzGAEgAygLMhkueWltYS5wcm9qZWN0LnYxLk15U2lnblVwEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJVChhMaXN0UHJvamVjdFJvc3RlclJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSLAAQoGUmF0aW5nEhIKCnByb2plY3RfaWQYASABKAkSFAoMdm9sdW50ZWVyX2lkGAIgASgJEhMKC3B1bmN0dWFsaXR5GAMgASgFEhAKCGF0dGl0dWRlGAQgASgFEg0KBXNraWxsGAUgASgFEg8KB2NvbW1lbnQYBiABKAkSLgoKdXBkYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcHJvamVjdF90aXRsZRgIIAEoCSLsAQoLUm9zdGVyRW50cnkSEgoKc2lnbl91cF9pZBgBIAEoCRIUCgx2b2x1bnRlZXJfaWQYAiABKAkSHQoVdm9sdW50ZWVyX25hbWVfbWFza2VkGAMgASgJEhQKDHZvbHVudGVlcl9ubxgEIAEoCRITCgtwb3NpdGlvbl9pZBgFIAEoCRIVCg1wb3NpdGlvbl9uYW1lGAYgASgJEhcKD3NlcnZpY2Vfc2Vjb25kcxgHIAEoAxIQCghzZXNzaW9ucxgIIAEoBRInCgZyYXRpbmcYCSABKAsyFy55aW1hLnByb2plY3QudjEuUmF0aW5nImMKGUxpc3RQcm9qZWN0Um9zdGVyUmVzcG9uc2USLQoHZW50cmllcxgBIAMoCzIcLnlpbWEucHJvamVjdC52MS5Sb3N0ZXJFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiiQEKFVJhdGVWb2x1bnRlZXJzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEhUKDXZvbHVudGVlcl9pZHMYAiADKAkSEwoLcHVuY3R1YWxpdHkYAyABKAUSEAoIYXR0aXR1ZGUYBCABKAUSDQoFc2tpbGwYBSABKAUSDwoHY29tbWVudBgGIAEoCSJCChZSYXRlVm9sdW50ZWVyc1Jlc3BvbnNlEigKB3JhdGluZ3MYASADKAsyFy55aW1hLnByb2plY3QudjEuUmF0aW5nIlkKGkdldFZvbHVudGVlclJhdGluZ3NSZXF1ZXN0EhQKDHZvbHVudGVlcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJqCg1SYXRpbmdTdW1tYXJ5EhQKDHZvbHVudGVlcl9pZBgBIAEoCRINCgVjb3VudBgCIAEoBRITCgtwdW5jdHVhbGl0eRgDIAEoARIQCghhdHRpdHVkZRgEIAEoARINCgVza2lsbBgFIAEoASKRAQobR2V0Vm9sdW50ZWVyUmF0aW5nc1Jlc3BvbnNlEi8KB3N1bW1hcnkYASABKAsyHi55aW1hLnByb2plY3QudjEuUmF0aW5nU3VtbWFyeRIoCgdyYXRpbmdzGAIgAygLMhcueWltYS5wcm9qZWN0LnYxLlJhdGluZxIXCg9uZXh0X3BhZ2VfdG9rZW4YAyABKAkisgEKE0xpc3RQcm9qZWN0c1JlcXVlc3QSMAoIc3RhdHVzZXMYASADKA4yHi55aW1hLnByb2plY3QudjEuUHJvamVjdFN0YXR1cxIOCgZvcmdfaWQYAiABKAkSFgoOdGl0bGVfY29udGFpbnMYAyABKAkSCwoDdGFnGAQgASgJEhEKCXBhZ2Vfc2l6ZRgFIAEoBRISCgpwYWdlX3Rva2VuGAYgASgJEg0KBWJlbG93GAcgASgIIlsKFExpc3RQcm9qZWN0c1Jlc3BvbnNlEioKCHByb2plY3RzGAEgAygLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInUKFVNldFByb2plY3RUYWdzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEgwKBHRhZ3MYAiADKAkSHgoWc2V0X3NlcnZpY2VfY2F0ZWdvcmllcxgDIAEoCBIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYBCADKAkiQwoWU2V0UHJvamVjdFRhZ3NSZXNwb25zZRIpCgdwcm9qZWN0GAEgASgLMhgueWltYS5wcm9qZWN0LnYxLlByb2plY3Qq/QEKDVByb2plY3RTdGF0dXMSHgoaUFJPSkVDVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRQUk9KRUNUX1NUQVRVU19EUkFGVBABEiEKHVBST0pFQ1RfU1RBVFVTX1BFTkRJTkdfUkVWSUVXEAISHQoZUFJPSkVDVF9TVEFUVVNfUkVDUlVJVElORxADEhsKF1BST0pFQ1RfU1RBVFVTX1JFSkVDVEVEEAQSGgoWUFJPSkVDVF9TVEFUVVNfUlVOTklORxAFEhkKFVBST0pFQ1RfU1RBVFVTX0NMT1NFRBAGEhwKGFBST0pFQ1RfU1RBVFVTX1dJVEhEUkFXThAHKmsKDFNpZ25Jbk1ldGhvZBIeChpTSUdOX0lOX01FVEhPRF9VTlNQRUNJRklFRBAAEh0KGVNJR05fSU5fTUVUSE9EX1NUQUZGX1NDQU4QARIcChhTSUdOX0lOX01FVEhPRF9TRUxGX1NDQU4QAiqfAQoMU2lnblVwU3RhdHVzEh4KGlNJR05fVVBfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWU0lHTl9VUF9TVEFUVVNfUEVORElORxABEhgKFFNJR05fVVBfU1RBVFVTX0hJUkVEEAISGwoXU0lHTl9VUF9TVEFUVVNfUkVKRUNURUQQAxIcChhTSUdOX1VQX1NUQVRVU19DQU5DRUxMRUQQBCrXAQoMUHJvamVjdFN0YWdlEh0KGVBST0pFQ1RfU1RBR0VfVU5TUEVDSUZJRUQQABIcChhQUk9KRUNUX1NUQUdFX1RPX1JFQ1JVSVQQARIcChhQUk9KRUNUX1NUQUdFX1JFQ1JVSVRJTkcQAhIZChVQUk9KRUNUX1NUQUdFX1JVTk5JTkcQAxIYChRQUk9KRUNUX1NUQUdFX0NMT1NFRBAEEhoKFlBST0pFQ1RfU1RBR0VfUkVKRUNURUQQBRIbChdQUk9KRUNUX1NUQUdFX1dJVEhEUkFXThAGMpkVCg5Qcm9qZWN0U2VydmljZRJ3Cg1DcmVhdGVQcm9qZWN0EiUueWltYS5wcm9qZWN0LnYxLkNyZWF0ZVByb2plY3RSZXF1ZXN0GiYueWltYS5wcm9qZWN0LnYxLkNyZWF0ZVByb2plY3RSZXNwb25zZSIXyvMYExIPb3JnOnByb2plY3Q6YWRkGAESdwoNU3VibWl0UHJvamVjdBIlLnlpbWEucHJvamVjdC52MS5TdWJtaXRQcm9qZWN0UmVxdWVzdBomLnlpbWEucHJvamVjdC52MS5TdWJtaXRQcm9qZWN0UmVzcG9uc2UiF8rzGBMSD29yZzpwcm9qZWN0OmFkZBgBEnoKDVJldmlld1Byb2plY3QSJS55aW1hLnByb2plY3QudjEuUmV2aWV3UHJvamVjdFJlcXVlc3QaJi55aW1hLnByb2plY3QudjEuUmV2aWV3UHJvamVjdFJlc3BvbnNlIhrK8xgWEhJvcmc6cHJvamVjdDpyZXZpZXcYARJ/Cg9MaXN0T3JnUHJvamVjdHMSJy55aW1hLnByb2plY3QudjEuTGlzdE9yZ1Byb2plY3RzUmVxdWVzdBooLnlpbWEucHJvamVjdC52MS5MaXN0T3JnUHJvamVjdHNSZXNwb25zZSIZkAIByvMYEhIQb3JnOnByb2plY3Q6bGlzdBJeCgpHZXRQcm9qZWN0EiIueWltYS5wcm9qZWN0LnYxLkdldFByb2plY3RSZXF1ZXN0GiMueWltYS5wcm9qZWN0LnYxLkdldFByb2plY3RSZXNwb25zZSIHkAIByvMYABJlCgZTaWduVXASHi55aW1hLnByb2plY3QudjEuU2lnblVwUmVxdWVzdBofLnlpbWEucHJvamVjdC52MS5TaWduVXBSZXNwb25zZSIayvMYFhIUdm9sdW50ZWVyOnNpZ251cDphZGQSdgoMUmV2aWV3U2lnblVwEiQueWltYS5wcm9qZWN0LnYxLlJldmlld1NpZ25VcFJlcXVlc3QaJS55aW1hLnByb2plY3QudjEuUmV2aWV3U2lnblVwUmVzcG9uc2UiGcrzGBUSEW9yZzpzaWdudXA6cmV2aWV3GAESdgoMQ2xvc2VQcm9qZWN0EiQueWltYS5wcm9qZWN0LnYxLkNsb3NlUHJvamVjdFJlcXVlc3QaJS55aW1hLnByb2plY3QudjEuQ2xvc2VQcm9qZWN0UmVzcG9uc2UiGcrzGBUSEW9yZzpwcm9qZWN0OmNsb3NlGAESfQoPV2l0aGRyYXdQcm9qZWN0EicueWltYS5wcm9qZWN0LnYxLldpdGhkcmF3UHJvamVjdFJlcXVlc3QaKC55aW1hLnByb2plY3QudjEuV2l0aGRyYXdQcm9qZWN0UmVzcG9uc2UiF8rzGBMSD29yZzpwcm9qZWN0OmFkZBgBEnEKC0NvcHlQcm9qZWN0EiMueWltYS5wcm9qZWN0LnYxLkNvcHlQcm9qZWN0UmVxdWVzdBokLnlpbWEucHJvamVjdC52MS5Db3B5UHJvamVjdFJlc3BvbnNlIhfK8xgTEg9vcmc6cHJvamVjdDphZGQYARJ/Cg9FbnJvbGxWb2x1bnRlZXISJy55aW1hLnByb2plY3QudjEuRW5yb2xsVm9sdW50ZWVyUmVxdWVzdBooLnlpbWEucHJvamVjdC52MS5FbnJvbGxWb2x1bnRlZXJSZXNwb25zZSIZyvMYFRIRb3JnOnNpZ251cDpyZXZpZXcYARJwCgpNb3ZlU2lnblVwEiIueWltYS5wcm9qZWN0LnYxLk1vdmVTaWduVXBSZXF1ZXN0GiMueWltYS5wcm9qZWN0LnYxLk1vdmVTaWduVXBSZXNwb25zZSIZyvMYFRIRb3JnOnNpZ251cDpyZXZpZXcYARJ2CgxVbmhpcmVTaWduVXASJC55aW1hLnByb2plY3QudjEuVW5oaXJlU2lnblVwUmVxdWVzdBolLnlpbWEucHJvamVjdC52MS5VbmhpcmVTaWduVXBSZXNwb25zZSIZyvMYFRIRb3JnOnNpZ251cDpyZXZpZXcYARJ4Cg1VcGRhdGVQcm9qZWN0EiUueWltYS5wcm9qZWN0LnYxLlVwZGF0ZVByb2plY3RSZXF1ZXN0GiYueWltYS5wcm9qZWN0LnYxLlVwZGF0ZVByb2plY3RSZXNwb25zZSIYyvMYFBIQb3JnOnByb2plY3Q6ZWRpdBgBEosBChNMaXN0UHJvamVjdHNCeVN0YWdlEisueWltYS5wcm9qZWN0LnYxLkxpc3RQcm9qZWN0c0J5U3RhZ2VSZXF1ZXN0GiwueWltYS5wcm9qZWN0LnYxLkxpc3RQcm9qZWN0c0J5U3RhZ2VSZXNwb25zZSIZkAIByvMYEhIQb3JnOnByb2plY3Q6bGlzdBJyCgtMaXN0U2lnblVwcxIjLnlpbWEucHJvamVjdC52MS5MaXN0U2lnblVwc1JlcXVlc3QaJC55aW1hLnByb2plY3QudjEuTGlzdFNpZ25VcHNSZXNwb25zZSIYkAIByvMYERIPb3JnOnNpZ251cDpsaXN0En4KDUxpc3RNeVNpZ25VcHMSJS55aW1hLnByb2plY3QudjEuTGlzdE15U2lnblVwc1JlcXVlc3QaJi55aW1hLnByb2plY3QudjEuTGlzdE15U2lnblVwc1Jlc3BvbnNlIh6QAgHK8xgXEhV2b2x1bnRlZXI6c2lnbnVwOmxpc3QShAEKEUxpc3RQcm9qZWN0Um9zdGVyEikueWltYS5wcm9qZWN0LnYxLkxpc3RQcm9qZWN0Um9zdGVyUmVxdWVzdBoqLnlpbWEucHJvamVjdC52MS5MaXN0UHJvamVjdFJvc3RlclJlc3BvbnNlIhiQAgHK8xgREg9vcmc6c2lnbnVwOmxpc3QSeQoOUmF0ZVZvbHVudGVlcnMSJi55aW1hLnByb2plY3QudjEuUmF0ZVZvbHVudGVlcnNSZXF1ZXN0GicueWltYS5wcm9qZWN0LnYxLlJhdGVWb2x1bnRlZXJzUmVzcG9uc2UiFsrzGBISDm9yZzpyYXRpbmc6YWRkGAESkQEKE0dldFZvbHVudGVlclJhdGluZ3MSKy55aW1hLnByb2plY3QudjEuR2V0Vm9sdW50ZWVyUmF0aW5nc1JlcXVlc3QaLC55aW1hLnByb2plY3QudjEuR2V0Vm9sdW50ZWVyUmF0aW5nc1Jlc3BvbnNlIh+QAgHK8xgYEhZ2b2x1bnRlZXI6cmF0aW5nOnF1ZXJ5EnYKDExpc3RQcm9qZWN0cxIkLnlpbWEucHJvamVjdC52MS5MaXN0UHJvamVjdHNSZXF1ZXN0GiUueWltYS5wcm9qZWN0LnYxLkxpc3RQcm9qZWN0c1Jlc3BvbnNlIhmQAgHK8xgSEhBvcmc6cHJvamVjdDpsaXN0EnoKDlNldFByb2plY3RUYWdzEiYueWltYS5wcm9qZWN0LnYxLlNldFByb2plY3RUYWdzUmVxdWVzdBonLnlpbWEucHJvamVjdC52MS5TZXRQcm9qZWN0VGFnc1Jlc3BvbnNlIhfK8xgTEg9vcmc6cHJvamVjdDp0YWcYAUIoWiZ5aW1hL3JwYy9nZW4veWltYS9wcm9qZWN0L3YxO3Byb2plY3R2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
 
 /**
  * Position is a role within a project.
@@ -57,6 +57,13 @@ export type Position = Message<"yima.project.v1.Position"> & {
    * @generated from field: int32 hired = 5;
    */
   hired: number;
+
+  /**
+   * Skills the position asks for.
+   *
+   * @generated from field: repeated string skills = 6;
+   */
+  skills: string[];
 };
 
 /**
@@ -155,6 +162,65 @@ export type Project = Message<"yima.project.v1.Project"> & {
    * @generated from field: string review_reason = 12;
    */
   reviewReason: string;
+
+  /**
+   * RecruitStart opens the recruitment window; absent: open once approved.
+   *
+   * @generated from field: google.protobuf.Timestamp recruit_start = 13;
+   */
+  recruitStart?: Timestamp | undefined;
+
+  /**
+   * RecruitEnd closes the recruitment window; absent: open until end_time.
+   *
+   * @generated from field: google.protobuf.Timestamp recruit_end = 14;
+   */
+  recruitEnd?: Timestamp | undefined;
+
+  /**
+   * Tags set by the org or by those who oversee it.
+   *
+   * @generated from field: repeated string tags = 15;
+   */
+  tags: string[];
+
+  /**
+   * OrgName of the organizing org; filled by GetProject and ListProjects.
+   *
+   * @generated from field: string org_name = 16;
+   */
+  orgName: string;
+
+  /**
+   * ContactName is the organizing org's contact person; filled by
+   * GetProject.
+   *
+   * @generated from field: string contact_name = 17;
+   */
+  contactName: string;
+
+  /**
+   * ContactPhoneMasked is the organizing org's contact phone, masked;
+   * filled by GetProject.
+   *
+   * @generated from field: string contact_phone_masked = 18;
+   */
+  contactPhoneMasked: string;
+
+  /**
+   * ClosedAt is when the project was closed; absent until then.
+   *
+   * @generated from field: google.protobuf.Timestamp closed_at = 19;
+   */
+  closedAt?: Timestamp | undefined;
+
+  /**
+   * Stage is the project's stage now (see ProjectStage); unspecified for
+   * drafts and projects pending review.
+   *
+   * @generated from field: yima.project.v1.ProjectStage stage = 20;
+   */
+  stage: ProjectStage;
 };
 
 /**
@@ -190,6 +256,13 @@ export type PositionInput = Message<"yima.project.v1.PositionInput"> & {
    * @generated from field: repeated yima.project.v1.SignInMethod sign_in_methods = 3;
    */
   signInMethods: SignInMethod[];
+
+  /**
+   * Skills the position asks for: at most 10, each at most 20 characters.
+   *
+   * @generated from field: repeated string skills = 4;
+   */
+  skills: string[];
 };
 
 /**
@@ -267,6 +340,28 @@ export type CreateProjectRequest = Message<"yima.project.v1.CreateProjectRequest
    * @generated from field: repeated yima.project.v1.PositionInput positions = 9;
    */
   positions: PositionInput[];
+
+  /**
+   * RecruitStart opens the recruitment window; optional, before end_time.
+   *
+   * @generated from field: google.protobuf.Timestamp recruit_start = 10;
+   */
+  recruitStart?: Timestamp | undefined;
+
+  /**
+   * RecruitEnd closes the recruitment window; optional, after
+   * recruit_start and at or before end_time.
+   *
+   * @generated from field: google.protobuf.Timestamp recruit_end = 11;
+   */
+  recruitEnd?: Timestamp | undefined;
+
+  /**
+   * Tags of the project; at most 10, each 1 to 20 characters.
+   *
+   * @generated from field: repeated string tags = 12;
+   */
+  tags: string[];
 };
 
 /**
@@ -1030,6 +1125,27 @@ export type UpdateProjectRequest = Message<"yima.project.v1.UpdateProjectRequest
    * @generated from field: repeated yima.project.v1.PositionInput positions = 9;
    */
   positions: PositionInput[];
+
+  /**
+   * RecruitStart opens the recruitment window; optional, as CreateProject.
+   *
+   * @generated from field: google.protobuf.Timestamp recruit_start = 10;
+   */
+  recruitStart?: Timestamp | undefined;
+
+  /**
+   * RecruitEnd closes the recruitment window; optional, as CreateProject.
+   *
+   * @generated from field: google.protobuf.Timestamp recruit_end = 11;
+   */
+  recruitEnd?: Timestamp | undefined;
+
+  /**
+   * Tags replacing the project's, as CreateProject.
+   *
+   * @generated from field: repeated string tags = 12;
+   */
+  tags: string[];
 };
 
 /**
@@ -1129,6 +1245,834 @@ export type ListProjectsByStageResponse = Message<"yima.project.v1.ListProjectsB
  */
 export const ListProjectsByStageResponseSchema: GenMessage<ListProjectsByStageResponse> = /*@__PURE__*/
   messageDesc(file_yima_project_v1_project, 33);
+
+/**
+ * ListSignUpsRequest selects a project's sign-ups.
+ *
+ * @generated from message yima.project.v1.ListSignUpsRequest
+ */
+export type ListSignUpsRequest = Message<"yima.project.v1.ListSignUpsRequest"> & {
+  /**
+   * ProjectID whose sign-ups to list.
+   *
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * Statuses to keep; empty keeps every status.
+   *
+   * @generated from field: repeated yima.project.v1.SignUpStatus statuses = 2;
+   */
+  statuses: SignUpStatus[];
+
+  /**
+   * PositionID to keep; empty keeps every position.
+   *
+   * @generated from field: string position_id = 3;
+   */
+  positionId: string;
+
+  /**
+   * PageSize is at most 200; 0 asks for the default (50).
+   *
+   * @generated from field: int32 page_size = 4;
+   */
+  pageSize: number;
+
+  /**
+   * PageToken is next_page_token of the previous page; empty for the first.
+   *
+   * @generated from field: string page_token = 5;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.ListSignUpsRequest.
+ * Use `create(ListSignUpsRequestSchema)` to create a new message.
+ */
+export const ListSignUpsRequestSchema: GenMessage<ListSignUpsRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 34);
+
+/**
+ * SignUpEntry is a sign-up with who applied and for what.
+ *
+ * @generated from message yima.project.v1.SignUpEntry
+ */
+export type SignUpEntry = Message<"yima.project.v1.SignUpEntry"> & {
+  /**
+   * SignUp itself.
+   *
+   * @generated from field: yima.project.v1.SignUp sign_up = 1;
+   */
+  signUp?: SignUp | undefined;
+
+  /**
+   * VolunteerNameMasked is the volunteer's name, masked ("张*").
+   *
+   * @generated from field: string volunteer_name_masked = 2;
+   */
+  volunteerNameMasked: string;
+
+  /**
+   * VolunteerNo is the volunteer's number.
+   *
+   * @generated from field: string volunteer_no = 3;
+   */
+  volunteerNo: string;
+
+  /**
+   * ServiceCategories the volunteer chose, their skills and interests.
+   *
+   * @generated from field: repeated string service_categories = 4;
+   */
+  serviceCategories: string[];
+
+  /**
+   * PositionName of the position applied for.
+   *
+   * @generated from field: string position_name = 5;
+   */
+  positionName: string;
+};
+
+/**
+ * Describes the message yima.project.v1.SignUpEntry.
+ * Use `create(SignUpEntrySchema)` to create a new message.
+ */
+export const SignUpEntrySchema: GenMessage<SignUpEntry> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 35);
+
+/**
+ * ListSignUpsResponse carries one page of sign-ups.
+ *
+ * @generated from message yima.project.v1.ListSignUpsResponse
+ */
+export type ListSignUpsResponse = Message<"yima.project.v1.ListSignUpsResponse"> & {
+  /**
+   * SignUps of the page, oldest first.
+   *
+   * @generated from field: repeated yima.project.v1.SignUpEntry sign_ups = 1;
+   */
+  signUps: SignUpEntry[];
+
+  /**
+   * NextPageToken asks for the following page; empty on the last one.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.ListSignUpsResponse.
+ * Use `create(ListSignUpsResponseSchema)` to create a new message.
+ */
+export const ListSignUpsResponseSchema: GenMessage<ListSignUpsResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 36);
+
+/**
+ * ListMySignUpsRequest filters the volunteer's sign-ups.
+ *
+ * @generated from message yima.project.v1.ListMySignUpsRequest
+ */
+export type ListMySignUpsRequest = Message<"yima.project.v1.ListMySignUpsRequest"> & {
+  /**
+   * Statuses to keep; empty keeps every status.
+   *
+   * @generated from field: repeated yima.project.v1.SignUpStatus statuses = 1;
+   */
+  statuses: SignUpStatus[];
+
+  /**
+   * PageSize is at most 200; 0 asks for the default (50).
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * PageToken is next_page_token of the previous page; empty for the first.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.ListMySignUpsRequest.
+ * Use `create(ListMySignUpsRequestSchema)` to create a new message.
+ */
+export const ListMySignUpsRequestSchema: GenMessage<ListMySignUpsRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 37);
+
+/**
+ * MySignUp is one of the volunteer's sign-ups with its project.
+ *
+ * @generated from message yima.project.v1.MySignUp
+ */
+export type MySignUp = Message<"yima.project.v1.MySignUp"> & {
+  /**
+   * SignUp itself.
+   *
+   * @generated from field: yima.project.v1.SignUp sign_up = 1;
+   */
+  signUp?: SignUp | undefined;
+
+  /**
+   * ProjectTitle of the project.
+   *
+   * @generated from field: string project_title = 2;
+   */
+  projectTitle: string;
+
+  /**
+   * ProjectStatus is the project's status now.
+   *
+   * @generated from field: yima.project.v1.ProjectStatus project_status = 3;
+   */
+  projectStatus: ProjectStatus;
+
+  /**
+   * StartTime of the project's service.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 4;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * EndTime of the project's service.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 5;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * PositionName of the position applied for.
+   *
+   * @generated from field: string position_name = 6;
+   */
+  positionName: string;
+
+  /**
+   * OrgID of the organizing org.
+   *
+   * @generated from field: string org_id = 7;
+   */
+  orgId: string;
+
+  /**
+   * OrgName of the organizing org.
+   *
+   * @generated from field: string org_name = 8;
+   */
+  orgName: string;
+
+  /**
+   * Address where the project happens.
+   *
+   * @generated from field: string address = 9;
+   */
+  address: string;
+};
+
+/**
+ * Describes the message yima.project.v1.MySignUp.
+ * Use `create(MySignUpSchema)` to create a new message.
+ */
+export const MySignUpSchema: GenMessage<MySignUp> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 38);
+
+/**
+ * ListMySignUpsResponse carries one page of the volunteer's sign-ups.
+ *
+ * @generated from message yima.project.v1.ListMySignUpsResponse
+ */
+export type ListMySignUpsResponse = Message<"yima.project.v1.ListMySignUpsResponse"> & {
+  /**
+   * SignUps of the page, latest first.
+   *
+   * @generated from field: repeated yima.project.v1.MySignUp sign_ups = 1;
+   */
+  signUps: MySignUp[];
+
+  /**
+   * NextPageToken asks for the following page; empty on the last one.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.ListMySignUpsResponse.
+ * Use `create(ListMySignUpsResponseSchema)` to create a new message.
+ */
+export const ListMySignUpsResponseSchema: GenMessage<ListMySignUpsResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 39);
+
+/**
+ * ListProjectRosterRequest names the project.
+ *
+ * @generated from message yima.project.v1.ListProjectRosterRequest
+ */
+export type ListProjectRosterRequest = Message<"yima.project.v1.ListProjectRosterRequest"> & {
+  /**
+   * ProjectID whose roster to list.
+   *
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * PageSize is at most 200; 0 asks for the default (50).
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * PageToken is next_page_token of the previous page; empty for the first.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.ListProjectRosterRequest.
+ * Use `create(ListProjectRosterRequestSchema)` to create a new message.
+ */
+export const ListProjectRosterRequestSchema: GenMessage<ListProjectRosterRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 40);
+
+/**
+ * Rating is how an org rated a volunteer's service on a project.
+ *
+ * @generated from message yima.project.v1.Rating
+ */
+export type Rating = Message<"yima.project.v1.Rating"> & {
+  /**
+   * ProjectID the volunteer served on.
+   *
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * VolunteerID rated.
+   *
+   * @generated from field: string volunteer_id = 2;
+   */
+  volunteerId: string;
+
+  /**
+   * Punctuality score, 1 to 5.
+   *
+   * @generated from field: int32 punctuality = 3;
+   */
+  punctuality: number;
+
+  /**
+   * Attitude score, 1 to 5.
+   *
+   * @generated from field: int32 attitude = 4;
+   */
+  attitude: number;
+
+  /**
+   * Skill is the professional-skill score, 1 to 5.
+   *
+   * @generated from field: int32 skill = 5;
+   */
+  skill: number;
+
+  /**
+   * Comment, optional.
+   *
+   * @generated from field: string comment = 6;
+   */
+  comment: string;
+
+  /**
+   * UpdatedAt is when the rating was last given.
+   *
+   * @generated from field: google.protobuf.Timestamp updated_at = 7;
+   */
+  updatedAt?: Timestamp | undefined;
+
+  /**
+   * ProjectTitle of the project; filled by GetVolunteerRatings.
+   *
+   * @generated from field: string project_title = 8;
+   */
+  projectTitle: string;
+};
+
+/**
+ * Describes the message yima.project.v1.Rating.
+ * Use `create(RatingSchema)` to create a new message.
+ */
+export const RatingSchema: GenMessage<Rating> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 41);
+
+/**
+ * RosterEntry is a hired volunteer of a project with their service there.
+ *
+ * @generated from message yima.project.v1.RosterEntry
+ */
+export type RosterEntry = Message<"yima.project.v1.RosterEntry"> & {
+  /**
+   * SignUpID of the hire.
+   *
+   * @generated from field: string sign_up_id = 1;
+   */
+  signUpId: string;
+
+  /**
+   * VolunteerID hired.
+   *
+   * @generated from field: string volunteer_id = 2;
+   */
+  volunteerId: string;
+
+  /**
+   * VolunteerNameMasked is the volunteer's name, masked.
+   *
+   * @generated from field: string volunteer_name_masked = 3;
+   */
+  volunteerNameMasked: string;
+
+  /**
+   * VolunteerNo is the volunteer's number.
+   *
+   * @generated from field: string volunteer_no = 4;
+   */
+  volunteerNo: string;
+
+  /**
+   * PositionID served in.
+   *
+   * @generated from field: string position_id = 5;
+   */
+  positionId: string;
+
+  /**
+   * PositionName served in.
+   *
+   * @generated from field: string position_name = 6;
+   */
+  positionName: string;
+
+  /**
+   * ServiceSeconds credited on the project (service records).
+   *
+   * @generated from field: int64 service_seconds = 7;
+   */
+  serviceSeconds: bigint;
+
+  /**
+   * Sessions is how many service records the volunteer has there.
+   *
+   * @generated from field: int32 sessions = 8;
+   */
+  sessions: number;
+
+  /**
+   * Rating given on the project; absent when not rated yet.
+   *
+   * @generated from field: yima.project.v1.Rating rating = 9;
+   */
+  rating?: Rating | undefined;
+};
+
+/**
+ * Describes the message yima.project.v1.RosterEntry.
+ * Use `create(RosterEntrySchema)` to create a new message.
+ */
+export const RosterEntrySchema: GenMessage<RosterEntry> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 42);
+
+/**
+ * ListProjectRosterResponse carries one page of the roster.
+ *
+ * @generated from message yima.project.v1.ListProjectRosterResponse
+ */
+export type ListProjectRosterResponse = Message<"yima.project.v1.ListProjectRosterResponse"> & {
+  /**
+   * Entries of the page, by position and then sign-up time.
+   *
+   * @generated from field: repeated yima.project.v1.RosterEntry entries = 1;
+   */
+  entries: RosterEntry[];
+
+  /**
+   * NextPageToken asks for the following page; empty on the last one.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.ListProjectRosterResponse.
+ * Use `create(ListProjectRosterResponseSchema)` to create a new message.
+ */
+export const ListProjectRosterResponseSchema: GenMessage<ListProjectRosterResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 43);
+
+/**
+ * RateVolunteersRequest gives the same rating to one or many volunteers.
+ *
+ * @generated from message yima.project.v1.RateVolunteersRequest
+ */
+export type RateVolunteersRequest = Message<"yima.project.v1.RateVolunteersRequest"> & {
+  /**
+   * ProjectID they served on; closed.
+   *
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * VolunteerIDs to rate, hired on the project; 1 to 500.
+   *
+   * @generated from field: repeated string volunteer_ids = 2;
+   */
+  volunteerIds: string[];
+
+  /**
+   * Punctuality score, 1 to 5.
+   *
+   * @generated from field: int32 punctuality = 3;
+   */
+  punctuality: number;
+
+  /**
+   * Attitude score, 1 to 5.
+   *
+   * @generated from field: int32 attitude = 4;
+   */
+  attitude: number;
+
+  /**
+   * Skill is the professional-skill score, 1 to 5.
+   *
+   * @generated from field: int32 skill = 5;
+   */
+  skill: number;
+
+  /**
+   * Comment, optional, at most 200 characters.
+   *
+   * @generated from field: string comment = 6;
+   */
+  comment: string;
+};
+
+/**
+ * Describes the message yima.project.v1.RateVolunteersRequest.
+ * Use `create(RateVolunteersRequestSchema)` to create a new message.
+ */
+export const RateVolunteersRequestSchema: GenMessage<RateVolunteersRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 44);
+
+/**
+ * RateVolunteersResponse carries the ratings given.
+ *
+ * @generated from message yima.project.v1.RateVolunteersResponse
+ */
+export type RateVolunteersResponse = Message<"yima.project.v1.RateVolunteersResponse"> & {
+  /**
+   * Ratings, one per volunteer, in the order asked.
+   *
+   * @generated from field: repeated yima.project.v1.Rating ratings = 1;
+   */
+  ratings: Rating[];
+};
+
+/**
+ * Describes the message yima.project.v1.RateVolunteersResponse.
+ * Use `create(RateVolunteersResponseSchema)` to create a new message.
+ */
+export const RateVolunteersResponseSchema: GenMessage<RateVolunteersResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 45);
+
+/**
+ * GetVolunteerRatingsRequest names the volunteer.
+ *
+ * @generated from message yima.project.v1.GetVolunteerRatingsRequest
+ */
+export type GetVolunteerRatingsRequest = Message<"yima.project.v1.GetVolunteerRatingsRequest"> & {
+  /**
+   * VolunteerID whose ratings to read; empty: the calling volunteer.
+   *
+   * @generated from field: string volunteer_id = 1;
+   */
+  volunteerId: string;
+
+  /**
+   * PageSize is at most 200; 0 asks for the default (50).
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * PageToken is next_page_token of the previous page; empty for the first.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.GetVolunteerRatingsRequest.
+ * Use `create(GetVolunteerRatingsRequestSchema)` to create a new message.
+ */
+export const GetVolunteerRatingsRequestSchema: GenMessage<GetVolunteerRatingsRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 46);
+
+/**
+ * RatingSummary averages a volunteer's ratings.
+ *
+ * @generated from message yima.project.v1.RatingSummary
+ */
+export type RatingSummary = Message<"yima.project.v1.RatingSummary"> & {
+  /**
+   * VolunteerID rated.
+   *
+   * @generated from field: string volunteer_id = 1;
+   */
+  volunteerId: string;
+
+  /**
+   * Count of ratings (one per project).
+   *
+   * @generated from field: int32 count = 2;
+   */
+  count: number;
+
+  /**
+   * Punctuality average; 0 when not rated.
+   *
+   * @generated from field: double punctuality = 3;
+   */
+  punctuality: number;
+
+  /**
+   * Attitude average; 0 when not rated.
+   *
+   * @generated from field: double attitude = 4;
+   */
+  attitude: number;
+
+  /**
+   * Skill is the professional-skill average; 0 when not rated.
+   *
+   * @generated from field: double skill = 5;
+   */
+  skill: number;
+};
+
+/**
+ * Describes the message yima.project.v1.RatingSummary.
+ * Use `create(RatingSummarySchema)` to create a new message.
+ */
+export const RatingSummarySchema: GenMessage<RatingSummary> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 47);
+
+/**
+ * GetVolunteerRatingsResponse carries the averages and a page of ratings.
+ *
+ * @generated from message yima.project.v1.GetVolunteerRatingsResponse
+ */
+export type GetVolunteerRatingsResponse = Message<"yima.project.v1.GetVolunteerRatingsResponse"> & {
+  /**
+   * Summary over every rating of the volunteer.
+   *
+   * @generated from field: yima.project.v1.RatingSummary summary = 1;
+   */
+  summary?: RatingSummary | undefined;
+
+  /**
+   * Ratings of the page, latest first.
+   *
+   * @generated from field: repeated yima.project.v1.Rating ratings = 2;
+   */
+  ratings: Rating[];
+
+  /**
+   * NextPageToken asks for the following page; empty on the last one.
+   *
+   * @generated from field: string next_page_token = 3;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.GetVolunteerRatingsResponse.
+ * Use `create(GetVolunteerRatingsResponseSchema)` to create a new message.
+ */
+export const GetVolunteerRatingsResponseSchema: GenMessage<GetVolunteerRatingsResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 48);
+
+/**
+ * ListProjectsRequest filters the projects in the caller's scope.
+ *
+ * @generated from message yima.project.v1.ListProjectsRequest
+ */
+export type ListProjectsRequest = Message<"yima.project.v1.ListProjectsRequest"> & {
+  /**
+   * Statuses to keep, as GetProject reports them; empty keeps all.
+   *
+   * @generated from field: repeated yima.project.v1.ProjectStatus statuses = 1;
+   */
+  statuses: ProjectStatus[];
+
+  /**
+   * OrgID keeps the projects of this org and the orgs below it; empty
+   * keeps the caller's whole scope.
+   *
+   * @generated from field: string org_id = 2;
+   */
+  orgId: string;
+
+  /**
+   * TitleContains keeps titles containing it; empty keeps all.
+   *
+   * @generated from field: string title_contains = 3;
+   */
+  titleContains: string;
+
+  /**
+   * Tag keeps projects carrying it; empty keeps all.
+   *
+   * @generated from field: string tag = 4;
+   */
+  tag: string;
+
+  /**
+   * PageSize is at most 200; 0 asks for the default (50).
+   *
+   * @generated from field: int32 page_size = 5;
+   */
+  pageSize: number;
+
+  /**
+   * PageToken is next_page_token of the previous page; empty for the first.
+   *
+   * @generated from field: string page_token = 6;
+   */
+  pageToken: string;
+
+  /**
+   * Below leaves out org_id's own projects, keeping those of the orgs
+   * below it: a parent org's review queue. Needs org_id.
+   *
+   * @generated from field: bool below = 7;
+   */
+  below: boolean;
+};
+
+/**
+ * Describes the message yima.project.v1.ListProjectsRequest.
+ * Use `create(ListProjectsRequestSchema)` to create a new message.
+ */
+export const ListProjectsRequestSchema: GenMessage<ListProjectsRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 49);
+
+/**
+ * ListProjectsResponse carries one page of projects.
+ *
+ * @generated from message yima.project.v1.ListProjectsResponse
+ */
+export type ListProjectsResponse = Message<"yima.project.v1.ListProjectsResponse"> & {
+  /**
+   * Projects of the page, latest start_time first, with org_name filled.
+   *
+   * @generated from field: repeated yima.project.v1.Project projects = 1;
+   */
+  projects: Project[];
+
+  /**
+   * NextPageToken asks for the following page; empty on the last one.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message yima.project.v1.ListProjectsResponse.
+ * Use `create(ListProjectsResponseSchema)` to create a new message.
+ */
+export const ListProjectsResponseSchema: GenMessage<ListProjectsResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 50);
+
+/**
+ * SetProjectTagsRequest replaces a project's tags.
+ *
+ * @generated from message yima.project.v1.SetProjectTagsRequest
+ */
+export type SetProjectTagsRequest = Message<"yima.project.v1.SetProjectTagsRequest"> & {
+  /**
+   * ProjectID to tag.
+   *
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * Tags replacing the project's; at most 10, each 1 to 20 characters.
+   *
+   * @generated from field: repeated string tags = 2;
+   */
+  tags: string[];
+
+  /**
+   * SetServiceCategories asks to replace the service categories as well.
+   *
+   * @generated from field: bool set_service_categories = 3;
+   */
+  setServiceCategories: boolean;
+
+  /**
+   * ServiceCategories from the catalog; used when set_service_categories.
+   *
+   * @generated from field: repeated string service_categories = 4;
+   */
+  serviceCategories: string[];
+};
+
+/**
+ * Describes the message yima.project.v1.SetProjectTagsRequest.
+ * Use `create(SetProjectTagsRequestSchema)` to create a new message.
+ */
+export const SetProjectTagsRequestSchema: GenMessage<SetProjectTagsRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 51);
+
+/**
+ * SetProjectTagsResponse carries the project.
+ *
+ * @generated from message yima.project.v1.SetProjectTagsResponse
+ */
+export type SetProjectTagsResponse = Message<"yima.project.v1.SetProjectTagsResponse"> & {
+  /**
+   * Project tagged.
+   *
+   * @generated from field: yima.project.v1.Project project = 1;
+   */
+  project?: Project | undefined;
+};
+
+/**
+ * Describes the message yima.project.v1.SetProjectTagsResponse.
+ * Use `create(SetProjectTagsResponseSchema)` to create a new message.
+ */
+export const SetProjectTagsResponseSchema: GenMessage<SetProjectTagsResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_project, 52);
 
 /**
  * ProjectStatus is where a project stands. RUNNING follows RECRUITING by the
@@ -1410,7 +2354,8 @@ export const ProjectService: GenService<{
     output: typeof ListOrgProjectsResponseSchema;
   },
   /**
-   * GetProject returns a project with its positions.
+   * GetProject returns a project with its positions, its org's name and
+   * contact.
    *
    * @generated from rpc yima.project.v1.ProjectService.GetProject
    */
@@ -1421,8 +2366,10 @@ export const ProjectService: GenService<{
   },
   /**
    * SignUp applies the volunteer for a position of a RECRUITING or RUNNING
-   * project. Errors: failed_precondition (PROJECT_NOT_OPEN, POSITION_FULL),
-   * already_exists (ALREADY_SIGNED_UP), not_found (POSITION_NOT_FOUND).
+   * project, within its recruitment window (recruit_start, recruit_end)
+   * when one is set. Errors: failed_precondition (PROJECT_NOT_OPEN,
+   * RECRUIT_NOT_STARTED, RECRUIT_ENDED, POSITION_FULL), already_exists
+   * (ALREADY_SIGNED_UP), not_found (POSITION_NOT_FOUND).
    *
    * @generated from rpc yima.project.v1.ProjectService.SignUp
    */
@@ -1483,7 +2430,8 @@ export const ProjectService: GenService<{
   },
   /**
    * EnrollVolunteer hires a volunteer directly onto a position of a
-   * RECRUITING or RUNNING project, never beyond its quota. Errors:
+   * RECRUITING or RUNNING project, never beyond its quota; the recruitment
+   * window binds volunteers' own sign-ups, not the org's enrolments. Errors:
    * not_found (PROJECT_NOT_FOUND, POSITION_NOT_FOUND, VOLUNTEER_NOT_FOUND),
    * permission_denied (NOT_ORG_MEMBER), failed_precondition
    * (PROJECT_NOT_OPEN, POSITION_FULL), already_exists (ALREADY_SIGNED_UP).
@@ -1550,6 +2498,121 @@ export const ProjectService: GenService<{
     methodKind: "unary";
     input: typeof ListProjectsByStageRequestSchema;
     output: typeof ListProjectsByStageResponseSchema;
+  },
+  /**
+   * ListSignUps lists a project's sign-ups, oldest first, optionally only
+   * those in some statuses and of one position, with who applied (masked
+   * name, volunteer number, service categories) and the position's name.
+   * Callers: a leader or admin of the project's org, or one who oversees
+   * it (an org above it, or staff whose data scope covers an org above
+   * it). Errors: invalid_argument (ID_INVALID, STATUS_INVALID,
+   * PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found (PROJECT_NOT_FOUND,
+   * POSITION_NOT_FOUND), permission_denied (NOT_ORG_MEMBER).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.ListSignUps
+   */
+  listSignUps: {
+    methodKind: "unary";
+    input: typeof ListSignUpsRequestSchema;
+    output: typeof ListSignUpsResponseSchema;
+  },
+  /**
+   * ListMySignUps lists the calling volunteer's own sign-ups, latest first,
+   * optionally only those in some statuses, with each project's title,
+   * status and times. Errors: invalid_argument (STATUS_INVALID,
+   * PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), permission_denied
+   * (NOT_A_VOLUNTEER).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.ListMySignUps
+   */
+  listMySignUps: {
+    methodKind: "unary";
+    input: typeof ListMySignUpsRequestSchema;
+    output: typeof ListMySignUpsResponseSchema;
+  },
+  /**
+   * ListProjectRoster lists a project's hired volunteers with the service
+   * they were credited on it (service records: total seconds and count)
+   * and the rating the org gave them there, if any; ordered by position,
+   * then sign-up time. Callers as ListSignUps. Errors: invalid_argument
+   * (ID_INVALID, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
+   * (PROJECT_NOT_FOUND), permission_denied (NOT_ORG_MEMBER).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.ListProjectRoster
+   */
+  listProjectRoster: {
+    methodKind: "unary";
+    input: typeof ListProjectRosterRequestSchema;
+    output: typeof ListProjectRosterResponseSchema;
+  },
+  /**
+   * RateVolunteers rates one or many hired volunteers of a closed project
+   * with the same scores (punctuality, attitude, professional skill: 1 to
+   * 5) and an optional comment; rating a volunteer again replaces the
+   * earlier rating. All or nothing: one volunteer who is not hired on the
+   * project fails the call and rates no one. Callers: a leader or admin of
+   * the project's org. Errors: invalid_argument (ID_INVALID,
+   * VOLUNTEERS_REQUIRED, TOO_MANY_VOLUNTEERS, SCORE_INVALID,
+   * COMMENT_TOO_LONG, NOT_HIRED — listing the ids), not_found
+   * (PROJECT_NOT_FOUND), permission_denied (NOT_ORG_MEMBER),
+   * failed_precondition (PROJECT_NOT_CLOSED).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.RateVolunteers
+   */
+  rateVolunteers: {
+    methodKind: "unary";
+    input: typeof RateVolunteersRequestSchema;
+    output: typeof RateVolunteersResponseSchema;
+  },
+  /**
+   * GetVolunteerRatings returns a volunteer's rating averages and a page of
+   * their ratings, latest first. Callers: the volunteer themselves (leave
+   * volunteer_id empty or give their own), a leader or admin of an org
+   * that hired them on a project (or of an org above it), or staff whose
+   * data scope covers such an org. Errors: invalid_argument (ID_INVALID,
+   * PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
+   * (VOLUNTEER_NOT_FOUND), permission_denied (NOT_IN_SCOPE).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.GetVolunteerRatings
+   */
+  getVolunteerRatings: {
+    methodKind: "unary";
+    input: typeof GetVolunteerRatingsRequestSchema;
+    output: typeof GetVolunteerRatingsResponseSchema;
+  },
+  /**
+   * ListProjects lists the projects of every org in the caller's scope —
+   * staff: their department's data scope; an org's leader or admin: their
+   * org and the orgs below it — optionally only some (effective) statuses,
+   * one org's subtree, a title fragment or a tag; latest start first, with
+   * each project's org name and positions (quota and hired). The back office
+   * lists PENDING_REVIEW projects to review, and RECRUITING, RUNNING and
+   * CLOSED ones as approved projects; a parent org lists its review queue
+   * with org_id and below. Errors: invalid_argument (ID_INVALID,
+   * STATUS_INVALID, ORG_REQUIRED, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID),
+   * permission_denied (NO_ORG_SCOPE).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.ListProjects
+   */
+  listProjects: {
+    methodKind: "unary";
+    input: typeof ListProjectsRequestSchema;
+    output: typeof ListProjectsResponseSchema;
+  },
+  /**
+   * SetProjectTags replaces a project's tags (and, when asked, its service
+   * categories). Callers: a leader or admin of the project's org, or one
+   * who oversees it (an org above it, or staff in scope). Errors:
+   * invalid_argument (ID_INVALID, TOO_MANY_TAGS, TAG_TOO_LONG,
+   * SERVICE_CATEGORY_INVALID), not_found (PROJECT_NOT_FOUND),
+   * permission_denied (NOT_ORG_MEMBER).
+   *
+   * @generated from rpc yima.project.v1.ProjectService.SetProjectTags
+   */
+  setProjectTags: {
+    methodKind: "unary";
+    input: typeof SetProjectTagsRequestSchema;
+    output: typeof SetProjectTagsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_yima_project_v1_project, 0);

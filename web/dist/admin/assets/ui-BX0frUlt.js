@@ -1,0 +1,1 @@
+import"./ui-tyNQT26m.js";import"./ui-Ci8HDSL2.js";

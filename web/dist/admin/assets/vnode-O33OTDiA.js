@@ -1,1 +1,0 @@
-import{Et as e,M as t,p as n}from"./vue-D0x3RJBk.js";function r(e){return t(e)&&e.type===n}var i=n=>{let r=e(n)?n:[n],a=[];return r.forEach(n=>{var r;e(n)?a.push(...i(n)):t(n)&&(r=n.component)!=null&&r.subTree?a.push(n,...i(n.component.subTree)):t(n)&&e(n.children)?a.push(...i(n.children)):t(n)&&n.shapeFlag===2?a.push(...i(n.type())):a.push(n)}),a};export{r as n,i as t};

@@ -1,0 +1,1 @@
+import"./index-C1BaYRxq.js";

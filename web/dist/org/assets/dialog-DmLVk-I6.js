@@ -1,1 +1,0 @@
-import{M as e,f as t}from"./index-BP4HTyyF.js";var n=e(t);export{n as t};

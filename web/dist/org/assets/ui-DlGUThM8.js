@@ -1,0 +1,1 @@
+import"./ui-BEi1jyFx.js";import"./index-CMOwWY-3.js";
