@@ -286,40 +286,23 @@ func certificateToProto(c certificate.Certificate) *certificatev1.Certificate {
 // certificate.TicketTTL) or, for programs, a bearer token; the service
 // decides who may see what. A session token is never accepted in the URL.
 type certificateRoutes struct {
-	svc    *certificate.Service
-	authn  Authenticator
-	grants Granter
-	log    *slog.Logger
+	routeAuth
+	svc *certificate.Service
+	log *slog.Logger
 }
 
 // previewPermission is what a bearer token must hold for the preview, as
 // for PreviewCertificate.
 const previewPermission = "org:certificate:list"
 
+// certificateTicketMissing answers a browser that opened a download link
+// without its ticket.
+const certificateTicketMissing = "链接缺少凭证，请重新打开"
+
 func (c *certificateRoutes) register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+certificate.PDFPath+"{file}", c.certificatePDF)
 	mux.HandleFunc("GET "+certificate.PreviewPath+"{id}/preview.pdf", c.previewPDF)
 	mux.HandleFunc("GET "+certificate.VerifyPath+"{number}", c.verify)
-}
-
-// bearer authenticates the request's bearer token and, when perm is set,
-// requires it.
-func (c *certificateRoutes) bearer(r *http.Request, perm string) (*access.Principal, error) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
-		return nil, fault.New(fault.Unauthenticated, "TICKET_MISSING", "链接缺少凭证，请重新打开")
-	}
-	p, err := c.authn.Authenticate(r.Context(), tok)
-	if err != nil {
-		return nil, err
-	}
-	if p.Grants, err = c.grants.Grants(r.Context(), p); err != nil {
-		return nil, err
-	}
-	if perm != "" && !p.Can(perm) {
-		return nil, fault.Newf(fault.PermissionDenied, "PERMISSION_DENIED", "没有权限：%s", perm)
-	}
-	return p, nil
 }
 
 func (c *certificateRoutes) certificatePDF(w http.ResponseWriter, r *http.Request) {
@@ -339,7 +322,7 @@ func (c *certificateRoutes) certificatePDF(w http.ResponseWriter, r *http.Reques
 		body, cert, err = c.svc.PDFByTicket(r.Context(), id, t)
 	} else {
 		var p *access.Principal
-		if p, err = c.bearer(r, ""); err == nil {
+		if p, err = c.bearer(r, "", certificateTicketMissing); err == nil {
 			body, cert, err = c.svc.PDF(access.With(r.Context(), p), p, id)
 		}
 	}
@@ -361,7 +344,7 @@ func (c *certificateRoutes) previewPDF(w http.ResponseWriter, r *http.Request) {
 		body, err = c.svc.PreviewByTicket(r.Context(), id, t)
 	} else {
 		var p *access.Principal
-		if p, err = c.bearer(r, previewPermission); err == nil {
+		if p, err = c.bearer(r, previewPermission, certificateTicketMissing); err == nil {
 			body, err = c.svc.Preview(access.With(r.Context(), p), p, id)
 		}
 	}
@@ -427,26 +410,8 @@ func (c *certificateRoutes) verify(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b.Bytes())
 }
 
-// fail answers a certificate route with the HTTP status of err's kind and
-// a short Chinese text; internal errors are logged and shown as such.
 func (c *certificateRoutes) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := http.StatusInternalServerError, "服务器内部错误"
-	if f, ok := fault.As(err); ok && f.Kind != fault.Internal {
-		msg = f.Message
-		status = map[fault.Kind]int{
-			fault.Invalid: http.StatusBadRequest, fault.NotFound: http.StatusNotFound,
-			fault.Conflict: http.StatusConflict, fault.FailedPrecondition: http.StatusConflict,
-			fault.PermissionDenied: http.StatusForbidden, fault.Unauthenticated: http.StatusUnauthorized,
-			fault.Exhausted: http.StatusTooManyRequests,
-		}[f.Kind]
-		w.Header().Set("X-Yima-Reason", f.Reason)
-	} else {
-		c.log.ErrorContext(r.Context(), "certificate route", "path", r.URL.Path, "request_id", RequestID(r.Context()), "err", err)
-	}
-	privateHeaders(w.Header())
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(msg + "\n"))
+	failRoute(c.log, "certificate route", w, r, err)
 }
 
 // verifyStyle lays the verification page out for a phone, where it is

@@ -10,8 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -352,18 +350,11 @@ const codePathPrefix = "/codes/project/"
 // for GetProjectCode.
 const codePermission = "org:code:get"
 
-// Bounds of ?size= for PNG downloads.
-const (
-	defaultCodePNG = 1024
-	minCodePNG     = 128
-)
-
 // codeRoutes serves the project code downloads and printable page.
 type codeRoutes struct {
-	svc    *checkin.Staff
-	authn  Authenticator
-	grants Granter
-	log    *slog.Logger
+	routeAuth
+	svc *checkin.Staff
+	log *slog.Logger
 }
 
 func (c *codeRoutes) register(mux *http.ServeMux) {
@@ -380,65 +371,26 @@ func (c *codeRoutes) sheet(r *http.Request, id string) (checkin.CodeSheet, error
 	if t := r.URL.Query().Get("ticket"); t != "" {
 		return c.svc.CodeSheetByTicket(r.Context(), project, t)
 	}
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
-		return checkin.CodeSheet{}, fault.New(fault.Unauthenticated, "TICKET_MISSING", "链接缺少凭证，请从组织端重新打开")
-	}
-	p, err := c.authn.Authenticate(r.Context(), tok)
+	p, err := c.bearer(r, codePermission, "链接缺少凭证，请从组织端重新打开")
 	if err != nil {
 		return checkin.CodeSheet{}, err
-	}
-	if p.Grants, err = c.grants.Grants(r.Context(), p); err != nil {
-		return checkin.CodeSheet{}, err
-	}
-	if !p.Can(codePermission) {
-		return checkin.CodeSheet{}, fault.Newf(fault.PermissionDenied, "PERMISSION_DENIED", "没有权限：%s", codePermission)
 	}
 	return c.svc.CodeSheet(access.With(r.Context(), p), p, project)
 }
 
 func (c *codeRoutes) image(w http.ResponseWriter, r *http.Request) {
-	file := r.PathValue("file")
-	id, ext, _ := strings.Cut(file, ".")
-	if ext != "png" && ext != "svg" {
-		c.fail(w, r, fault.New(fault.NotFound, "NOT_FOUND", "没有这个文件"))
-		return
-	}
-	size := defaultCodePNG
-	if s := r.URL.Query().Get("size"); s != "" && ext == "png" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < minCodePNG || n > qrcodes.MaxQRPixels {
-			c.fail(w, r, fault.InvalidField("size", "SIZE_INVALID", "图片尺寸须在 "+strconv.Itoa(minCodePNG)+" 到 "+strconv.Itoa(qrcodes.MaxQRPixels)+" 像素之间"))
-			return
-		}
-		size = n
-	}
-	sh, err := c.sheet(r, id)
+	ci, err := parseCodeImage(r)
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	var body []byte
-	ctype := "image/svg+xml"
-	if ext == "png" {
-		body, err = qrcodes.QRPNG(sh.Payload, size)
-		ctype = "image/png"
-	} else {
-		body, err = qrcodes.QRSVG(sh.Payload)
+	sh, err := c.sheet(r, ci.ID)
+	if err == nil {
+		err = ci.write(w, r, sh.Payload, "project-code-"+sh.Project.String())
 	}
 	if err != nil {
 		c.fail(w, r, err)
-		return
 	}
-	h := w.Header()
-	privateHeaders(h)
-	h.Set("Content-Type", ctype)
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-	h.Set("Content-Disposition", `attachment; filename="project-code-`+sh.Project.String()+"."+ext+`"`)
-	if r.URL.Query().Get("inline") == "1" {
-		h.Set("Content-Disposition", "inline")
-	}
-	_, _ = w.Write(body)
 }
 
 func (c *codeRoutes) print(w http.ResponseWriter, r *http.Request) {
@@ -489,23 +441,7 @@ func privateHeaders(h http.Header) {
 // fail answers a code route with the HTTP status of err's kind and a short
 // Chinese text; internal errors are logged and shown as such.
 func (c *codeRoutes) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := http.StatusInternalServerError, "服务器内部错误"
-	if f, ok := fault.As(err); ok && f.Kind != fault.Internal {
-		msg = f.Message
-		status = map[fault.Kind]int{
-			fault.Invalid: http.StatusBadRequest, fault.NotFound: http.StatusNotFound,
-			fault.Conflict: http.StatusConflict, fault.FailedPrecondition: http.StatusConflict,
-			fault.PermissionDenied: http.StatusForbidden, fault.Unauthenticated: http.StatusUnauthorized,
-			fault.Exhausted: http.StatusTooManyRequests,
-		}[f.Kind]
-		w.Header().Set("X-Yima-Reason", f.Reason)
-	} else {
-		c.log.ErrorContext(r.Context(), "project code route", "path", r.URL.Path, "request_id", RequestID(r.Context()), "err", err)
-	}
-	privateHeaders(w.Header())
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(msg + "\n"))
+	failRoute(c.log, "project code route", w, r, err)
 }
 
 func timeRange(start, end time.Time) string {

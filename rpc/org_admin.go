@@ -8,14 +8,12 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"yima/access"
 	qrcodes "yima/engine/codes"
-	"yima/fault"
 	"yima/paging"
 	orgv1 "yima/rpc/gen/yima/org/v1"
 	"yima/rpc/gen/yima/org/v1/orgv1connect"
@@ -428,10 +426,9 @@ const orgCodePermission = "org:org:code"
 
 // orgCodeRoutes serves the org code downloads and printable page.
 type orgCodeRoutes struct {
-	codes  *org.Codes
-	authn  Authenticator
-	grants Granter
-	log    *slog.Logger
+	routeAuth
+	codes *org.Codes
+	log   *slog.Logger
 }
 
 func (c *orgCodeRoutes) register(mux *http.ServeMux) {
@@ -448,64 +445,26 @@ func (c *orgCodeRoutes) sheet(r *http.Request, id string) (org.CodeSheet, error)
 	if t := r.URL.Query().Get("ticket"); t != "" {
 		return c.codes.SheetByTicket(r.Context(), o, t)
 	}
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
-		return org.CodeSheet{}, fault.New(fault.Unauthenticated, "TICKET_MISSING", "链接缺少凭证，请重新打开")
-	}
-	p, err := c.authn.Authenticate(r.Context(), tok)
+	p, err := c.bearer(r, orgCodePermission, "链接缺少凭证，请重新打开")
 	if err != nil {
 		return org.CodeSheet{}, err
-	}
-	if p.Grants, err = c.grants.Grants(r.Context(), p); err != nil {
-		return org.CodeSheet{}, err
-	}
-	if !p.Can(orgCodePermission) {
-		return org.CodeSheet{}, fault.Newf(fault.PermissionDenied, "PERMISSION_DENIED", "没有权限：%s", orgCodePermission)
 	}
 	return c.codes.Sheet(access.With(r.Context(), p), p, o)
 }
 
 func (c *orgCodeRoutes) image(w http.ResponseWriter, r *http.Request) {
-	id, ext, _ := strings.Cut(r.PathValue("file"), ".")
-	if ext != "png" && ext != "svg" {
-		c.fail(w, r, fault.New(fault.NotFound, "NOT_FOUND", "没有这个文件"))
-		return
-	}
-	size := defaultCodePNG
-	if s := r.URL.Query().Get("size"); s != "" && ext == "png" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < minCodePNG || n > qrcodes.MaxQRPixels {
-			c.fail(w, r, fault.InvalidField("size", "SIZE_INVALID", "图片尺寸须在 "+strconv.Itoa(minCodePNG)+" 到 "+strconv.Itoa(qrcodes.MaxQRPixels)+" 像素之间"))
-			return
-		}
-		size = n
-	}
-	sh, err := c.sheet(r, id)
+	ci, err := parseCodeImage(r)
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	var body []byte
-	ctype := "image/svg+xml"
-	if ext == "png" {
-		body, err = qrcodes.QRPNG(sh.Payload, size)
-		ctype = "image/png"
-	} else {
-		body, err = qrcodes.QRSVG(sh.Payload)
+	sh, err := c.sheet(r, ci.ID)
+	if err == nil {
+		err = ci.write(w, r, sh.Payload, "org-code-"+sh.Org.ID.String())
 	}
 	if err != nil {
 		c.fail(w, r, err)
-		return
 	}
-	h := w.Header()
-	privateHeaders(h)
-	h.Set("Content-Type", ctype)
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-	h.Set("Content-Disposition", `attachment; filename="org-code-`+sh.Org.ID.String()+"."+ext+`"`)
-	if r.URL.Query().Get("inline") == "1" {
-		h.Set("Content-Disposition", "inline")
-	}
-	_, _ = w.Write(body)
 }
 
 func (c *orgCodeRoutes) print(w http.ResponseWriter, r *http.Request) {
@@ -546,7 +505,7 @@ func (c *orgCodeRoutes) print(w http.ResponseWriter, r *http.Request) {
 
 // fail answers as the project code routes do.
 func (c *orgCodeRoutes) fail(w http.ResponseWriter, r *http.Request, err error) {
-	(&codeRoutes{log: c.log}).fail(w, r, err)
+	failRoute(c.log, "org code route", w, r, err)
 }
 
 // orgPrintPage lays an org's code out on one A4 page, in the project

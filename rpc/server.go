@@ -144,12 +144,13 @@ func NewHandler(d Deps) (http.Handler, error) {
 		return nil, errNoStaff
 	}
 	mux.Handle(checkinv1connect.NewCheckinStaffServiceHandler(&checkinStaffHandler{svc: d.CheckinStaff}, opts...))
-	(&codeRoutes{svc: d.CheckinStaff, authn: d.Identity, grants: d.RBAC, log: d.Log}).register(mux)
+	auth := routeAuth{authn: d.Identity, grants: d.RBAC}
+	(&codeRoutes{routeAuth: auth, svc: d.CheckinStaff, log: d.Log}).register(mux)
 	mux.Handle(recordv1connect.NewRecordServiceHandler(&recordHandler{svc: d.Record}, opts...))
 	mux.Handle(certificatev1connect.NewCertificateServiceHandler(&certificateHandler{svc: d.Certificate}, opts...))
-	(&certificateRoutes{svc: d.Certificate, authn: d.Identity, grants: d.RBAC, log: d.Log}).register(mux)
+	(&certificateRoutes{routeAuth: auth, svc: d.Certificate, log: d.Log}).register(mux)
 	mux.Handle(orgv1connect.NewOrgAdminServiceHandler(&orgAdminHandler{admins: d.OrgAdmins, orgs: d.Org, codes: d.OrgCodes}, opts...))
-	(&orgCodeRoutes{codes: d.OrgCodes, authn: d.Identity, grants: d.RBAC, log: d.Log}).register(mux)
+	(&orgCodeRoutes{routeAuth: auth, codes: d.OrgCodes, log: d.Log}).register(mux)
 	mux.Handle(notifyv1connect.NewNotifyServiceHandler(&notifyHandler{svc: d.Notify, dev: d.DevSMS}, opts...))
 	mux.Handle(orgv1connect.NewMemberServiceHandler(&memberHandler{svc: d.Member}, opts...))
 
