@@ -210,6 +210,11 @@ func audienceFromProto(a *notifyv1.MessageAudience) (notify.Audience, error) {
 	switch k := a.GetKind().(type) {
 	case *notifyv1.MessageAudience_Members:
 		out.Kind = notify.AudienceMembers
+		if g := k.Members.GetGroupId(); g != "" {
+			if out.GroupID, err = parseID("audience.members.group_id", g); err != nil {
+				return out, err
+			}
+		}
 	case *notifyv1.MessageAudience_ProjectSignUps:
 		out.Kind = notify.AudienceProjectSignUps
 		if out.ProjectID, err = parseID("project_id", k.ProjectSignUps.GetProjectId()); err != nil {

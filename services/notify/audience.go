@@ -82,14 +82,24 @@ func (s *Service) resolve(ctx context.Context, p *access.Principal, a Audience, 
 		if err := orgOnly(); err != nil {
 			return nil, "", err
 		}
-		rows, err := q.NotifyOrgMembers(ctx, p.OrgID)
+		label = "全体成员"
+		if a.GroupID != uuid.Nil {
+			name, err := q.NotifyMemberGroupName(ctx, db.NotifyMemberGroupNameParams{ID: a.GroupID, OrgID: p.OrgID})
+			if store.IsNotFound(err) {
+				return nil, "", fault.New(fault.NotFound, "GROUP_NOT_FOUND", "本组织没有这个成员分组")
+			}
+			if err != nil {
+				return nil, "", fmt.Errorf("load member group: %w", err)
+			}
+			label = "成员分组：" + name
+		}
+		rows, err := q.NotifyOrgMembers(ctx, db.NotifyOrgMembersParams{OrgID: p.OrgID, GroupID: store.NullUUID(a.GroupID)})
 		if err != nil {
 			return nil, "", fmt.Errorf("list members: %w", err)
 		}
 		for _, r := range rows {
 			persons = append(persons, person{r.ID, r.Name, r.PhoneMasked, r.HasPhone})
 		}
-		label = "全体成员"
 	case AudienceProjectSignUps:
 		if err := orgOnly(); err != nil {
 			return nil, "", err

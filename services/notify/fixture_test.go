@@ -306,6 +306,21 @@ func (f *fixture) member(t *testing.T, orgID uuid.UUID, p person) {
 	}
 }
 
+// group makes a member group of the org holding the members ps.
+func (f *fixture) group(t *testing.T, orgID uuid.UUID, name string, ps ...person) uuid.UUID {
+	t.Helper()
+	var id uuid.UUID
+	if err := f.st.Pool.QueryRow(t.Context(), `INSERT INTO volunteer.member_group (org_id, name) VALUES ($1, $2) RETURNING id`, orgID, name).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if _, err := f.st.Pool.Exec(t.Context(), `INSERT INTO volunteer.member_group_member (group_id, org_id, volunteer_id) VALUES ($1, $2, $3)`, id, orgID, f.volunteers[p.ID]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id
+}
+
 func (f *fixture) addProject(t *testing.T, orgID uuid.UUID) uuid.UUID {
 	t.Helper()
 	var id uuid.UUID

@@ -94,6 +94,8 @@ func TestAudienceScope(t *testing.T) {
 		return notify.Audience{Kind: notify.AudienceOrgUsers, OrgIDs: ids}
 	}
 	volunteerP := &access.Principal{PersonID: f.vol1.ID, AccountID: uuid.New(), Kind: access.KindVolunteer}
+	groupA := f.group(t, f.a, "周末服务队", f.vol1, f.noPhone)
+	groupB := f.group(t, f.b, "乙队", f.volB)
 	for _, tc := range []struct {
 		name   string
 		as     *access.Principal
@@ -103,6 +105,8 @@ func TestAudienceScope(t *testing.T) {
 		reason string
 	}{
 		{name: "本组织成员", as: f.leaderA, a: notify.Audience{Kind: notify.AudienceMembers}, want: []uuid.UUID{f.vol1.ID, f.vol2.ID, f.noPhone.ID}},
+		{name: "成员分组", as: f.leaderA, a: notify.Audience{Kind: notify.AudienceMembers, GroupID: groupA}, want: []uuid.UUID{f.vol1.ID, f.noPhone.ID}},
+		{name: "其他组织的分组", as: f.leaderA, a: notify.Audience{Kind: notify.AudienceMembers, GroupID: groupB}, kind: fault.NotFound, reason: "GROUP_NOT_FOUND"},
 		{name: "本组织项目已录用", as: f.leaderA, a: f.hired(), want: []uuid.UUID{f.vol1.ID, f.vol2.ID, f.noPhone.ID}},
 		{name: "本组织项目待审核与未录用", as: f.leaderA,
 			a:    notify.Audience{Kind: notify.AudienceProjectSignUps, ProjectID: f.project, SignUpStatuses: []string{"pending", "rejected"}},

@@ -40,6 +40,8 @@ const (
 // Audience says who receives a message; Kind decides which fields count.
 type Audience struct {
 	Kind AudienceKind `json:"kind"`
+	// GroupID narrows members to one member group of the sender org.
+	GroupID uuid.UUID `json:"group_id,omitzero"`
 	// ProjectID and SignUpStatuses for project_sign_ups (hired when empty).
 	ProjectID      uuid.UUID `json:"project_id,omitzero"`
 	SignUpStatuses []string  `json:"sign_up_statuses,omitempty"`

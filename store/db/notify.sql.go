@@ -914,6 +914,22 @@ func (q *Queries) NotifyAccountsPersons(ctx context.Context, accountIds []uuid.U
 	return items, nil
 }
 
+const notifyMemberGroupName = `-- name: NotifyMemberGroupName :one
+SELECT name FROM volunteer.member_group WHERE id = $1 AND org_id = $2
+`
+
+type NotifyMemberGroupNameParams struct {
+	ID    uuid.UUID
+	OrgID uuid.UUID
+}
+
+func (q *Queries) NotifyMemberGroupName(ctx context.Context, arg NotifyMemberGroupNameParams) (string, error) {
+	row := q.db.QueryRow(ctx, notifyMemberGroupName, arg.ID, arg.OrgID)
+	var name string
+	err := row.Scan(&name)
+	return name, err
+}
+
 const notifyMessageCounts = `-- name: NotifyMessageCounts :one
 SELECT (count(*) FILTER (WHERE status = 'queued'))::bigint AS queued,
     (count(*) FILTER (WHERE status = 'sending'))::bigint AS sending,
@@ -960,7 +976,15 @@ FROM volunteer.membership ms
 JOIN volunteer.volunteer v ON v.id = ms.volunteer_id
 JOIN identity.person p ON p.id = v.person_id
 WHERE ms.org_id = $1 AND ms.status = 'member'
+  AND ($2::uuid IS NULL OR EXISTS (
+        SELECT 1 FROM volunteer.member_group_member gm
+        WHERE gm.group_id = $2 AND gm.org_id = ms.org_id AND gm.volunteer_id = ms.volunteer_id))
 `
+
+type NotifyOrgMembersParams struct {
+	OrgID   uuid.UUID
+	GroupID uuid.NullUUID
+}
 
 type NotifyOrgMembersRow struct {
 	ID          uuid.UUID
@@ -971,8 +995,8 @@ type NotifyOrgMembersRow struct {
 
 // Audiences. Each returns persons with their name, masked phone and
 // whether a phone is on file.
-func (q *Queries) NotifyOrgMembers(ctx context.Context, orgID uuid.UUID) ([]NotifyOrgMembersRow, error) {
-	rows, err := q.db.Query(ctx, notifyOrgMembers, orgID)
+func (q *Queries) NotifyOrgMembers(ctx context.Context, arg NotifyOrgMembersParams) ([]NotifyOrgMembersRow, error) {
+	rows, err := q.db.Query(ctx, notifyOrgMembers, arg.OrgID, arg.GroupID)
 	if err != nil {
 		return nil, err
 	}

@@ -191,7 +191,13 @@ SELECT DISTINCT p.id, p.name, p.phone_masked, (p.phone_enc IS NOT NULL)::boolean
 FROM volunteer.membership ms
 JOIN volunteer.volunteer v ON v.id = ms.volunteer_id
 JOIN identity.person p ON p.id = v.person_id
-WHERE ms.org_id = @org_id AND ms.status = 'member';
+WHERE ms.org_id = @org_id AND ms.status = 'member'
+  AND (sqlc.narg(group_id)::uuid IS NULL OR EXISTS (
+        SELECT 1 FROM volunteer.member_group_member gm
+        WHERE gm.group_id = sqlc.narg(group_id) AND gm.org_id = ms.org_id AND gm.volunteer_id = ms.volunteer_id));
+
+-- name: NotifyMemberGroupName :one
+SELECT name FROM volunteer.member_group WHERE id = @id AND org_id = @org_id;
 
 -- name: NotifyProjectSignUps :many
 SELECT DISTINCT p.id, p.name, p.phone_masked, (p.phone_enc IS NOT NULL)::boolean AS has_phone

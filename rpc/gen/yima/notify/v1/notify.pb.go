@@ -353,9 +353,13 @@ func (*MessageAudience_OrgUsers) isMessageAudience_Kind() {}
 
 func (*MessageAudience_Accounts) isMessageAudience_Kind() {}
 
-// MembersAudience is every member of the sender's org.
+// MembersAudience is every member of the sender's org, or of one of its
+// member groups.
 type MembersAudience struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// GroupID keeps the members of this group of the sender org
+	// (MemberService.ListMemberGroups); empty for all members.
+	GroupId       string `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -388,6 +392,13 @@ func (x *MembersAudience) ProtoReflect() protoreflect.Message {
 // Deprecated: Use MembersAudience.ProtoReflect.Descriptor instead.
 func (*MembersAudience) Descriptor() ([]byte, []int) {
 	return file_yima_notify_v1_notify_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *MembersAudience) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
 }
 
 // ProjectSignUpsAudience is a project's sign-ups in some statuses.
@@ -2198,8 +2209,9 @@ const file_yima_notify_v1_notify_proto_rawDesc = "" +
 	"volunteers\x12?\n" +
 	"\torg_users\x18\x04 \x01(\v2 .yima.notify.v1.OrgUsersAudienceH\x00R\borgUsers\x12>\n" +
 	"\baccounts\x18\x05 \x01(\v2 .yima.notify.v1.AccountsAudienceH\x00R\baccountsB\x06\n" +
-	"\x04kind\"\x11\n" +
-	"\x0fMembersAudience\"r\n" +
+	"\x04kind\",\n" +
+	"\x0fMembersAudience\x12\x19\n" +
+	"\bgroup_id\x18\x01 \x01(\tR\agroupId\"r\n" +
 	"\x16ProjectSignUpsAudience\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tR\tprojectId\x129\n" +

@@ -1,1 +1,0 @@
-import"./ui-tyNQT26m.js";import"./ui-Ci8HDSL2.js";

@@ -1,1 +1,0 @@
-import"./index-C1BaYRxq.js";

@@ -1,1 +1,0 @@
-import{z as e}from"./ui-BEi1jyFx.js";import{s as t}from"./index-CMOwWY-3.js";var n=e(t);export{n as t};

@@ -1,1 +1,0 @@
-import"./ui-BEi1jyFx.js";

@@ -1,1 +1,0 @@
-import{z as e}from"./ui-BEi1jyFx.js";import{n as t}from"./ui-DmnqQC39.js";var n=e(t);export{n as t};

@@ -1,1 +1,0 @@
-import"./ui-BEi1jyFx.js";import"./index-CMOwWY-3.js";
