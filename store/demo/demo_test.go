@@ -286,6 +286,25 @@ func TestLoad(t *testing.T) {
 		}
 	})
 
+	t.Run("closed projects served", func(t *testing.T) {
+		// Every service record comes from its closed session, with the same
+		// times, on a closed project the volunteer was hired on.
+		records := queryInt(t, pool, `SELECT count(*) FROM record.service_record`)
+		matched := queryInt(t, pool, `SELECT count(*) FROM record.service_record r
+			JOIN checkin.session s ON s.id = r.session_id AND s.status = 'closed'
+				AND s.started_at = r.started_at AND s.ended_at = r.ended_at AND s.duration_seconds = r.duration_seconds
+			JOIN project.project p ON p.id = r.project_id AND p.status = 'closed'
+			JOIN project.sign_up u ON u.project_id = r.project_id AND u.volunteer_id = r.volunteer_id AND u.status = 'hired'`)
+		if records < 100 || matched != records {
+			t.Errorf("%d service records, %d matching their sessions and hires; want ≥ 100, all matching", records, matched)
+		}
+		featured := queryInt(t, pool, `SELECT count(*) FROM record.service_record r JOIN project.project p ON p.id = r.project_id
+			WHERE p.status = 'closed' AND p.org_id = (SELECT id FROM org.org WHERE name = $1) AND r.duration_seconds > 7200`, OrgXujiahui)
+		if featured < 2 {
+			t.Errorf("%s's closed projects have %d records over 2 h, want the featured project's roster", OrgXujiahui, featured)
+		}
+	})
+
 	t.Run("second load is a no-op", func(t *testing.T) {
 		before := checksum(t, pool)
 		again := load(t, pool, options(n))

@@ -37,6 +37,7 @@ const (
 	streamProjects  = 3
 	streamVolunteer = 4
 	streamSignUps   = 5
+	streamServices  = 6
 )
 
 func newRand(stream uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, stream)) }
@@ -181,6 +182,7 @@ type dataset struct {
 	projects    []projectRow
 	positions   []positionRow
 	signUps     []signUpRow
+	services    []serviceRow
 }
 
 // generator holds what generation needs to keep values unique and to find
@@ -221,6 +223,7 @@ func generate(n int, now time.Time) *dataset {
 	g.projects(newRand(streamProjects))
 	g.volunteers(newRand(streamVolunteer), n)
 	g.signUps(newRand(streamSignUps))
+	g.services(newRand(streamServices))
 	return g.ds
 }
 

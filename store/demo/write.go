@@ -55,6 +55,7 @@ func write(ctx context.Context, tx pgx.Tx, root uuid, ds *dataset, opt Options) 
 		{"write projects", w.projects},
 		{"write positions", w.positions},
 		{"write sign-ups", w.signUps},
+		{"write sessions and service records", w.sessions},
 	}
 	for _, s := range steps {
 		if err := s.run(ctx); err != nil {
