@@ -1,6 +1,8 @@
-// Service certificates in the org portal (O10): a volunteer served on a
-// project of 徐汇区志愿者协会 that is now closed and applies for a
-// certificate (set up through the API); 陈思远, its leader, opens 证明申请,
+// The end of a project in the org portal, one journey (O3, O7, O10): a
+// volunteer is hired on a project of 徐汇区志愿者协会 and scanned in
+// (through the API); once it runs, 陈思远, its leader, closes it on the
+// project page, rates the volunteer on the closed project's roster, and —
+// the volunteer having applied for a certificate — opens 证明申请,
 // reviews the application, previews the certificate (a PDF in a new tab)
 // and issues it; the public verification page it links says 有效, and the
 // console's register lists it. Needs `yima dev --demo`. The project is the
@@ -47,23 +49,21 @@ async function orgToken(person, kind, orgName) {
 }
 
 /**
- * closedProjectWithApplication makes a project of the leader's org that a
- * fresh volunteer served on for 24 minutes, closes it and has the volunteer
- * apply for a certificate. The service is entered as the attendance desk
- * would: scanned in, then, the project closed, the session's times set by
- * review.
+ * runningSoon makes a project of the leader's org that starts in a few
+ * seconds and hires a fresh volunteer, who is scanned in as the attendance
+ * desk would. It returns when the project runs.
  */
-async function closedProjectWithApplication(leader) {
+async function runningSoon(leader) {
   // The district's projects are reviewed by the city: the back office.
   const { token: reviewer } = await rpc("yima.identity.v1.IdentityService/DevLogin", { username: "admin" });
   const title = `E2E证明项目${Date.now() % 1_000_000}`;
-  const start = new Date(Date.now() + 3 * 60_000);
+  const start = new Date(Date.now() + 8_000);
   const { project } = await rpc(
     "yima.project.v1.ProjectService/CreateProject",
     {
       orgId: leader.orgId,
       title,
-      description: "端到端测试：服务证明",
+      description: "端到端测试：结项、评价与服务证明",
       startTime: start.toISOString(),
       endTime: new Date(start.getTime() + 2 * 3600_000).toISOString(),
       address: "上海市徐汇区漕溪北路336号",
@@ -100,7 +100,16 @@ async function closedProjectWithApplication(leader) {
     leader.token,
   );
   assert.equal(scan.outcome, "SCAN_OUTCOME_SIGNED_IN", JSON.stringify(scan));
-  await rpc("yima.project.v1.ProjectService/CloseProject", { projectId: project.id }, leader.token);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, start.getTime() - Date.now() + 1_000)));
+  return { project, title, volunteer };
+}
+
+/**
+ * creditAndApply credits the volunteer's session, left open at the close,
+ * with 24 minutes as the attendance desk's review would, and has the
+ * volunteer apply for a certificate.
+ */
+async function creditAndApply(leader, project, volunteer) {
   const { sessions } = await rpc(
     "yima.checkin.v1.CheckinStaffService/ListSessions",
     { projectId: project.id },
@@ -126,28 +135,54 @@ async function closedProjectWithApplication(leader) {
   );
   assert.equal(application.status, "CERTIFICATE_APPLICATION_STATUS_PENDING");
   assert.equal(application.serviceSeconds, "1440");
-  return { title, application };
+  return application;
 }
 
-test("组织端：审核并出具志愿服务证明，公开核验有效", { skip: SKIP }, async () => {
+test("组织端：结项、评价志愿者、出具志愿服务证明，公开核验有效", { skip: SKIP }, async () => {
   const { page, problems, context } = await openPage(browser, PHONE);
   let number = "";
   await step("org-certificate", page, async () => {
     const leader = await orgToken(LEADER, "ACCOUNT_KIND_ORG_LEADER", ORG);
-    const { title, application } = await closedProjectWithApplication(leader);
+    const { project, title, volunteer } = await runningSoon(leader);
 
+    // 结项 on the project page, confirmed.
+    await signInWithToken(page, `/org/projects/${project.id}`, leader.token);
+    await page.getByTestId("project-close").click();
+    await page.locator(".van-dialog:visible .van-dialog__confirm").click();
+    await page.locator(".van-toast", { hasText: "已结项" }).waitFor();
+    await shot(page, "org-project-closed");
+
+    // The closed project's roster: rate the volunteer.
+    await signInWithToken(page, `/org/closed/${project.id}`, leader.token);
+    const row = page.getByTestId("roster-row").filter({ hasText: "周" });
+    await row.waitFor();
+    await row.getByTestId("roster-rate").click();
+    const popup = page.getByTestId("rating-popup");
+    await popup.getByTestId("rate-punctuality").locator(".van-rate__item").nth(4).click();
+    await popup.getByTestId("rate-attitude").locator(".van-rate__item").nth(4).click();
+    await popup.getByTestId("rate-skill").locator(".van-rate__item").nth(3).click();
+    await popup.getByTestId("rate-submit").click();
+    await row.getByTestId("roster-rating").filter({ hasText: "守时 5" }).waitFor();
+
+    const application = await creditAndApply(leader, project, volunteer);
     await signInWithToken(page, "/org/", leader.token);
     await page.getByTestId("entry-certificates").click();
     await page.locator(".van-nav-bar__title", { hasText: "服务证明" }).waitFor();
-    const row = page.getByTestId("certificate-application").filter({ hasText: title });
-    await row.waitFor();
-    assert.match(await row.innerText(), /待审核[\s\S]*周\*+[\s\S]*0\.4 小时/);
+    const queued = page.getByTestId("certificate-application").filter({ hasText: title });
+    await queued.waitFor();
+    assert.match(await queued.innerText(), /待审核[\s\S]*周\*+[\s\S]*0\.4 小时/);
     await shot(page, "org-certificate-queue");
-    await row.click();
+    await queued.click();
 
     await page.getByTestId("application-status").filter({ hasText: "待审核" }).waitFor();
     assert.equal(await page.getByTestId("service-line").count(), 1);
     assert.match(await page.locator(".yima-page").innerText(), /周晓燕[\s\S]*居民身份证[\s\S]*文明引导员/);
+    const ratings = await page.getByTestId("rating-line").allInnerTexts();
+    assert.deepEqual(
+      ratings.map((t) => t.replace(/\s+/g, "")),
+      ["守时5分", "服务态度5分", "专业技能4分"],
+      "the project's rating shows on the review",
+    );
     await shot(page, "org-certificate-review");
 
     // 预览证明 opens the unsigned preview PDF in a new tab, with a ticket.

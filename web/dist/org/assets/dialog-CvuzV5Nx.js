@@ -1,1 +1,0 @@
-import{z as e}from"./ui-EjTdxZl9.js";import{s as t}from"./index-IVzBMxPM.js";var n=e(t);export{n as t};

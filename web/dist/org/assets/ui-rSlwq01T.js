@@ -1,0 +1,1 @@
+import"./ui-EjTdxZl9.js";import"./index--bmiB7pX.js";
