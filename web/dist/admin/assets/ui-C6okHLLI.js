@@ -1,1 +1,0 @@
-import"./ui-tyNQT26m.js";import"./ui-CgJ09wyb.js";

@@ -1,0 +1,1 @@
+import"./ui-tyNQT26m.js";import"./ui-T89h9nAt.js";
