@@ -169,43 +169,43 @@ func (h *memberHandler) DeleteMemberGroup(ctx context.Context, req *connect.Requ
 }
 
 func (h *memberHandler) AssignGroupMembers(ctx context.Context, req *connect.Request[orgv1.AssignGroupMembersRequest]) (*connect.Response[orgv1.AssignGroupMembersResponse], error) {
-	p, err := principal(ctx)
+	g, n, err := changeGroup(ctx, req.Msg.GroupId, req.Msg.VolunteerIds, h.svc.Assign)
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("group_id", req.Msg.GroupId)
-	if err != nil {
-		return nil, err
-	}
-	vols, err := parseIDs("volunteer_ids", req.Msg.VolunteerIds)
-	if err != nil {
-		return nil, err
-	}
-	g, n, err := h.svc.Assign(ctx, p, id, vols)
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(&orgv1.AssignGroupMembersResponse{Group: memberGroupToProto(g), Added: n}), nil
+	return connect.NewResponse(&orgv1.AssignGroupMembersResponse{Group: g, Added: n}), nil
 }
 
 func (h *memberHandler) UnassignGroupMembers(ctx context.Context, req *connect.Request[orgv1.UnassignGroupMembersRequest]) (*connect.Response[orgv1.UnassignGroupMembersResponse], error) {
+	g, n, err := changeGroup(ctx, req.Msg.GroupId, req.Msg.VolunteerIds, h.svc.Unassign)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orgv1.UnassignGroupMembersResponse{Group: g, Removed: n}), nil
+}
+
+// changeGroup parses a group and volunteers and applies change — assigning
+// or unassigning them — returning the group and how many changed.
+func changeGroup(ctx context.Context, groupID string, volunteerIDs []string,
+	change func(context.Context, *access.Principal, uuid.UUID, []uuid.UUID) (member.Group, int64, error),
+) (*orgv1.MemberGroup, int64, error) {
 	p, err := principal(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	id, err := parseID("group_id", req.Msg.GroupId)
+	id, err := parseID("group_id", groupID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	vols, err := parseIDs("volunteer_ids", req.Msg.VolunteerIds)
+	vols, err := parseIDs("volunteer_ids", volunteerIDs)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	g, n, err := h.svc.Unassign(ctx, p, id, vols)
+	g, n, err := change(ctx, p, id, vols)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return connect.NewResponse(&orgv1.UnassignGroupMembersResponse{Group: memberGroupToProto(g), Removed: n}), nil
+	return memberGroupToProto(g), n, nil
 }
 
 func (h *memberHandler) ListMemberGroups(ctx context.Context, req *connect.Request[orgv1.ListMemberGroupsRequest]) (*connect.Response[orgv1.ListMemberGroupsResponse], error) {
