@@ -70,6 +70,23 @@ type Config struct {
 	Cluster Cluster `yaml:"cluster"`
 	TLS     TLS     `yaml:"tls"`
 	SMS     SMS     `yaml:"sms"`
+	// RecordCheck is the department issuing no-criminal-record
+	// certificates.
+	RecordCheck RecordCheck `yaml:"record_check"`
+}
+
+// RecordCheck configures the client of the department that issues
+// no-criminal-record certificates (docs/adapters.md). In dev an empty
+// endpoint submits to the dev department instead.
+type RecordCheck struct {
+	// Endpoint is the URL of the department's record-check collection.
+	Endpoint string `yaml:"endpoint"`
+	// AppKey names yima to the department; AppSecret keys the HMAC-SM3
+	// request signature.
+	AppKey    string `yaml:"app_key"`
+	AppSecret string `yaml:"app_secret"`
+	// Timeout bounds one request; 0 means 10s.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // OIDC configures the client of the city identity provider.
@@ -157,24 +174,27 @@ func (c *Config) LoadFile(path string) error {
 // LoadEnv merges YIMA_* variables over c, looked up with getenv.
 func (c *Config) LoadEnv(getenv func(string) string) error {
 	str := map[string]*string{
-		"YIMA_ADDR":               &c.Addr,
-		"YIMA_PUBLIC_URL":         &c.PublicURL,
-		"YIMA_DATA_DIR":           &c.DataDir,
-		"YIMA_DATABASE_URL":       &c.DatabaseURL,
-		"YIMA_NATS_URL":           &c.NATSURL,
-		"YIMA_KEYS_FILE":          &c.KeysFile,
-		"YIMA_LOG_LEVEL":          &c.LogLevel,
-		"YIMA_OIDC_ISSUER":        &c.OIDC.Issuer,
-		"YIMA_OIDC_CLIENT_ID":     &c.OIDC.ClientID,
-		"YIMA_OIDC_CLIENT_SECRET": &c.OIDC.ClientSecret,
-		"YIMA_CLUSTER_NAME":       &c.Cluster.Name,
-		"YIMA_CLUSTER_PROVIDER":   &c.Cluster.Provider,
-		"YIMA_CLUSTER_HOST":       &c.Cluster.Host,
-		"YIMA_TLS_CERT_FILE":      &c.TLS.CertFile,
-		"YIMA_TLS_KEY_FILE":       &c.TLS.KeyFile,
-		"YIMA_SMS_ENDPOINT":       &c.SMS.Endpoint,
-		"YIMA_SMS_APP_KEY":        &c.SMS.AppKey,
-		"YIMA_SMS_APP_SECRET":     &c.SMS.AppSecret,
+		"YIMA_ADDR":                    &c.Addr,
+		"YIMA_PUBLIC_URL":              &c.PublicURL,
+		"YIMA_DATA_DIR":                &c.DataDir,
+		"YIMA_DATABASE_URL":            &c.DatabaseURL,
+		"YIMA_NATS_URL":                &c.NATSURL,
+		"YIMA_KEYS_FILE":               &c.KeysFile,
+		"YIMA_LOG_LEVEL":               &c.LogLevel,
+		"YIMA_OIDC_ISSUER":             &c.OIDC.Issuer,
+		"YIMA_OIDC_CLIENT_ID":          &c.OIDC.ClientID,
+		"YIMA_OIDC_CLIENT_SECRET":      &c.OIDC.ClientSecret,
+		"YIMA_CLUSTER_NAME":            &c.Cluster.Name,
+		"YIMA_CLUSTER_PROVIDER":        &c.Cluster.Provider,
+		"YIMA_CLUSTER_HOST":            &c.Cluster.Host,
+		"YIMA_TLS_CERT_FILE":           &c.TLS.CertFile,
+		"YIMA_TLS_KEY_FILE":            &c.TLS.KeyFile,
+		"YIMA_SMS_ENDPOINT":            &c.SMS.Endpoint,
+		"YIMA_SMS_APP_KEY":             &c.SMS.AppKey,
+		"YIMA_SMS_APP_SECRET":          &c.SMS.AppSecret,
+		"YIMA_RECORD_CHECK_ENDPOINT":   &c.RecordCheck.Endpoint,
+		"YIMA_RECORD_CHECK_APP_KEY":    &c.RecordCheck.AppKey,
+		"YIMA_RECORD_CHECK_APP_SECRET": &c.RecordCheck.AppSecret,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -212,6 +232,13 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 			return fmt.Errorf("YIMA_SMS_TIMEOUT: %w", err)
 		}
 		c.SMS.Timeout = d
+	}
+	if v := getenv("YIMA_RECORD_CHECK_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("YIMA_RECORD_CHECK_TIMEOUT: %w", err)
+		}
+		c.RecordCheck.Timeout = d
 	}
 	if v := getenv("YIMA_CODE_IDLE_AFTER"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -252,6 +279,17 @@ func (c *Config) Validate() error {
 	if c.SMS.Timeout < 0 {
 		errs = append(errs, errors.New("sms.timeout must not be negative"))
 	}
+	if c.RecordCheck.Endpoint != "" {
+		if u, err := url.Parse(c.RecordCheck.Endpoint); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			errs = append(errs, fmt.Errorf("record_check.endpoint %q is not an absolute http(s) URL", c.RecordCheck.Endpoint))
+		}
+		if c.RecordCheck.AppKey == "" || c.RecordCheck.AppSecret == "" {
+			errs = append(errs, errors.New("record_check: app_key and app_secret are required with an endpoint"))
+		}
+	}
+	if c.RecordCheck.Timeout < 0 {
+		errs = append(errs, errors.New("record_check.timeout must not be negative"))
+	}
 	switch c.Cluster.Provider {
 	case "local", "automanaged", "k8s":
 	default:
@@ -272,6 +310,9 @@ func (c *Config) Validate() error {
 		}
 		if c.SMS.Endpoint == "" {
 			errs = append(errs, errors.New("serve: sms endpoint, app_key and app_secret are required (the dev SMS gateway is for dev only)"))
+		}
+		if c.RecordCheck.Endpoint == "" {
+			errs = append(errs, errors.New("serve: record_check endpoint, app_key and app_secret are required (the dev record-check department is for dev only)"))
 		}
 		if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 			errs = append(errs, errors.New("serve: tls needs both cert_file and key_file"))

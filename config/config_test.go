@@ -46,6 +46,10 @@ func TestValidateServe(t *testing.T) {
 		{"缺短信网关", func(c *Config) { c.SMS = SMS{} }, "sms"},
 		{"短信网关缺密钥", func(c *Config) { c.SMS.AppSecret = "" }, "app_secret"},
 		{"短信网关地址无效", func(c *Config) { c.SMS.Endpoint = "sms.example" }, "sms.endpoint"},
+		{"缺审查部门", func(c *Config) { c.RecordCheck = RecordCheck{} }, "record_check"},
+		{"审查部门缺密钥", func(c *Config) { c.RecordCheck.AppKey = "" }, "app_key"},
+		{"审查部门地址无效", func(c *Config) { c.RecordCheck.Endpoint = "rc.example" }, "record_check.endpoint"},
+		{"审查部门超时为负", func(c *Config) { c.RecordCheck.Timeout = -time.Second }, "record_check.timeout"},
 		{"半套TLS", func(c *Config) { c.TLS.CertFile = "x.pem" }, "tls"},
 		{"本地集群", func(c *Config) { c.Cluster.Provider = "local" }, "local"},
 		{"未知集群", func(c *Config) { c.Cluster.Provider = "zk" }, "cluster.provider"},
@@ -57,6 +61,7 @@ func TestValidateServe(t *testing.T) {
 			c.DatabaseURL, c.NATSURL = "postgres://x/y", "nats://x"
 			c.OIDC = OIDC{Issuer: "https://id", ClientID: "a", ClientSecret: "b"}
 			c.SMS = SMS{Endpoint: "https://sms.example/v1/sms/send", AppKey: "a", AppSecret: "b"}
+			c.RecordCheck = RecordCheck{Endpoint: "https://rc.example/v1/record-checks", AppKey: "a", AppSecret: "b"}
 			c.Cluster.Hosts = []string{"a:1"}
 			tt.edit(&c)
 			err := c.Validate()

@@ -47,12 +47,16 @@ type Options struct {
 	Baseline StormOptions
 	Ceiling  StormOptions
 	Inproc   InprocOptions
+	// Discovery is the discovery_nearby scenario: its own projects, seeded
+	// after the check-in scenarios so they do not change them.
+	Discovery DiscoveryOptions
 
 	// InprocProfile, when set, receives a CPU profile of this process
 	// while the engine runs in it (the engine_inproc scenario only).
 	InprocProfile io.Writer
 
-	// Skip names scenarios not to run: "storm", "ceiling", "baseline", "inproc"
+	// Skip names scenarios not to run: "storm", "ceiling", "baseline", "inproc",
+	// "discovery"
 	// (their figures print as 0). For quicker experiments.
 	Skip map[string]bool
 
@@ -84,6 +88,8 @@ type Report struct {
 	InprocCommitted int
 	InprocDouble    int
 	InprocCPU       cpuUse
+
+	Discovery DiscoveryResult
 
 	Protocol, Codec string
 	Workers         int
@@ -170,6 +176,14 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	// The engine and ledger in this process, no HTTP.
 	if err := inproc(ctx, opt, env, fx, rep); err != nil {
 		return nil, err
+	}
+	// Project discovery, last: its 100,000 projects would otherwise sit
+	// under the check-in scenarios.
+	if !opt.Skip["discovery"] {
+		log.Info("discovery: seeding", "projects", opt.Discovery.Projects)
+		if rep.Discovery, err = discoveryNearby(ctx, env.pool, fx, opt.Discovery); err != nil {
+			return nil, fmt.Errorf("discovery: %w", err)
+		}
 	}
 	rep.Total = time.Since(began)
 	rep.Load1End = load1()
@@ -394,6 +408,8 @@ func (r *Report) Print(w io.Writer) {
 		s.PerSecond, ms(s.P50), ms(s.P99), s.Errors, s.Acked, r.StormCommitted, r.StormCommits, s.Acked-r.StormCommitted, r.StormDouble,
 		r.Baseline.PerSecond, r.Ceiling.PerSecond)
 	fmt.Fprintf(w, "engine_inproc scans_per_s=%.0f\n", r.Inproc.PerSecond)
+	dv := r.Discovery
+	fmt.Fprintf(w, "discovery_nearby projects=%d p50_ms=%s p99_ms=%s\n", dv.Projects, ms(dv.P50), ms(dv.P99))
 
 	fmt.Fprintf(w, "bench_setup orgs=%d projects=%d volunteers=%d open_sessions=%d seed_s=%.1f protocol=%s codec=%s workers=%d cpus=%d load1_start=%s load1_end=%s\n",
 		r.Orgs, r.Projects, r.Volunteers, r.OpenSessions, r.SeedTime.Seconds(), r.Protocol, r.Codec, r.Workers,
@@ -422,6 +438,8 @@ func (r *Report) Print(w io.Writer) {
 		ms(in.P50), ms(in.P99), in.Acked, r.InprocCommitted, in.Acked-r.InprocCommitted, r.InprocDouble, in.Ledger.Commits,
 		ratio(int(in.Ledger.Written), int64(in.Ledger.Commits)), in.Errors,
 		perOp(ic.self, in.Acked), perOp(ic.pg, in.Acked), pct(ic.machine, time.Duration(runtime.NumCPU())*ic.wall))
+	fmt.Fprintf(w, "discovery_nearby_detail open=%d queries=%d rows_per_query=%.1f seed_s=%.1f p99_ok=%t\n",
+		dv.Open, dv.Queries, dv.Rows, dv.Seed.Seconds(), dv.P99 <= 20*time.Millisecond)
 	fmt.Fprintf(w, "bench_targets storm_vs_ceiling_pct=%.0f scans_per_s_ok=%t p99_ok=%t acked_per_commit_ok=%t lost_ok=%t double_sessions_ok=%t engine_inproc_ok=%t total_s=%.0f\n",
 		100*s.PerSecond/max(h.PerSecond, 1),
 		s.PerSecond >= 0.6*h.PerSecond && s.PerSecond >= 5000, s.P99 <= 50*time.Millisecond,

@@ -23,7 +23,9 @@ var schema = storetest.Schema{Name: "yima", Hash: migrations.Hash(), Migrate: mi
 var (
 	stormLine  = regexp.MustCompile(`(?m)^checkin_storm scans_per_s=\d+ p50_ms=[\d.]+ p99_ms=[\d.]+ errors=\d+ acked=\d+ committed=\d+ commits=\d+ lost=-?\d+ double_sessions=\d+ baseline_scans_per_s=\d+ http_ceiling_per_s=\d+$`)
 	engineLine = regexp.MustCompile(`(?m)^engine_inproc scans_per_s=\d+$`)
-	ownLine    = regexp.MustCompile(`^[a-z_0-9]+( [a-z_0-9]+=\S+)+$`)
+	// discoveryLine is the line issue 5 fixes.
+	discoveryLine = regexp.MustCompile(`(?m)^discovery_nearby projects=\d+ p50_ms=[\d.]+ p99_ms=[\d.]+$`)
+	ownLine       = regexp.MustCompile(`^[a-z_0-9]+( [a-z_0-9]+=\S+)+$`)
 )
 
 // TestBenchSmall runs every scenario of `make bench` at a tiny scale — a
@@ -51,9 +53,10 @@ func TestBenchSmall(t *testing.T) {
 		WorkDir:     t.TempDir(),
 		Seed:        SeedOptions{Orgs: 2, ProjectsPerOrg: 4, VolunteersPerOrg: 300},
 		Storm:       storm, Baseline: short, Ceiling: short,
-		Inproc: InprocOptions{Clients: 16, Warm: 200 * time.Millisecond, Measure: 800 * time.Millisecond},
-		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Out:    &out,
+		Inproc:    InprocOptions{Clients: 16, Warm: 200 * time.Millisecond, Measure: 800 * time.Millisecond},
+		Discovery: DiscoveryOptions{Projects: 2000, Warm: 5, Queries: 50},
+		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Out:       &out,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +79,10 @@ func TestBenchSmall(t *testing.T) {
 			t.Errorf("storm rejections include %s (%d); only the bad codes should be rejected", reason, rep.Storm.Reasons[reason])
 		}
 	}
-	if !stormLine.Match(out.Bytes()) || !engineLine.Match(out.Bytes()) {
+	if rep.Discovery.Projects != 2000 || rep.Discovery.Open == 0 || rep.Discovery.Rows == 0 || rep.Discovery.P99 <= 0 {
+		t.Errorf("discovery = %+v, want searches over 2000 projects finding some", rep.Discovery)
+	}
+	if !stormLine.Match(out.Bytes()) || !engineLine.Match(out.Bytes()) || !discoveryLine.Match(out.Bytes()) {
 		t.Errorf("output lacks the fixed lines:\n%s", out.String())
 	}
 	for _, line := range bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")) {

@@ -50,6 +50,8 @@ import (
 	"yima/services/org"
 	"yima/services/project"
 	"yima/services/record"
+	"yima/services/recordcheck"
+	"yima/services/recordcheck/dept"
 	"yima/services/volunteer"
 )
 
@@ -90,6 +92,10 @@ type Deps struct {
 	DevSMS *sms.Dev
 	// Member serves an org's members and a volunteer's memberships.
 	Member *member.Service
+	// RecordCheck serves no-criminal-record applications; DevDepartment is
+	// the dev record-check department when it is the active one, else nil.
+	RecordCheck   *recordcheck.Service
+	DevDepartment *dept.Dev
 	// Ready reports whether the node can serve (database and bus up).
 	Ready func(ctx context.Context) error
 	// DemoUsernames are offered on dev login pages.
@@ -116,6 +122,8 @@ func Services() []protoreflect.ServiceDescriptor {
 		orgv1.File_yima_org_v1_org_admin_proto.Services().ByName("OrgAdminService"),
 		notifyv1.File_yima_notify_v1_notify_proto.Services().ByName("NotifyService"),
 		orgv1.File_yima_org_v1_member_proto.Services().ByName("MemberService"),
+		volunteerv1.File_yima_volunteer_v1_record_check_proto.Services().ByName("RecordCheckService"),
+		projectv1.File_yima_project_v1_discovery_proto.Services().ByName("DiscoveryService"),
 	}
 }
 
@@ -153,6 +161,8 @@ func NewHandler(d Deps) (http.Handler, error) {
 	(&orgCodeRoutes{routeAuth: auth, codes: d.OrgCodes, log: d.Log}).register(mux)
 	mux.Handle(notifyv1connect.NewNotifyServiceHandler(&notifyHandler{svc: d.Notify, dev: d.DevSMS}, opts...))
 	mux.Handle(orgv1connect.NewMemberServiceHandler(&memberHandler{svc: d.Member}, opts...))
+	mux.Handle(volunteerv1connect.NewRecordCheckServiceHandler(&recordCheckHandler{svc: d.RecordCheck, dev: d.DevDepartment}, opts...))
+	mux.Handle(projectv1connect.NewDiscoveryServiceHandler(&discoveryHandler{svc: d.Project}, opts...))
 
 	names := make([]string, 0, len(Services()))
 	for _, s := range Services() {

@@ -47,6 +47,8 @@ import (
 	"yima/services/org"
 	"yima/services/project"
 	"yima/services/record"
+	"yima/services/recordcheck"
+	"yima/services/recordcheck/dept"
 	"yima/services/volunteer"
 	"yima/store"
 	"yima/store/demo"
@@ -225,7 +227,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := auditLog.EnsurePartitions(ctx); err != nil {
 		return err
 	}
-	volunteerSvc := volunteer.New(st, now)
 	// Notifications: the outbox's stream, the use cases, and on every node
 	// a dispatcher sending through the SMS gateway.
 	notifyQueue, err := notify.NewQueue(ctx, bus.Conn, notify.QueueOptions{})
@@ -256,6 +257,10 @@ func (m *Main) Run(ctx context.Context) error {
 			v, err := rbacSvc.Visible(ctx, p)
 			return v.All, v.Departments, err
 		}),
+	})
+	volunteerSvc := volunteer.NewWith(st, now, volunteer.Options{
+		Orgs:          orgSvc,
+		IDNumberIndex: func(n string) []byte { return box.Index(identity.FieldIDNumber, n) },
 	})
 	// The check-in engine: a ledger on this node that group-commits the
 	// decisions of the ProjectGrains this node hosts.
@@ -345,6 +350,10 @@ func (m *Main) Run(ctx context.Context) error {
 		IDNumberIndex: func(n string) []byte { return box.Index(identity.FieldIDNumber, n) },
 		Orgs:          orgSvc,
 	})
+	recordCheckSvc, devDepartment, err := m.recordChecks(ctx, st, box, now)
+	if err != nil {
+		return err
+	}
 	closer := &checkin.Closer{
 		Store: st, Records: recordSvc, Grains: engine, Now: now,
 		Manages: func(ctx context.Context, p *access.Principal, id uuid.UUID) error {
@@ -359,7 +368,8 @@ func (m *Main) Run(ctx context.Context) error {
 		CheckinStaff: staffSvc, Record: recordSvc, ProjectCloser: closer, Certificate: certificateSvc,
 		Notify: notifySvc, DevSMS: devSMS,
 		OrgAdmins: orgAdmins, OrgCodes: orgCodes,
-		Member: memberSvc,
+		Member:      memberSvc,
+		RecordCheck: recordCheckSvc, DevDepartment: devDepartment,
 		Ready: func(ctx context.Context) error {
 			if err := st.Pool.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)
@@ -490,6 +500,38 @@ func (m *Main) smsGateway(st *store.Store, now func() time.Time) (sms.Gateway, *
 	dev := sms.NewDev(st, m.log, now)
 	m.log.Info("dev sms gateway: texts are recorded and logged, not sent", "console", m.BaseURL+"/admin/monitor/dev-sms")
 	return dev, dev, nil
+}
+
+// recordChecks builds the record-check service and starts its sweeper,
+// stopped before the store closes. The department is the production client
+// when one is configured (serve requires one), else the dev department,
+// returned too so that the console can decide its cases.
+func (m *Main) recordChecks(ctx context.Context, st *store.Store, box *sensitive.Box, now func() time.Time) (*recordcheck.Service, *dept.Dev, error) {
+	var department dept.Department
+	var dev *dept.Dev
+	if c := m.Config.RecordCheck; c.Endpoint != "" {
+		client, err := dept.NewClient(dept.ClientConfig{Endpoint: c.Endpoint, AppKey: c.AppKey, AppSecret: c.AppSecret, Timeout: c.Timeout}, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		department = client
+	} else {
+		if m.Config.Mode != config.ModeDev {
+			return nil, nil, errors.New("serve: no record-check department configured")
+		}
+		dev = dept.NewDev(st, m.log, now)
+		department = dev
+		m.log.Info("dev record-check department: applications are decided by hand (DecideDevRecordCheck)")
+	}
+	svc := recordcheck.New(recordcheck.Options{Store: st, Box: box, Department: department, Now: now, Log: m.log})
+	ctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		svc.Run(ctx)
+	}()
+	m.closers = append(m.closers, func() error { stop(); <-done; return nil })
+	return svc, dev, nil
 }
 
 // signInRoutes mounts the OIDC sign-in flow, and in dev the mock identity

@@ -18,7 +18,9 @@ import (
 	"yima/rpc/gen/yima/identity/v1/identityv1connect"
 	"yima/rpc/gen/yima/notify/v1/notifyv1connect"
 	"yima/rpc/gen/yima/org/v1/orgv1connect"
+	"yima/rpc/gen/yima/project/v1/projectv1connect"
 	"yima/rpc/gen/yima/rbac/v1/rbacv1connect"
+	"yima/rpc/gen/yima/volunteer/v1/volunteerv1connect"
 )
 
 // reason returns the google.rpc.ErrorInfo reason a Connect error carries,
@@ -68,15 +70,21 @@ type api struct {
 	audit    auditv1connect.AuditServiceClient
 	member   orgv1connect.MemberServiceClient
 	notify   notifyv1connect.NotifyServiceClient
+	// recordCheck serves no-criminal-record applications (V6).
+	recordCheck volunteerv1connect.RecordCheckServiceClient
+	// discovery is public: an api("") calls it anonymously.
+	discovery projectv1connect.DiscoveryServiceClient
 }
 
 func newAPI(hc *http.Client, base string, opts ...connect.ClientOption) api {
 	return api{
-		identity: identityv1connect.NewIdentityServiceClient(hc, base, opts...),
-		rbac:     rbacv1connect.NewRbacServiceClient(hc, base, opts...),
-		audit:    auditv1connect.NewAuditServiceClient(hc, base, opts...),
-		member:   orgv1connect.NewMemberServiceClient(hc, base, opts...),
-		notify:   notifyv1connect.NewNotifyServiceClient(hc, base, opts...),
+		identity:    identityv1connect.NewIdentityServiceClient(hc, base, opts...),
+		rbac:        rbacv1connect.NewRbacServiceClient(hc, base, opts...),
+		audit:       auditv1connect.NewAuditServiceClient(hc, base, opts...),
+		member:      orgv1connect.NewMemberServiceClient(hc, base, opts...),
+		notify:      notifyv1connect.NewNotifyServiceClient(hc, base, opts...),
+		recordCheck: volunteerv1connect.NewRecordCheckServiceClient(hc, base, opts...),
+		discovery:   projectv1connect.NewDiscoveryServiceClient(hc, base, opts...),
 	}
 }
 

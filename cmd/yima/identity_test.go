@@ -400,14 +400,17 @@ func TestServeConfiguration(t *testing.T) {
 		return func(k string) string { return vars[k] }
 	}
 	full := map[string]string{
-		"YIMA_DATABASE_URL":       "postgres://yima@127.0.0.1:1/yima",
-		"YIMA_NATS_URL":           "nats://127.0.0.1:1",
-		"YIMA_OIDC_ISSUER":        "https://id.example.gov.cn",
-		"YIMA_OIDC_CLIENT_ID":     "yima",
-		"YIMA_OIDC_CLIENT_SECRET": "secret",
-		"YIMA_SMS_ENDPOINT":       "https://sms.example.gov.cn/v1/sms/send",
-		"YIMA_SMS_APP_KEY":        "yima",
-		"YIMA_SMS_APP_SECRET":     "secret",
+		"YIMA_DATABASE_URL":            "postgres://yima@127.0.0.1:1/yima",
+		"YIMA_NATS_URL":                "nats://127.0.0.1:1",
+		"YIMA_OIDC_ISSUER":             "https://id.example.gov.cn",
+		"YIMA_OIDC_CLIENT_ID":          "yima",
+		"YIMA_OIDC_CLIENT_SECRET":      "secret",
+		"YIMA_SMS_ENDPOINT":            "https://sms.example.gov.cn/v1/sms/send",
+		"YIMA_SMS_APP_KEY":             "yima",
+		"YIMA_SMS_APP_SECRET":          "secret",
+		"YIMA_RECORD_CHECK_ENDPOINT":   "https://rc.example.gov.cn/v1/record-checks",
+		"YIMA_RECORD_CHECK_APP_KEY":    "yima",
+		"YIMA_RECORD_CHECK_APP_SECRET": "secret",
 	}
 	without := func(keys ...string) map[string]string {
 		out := map[string]string{}
@@ -429,6 +432,7 @@ func TestServeConfiguration(t *testing.T) {
 		{"缺NATS", without("YIMA_NATS_URL"), nil, []string{"nats_url"}},
 		{"缺OIDC密钥", without("YIMA_OIDC_CLIENT_SECRET"), nil, []string{"oidc"}},
 		{"缺短信网关", without("YIMA_SMS_ENDPOINT"), nil, []string{"sms"}},
+		{"缺审查部门", without("YIMA_RECORD_CHECK_ENDPOINT"), nil, []string{"record_check"}},
 		{"拒绝演示数据", full, []string{"--demo"}, []string{"demo"}},
 		{"拒绝本地集群", full, []string{"--config", writeFile(t, "cluster:\n  provider: local\n")}, []string{"cluster.provider local"}},
 		{"完整配置", full, nil, nil},

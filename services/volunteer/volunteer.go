@@ -32,11 +32,27 @@ type Volunteer struct {
 type Service struct {
 	st  *store.Store
 	now func() time.Time
+	opt Options
 }
 
-// New returns a Service.
+// Options configure a Service beyond its store and clock.
+type Options struct {
+	// Orgs resolves the back office's data scope (*org.Service); without
+	// it ListVolunteers and Detail answer NO_ORG_SCOPE.
+	Orgs Scoper
+	// IDNumberIndex returns the blind index under which identity stores a
+	// normalized ID number; without it searching by ID number finds no one.
+	IDNumberIndex func(normalized string) []byte
+}
+
+// New returns a Service for registration and the user center.
 func New(st *store.Store, now func() time.Time) *Service {
 	return &Service{st: st, now: now}
+}
+
+// NewWith returns a Service that also serves the back office.
+func NewWith(st *store.Store, now func() time.Time, opt Options) *Service {
+	return &Service{st: st, now: now, opt: opt}
 }
 
 // Register makes p's person a volunteer: a volunteer.volunteer row with a

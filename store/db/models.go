@@ -507,6 +507,35 @@ type RecordServiceRecord struct {
 	CreatedAt       time.Time
 }
 
+type RecordcheckApplication struct {
+	ID            uuid.UUID
+	VolunteerID   uuid.UUID
+	PersonID      uuid.UUID
+	Purpose       string
+	Status        string
+	Reason        string
+	DeptCaseID    string
+	Attempts      int32
+	NextAttemptAt time.Time
+	LastError     string
+	SubmittedAt   time.Time
+	SentAt        pgtype.Timestamptz
+	DecidedAt     pgtype.Timestamptz
+}
+
+type RecordcheckDevSubmission struct {
+	Reference      string
+	CaseID         string
+	NameMasked     string
+	IDNumberMasked string
+	Purpose        string
+	Status         string
+	Reason         string
+	ReceivedAt     time.Time
+	DecidedAt      pgtype.Timestamptz
+	DecidedBy      uuid.NullUUID
+}
+
 type VolunteerMemberGroup struct {
 	ID          uuid.UUID
 	OrgID       uuid.UUID
@@ -552,4 +581,8 @@ type VolunteerVolunteer struct {
 	CodeActive        bool
 	LastActiveAt      pgtype.Timestamptz
 	RegisteredAt      time.Time
+	Tags              []string
+	AvailableSlots    []string
+	AvailableNote     string
+	UpdatedAt         pgtype.Timestamptz
 }

@@ -89,7 +89,8 @@ func (q *Queries) ListOrgProjects(ctx context.Context, arg ListOrgProjectsParams
 
 const listPositionsOfProjects = `-- name: ListPositionsOfProjects :many
 SELECT pos.id, pos.project_id, pos.name, pos.quota, pos.sign_in_methods, pos.skills, pos.sort,
-       (SELECT count(*) FROM project.sign_up s WHERE s.position_id = pos.id AND s.status = 'hired')::int AS hired
+       (SELECT count(*) FROM project.sign_up s
+        WHERE s.project_id = pos.project_id AND s.position_id = pos.id AND s.status = 'hired')::int AS hired
 FROM project.position pos
 WHERE pos.project_id = ANY($1::uuid[])
 ORDER BY pos.project_id, pos.sort, pos.id

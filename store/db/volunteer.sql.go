@@ -36,7 +36,7 @@ func (q *Queries) ActAsVolunteer(ctx context.Context, arg ActAsVolunteerParams) 
 const createVolunteer = `-- name: CreateVolunteer :one
 INSERT INTO volunteer.volunteer (person_id, volunteer_no, political_status, service_categories, registered_at)
 VALUES ($1, volunteer.next_volunteer_no(), $2, $3, $4)
-RETURNING id, person_id, volunteer_no, political_status, service_categories, district_code, lat, lng, code_epoch, code_active, last_active_at, registered_at
+RETURNING id, person_id, volunteer_no, political_status, service_categories, district_code, lat, lng, code_epoch, code_active, last_active_at, registered_at, tags, available_slots, available_note, updated_at
 `
 
 type CreateVolunteerParams struct {
@@ -67,6 +67,10 @@ func (q *Queries) CreateVolunteer(ctx context.Context, arg CreateVolunteerParams
 		&i.CodeActive,
 		&i.LastActiveAt,
 		&i.RegisteredAt,
+		&i.Tags,
+		&i.AvailableSlots,
+		&i.AvailableNote,
+		&i.UpdatedAt,
 	)
 	return i, err
 }

@@ -15,7 +15,8 @@ SELECT * FROM project.project WHERE id = $1;
 
 -- name: ListPositionsWithHired :many
 SELECT pos.id, pos.project_id, pos.name, pos.quota, pos.sign_in_methods, pos.skills, pos.sort,
-       (SELECT count(*) FROM project.sign_up s WHERE s.position_id = pos.id AND s.status = 'hired')::int AS hired
+       (SELECT count(*) FROM project.sign_up s
+        WHERE s.project_id = pos.project_id AND s.position_id = pos.id AND s.status = 'hired')::int AS hired
 FROM project.position pos
 WHERE pos.project_id = $1
 ORDER BY pos.sort, pos.id;

@@ -14,7 +14,8 @@ LIMIT @lim OFFSET @off;
 -- The positions of several projects with their hired counts, as
 -- ListPositionsWithHired gives them for one.
 SELECT pos.id, pos.project_id, pos.name, pos.quota, pos.sign_in_methods, pos.skills, pos.sort,
-       (SELECT count(*) FROM project.sign_up s WHERE s.position_id = pos.id AND s.status = 'hired')::int AS hired
+       (SELECT count(*) FROM project.sign_up s
+        WHERE s.project_id = pos.project_id AND s.position_id = pos.id AND s.status = 'hired')::int AS hired
 FROM project.position pos
 WHERE pos.project_id = ANY(@project_ids::uuid[])
 ORDER BY pos.project_id, pos.sort, pos.id;

@@ -90,7 +90,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&opt.Inproc.Measure, "inproc-measure", 8*time.Second, "in-process engine measured window")
 	fs.IntVar(&opt.Inproc.Ledger.Writers, "inproc-ledger-writers", 0, "in-process ledger writers (0: the ledger's default, as in yima dev)")
 
-	skip := fs.String("skip", "", "comma-separated scenarios not to run: storm, ceiling, baseline, inproc")
+	fs.IntVar(&opt.Discovery.Projects, "discovery-projects", 100_000, "projects seeded for discovery_nearby")
+	fs.IntVar(&opt.Discovery.Queries, "discovery-queries", 500, "measured discovery searches")
+	skip := fs.String("skip", "", "comma-separated scenarios not to run: storm, ceiling, baseline, inproc, discovery")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the engine_inproc scenario (engine, ledger and callers in this process) to FILE")
 	exportK6 := fs.String("export-k6", "", "instead of benchmarking, write k6 data to FILE and keep yima dev running for k6")
 	k6Targets := fs.Int("export-targets", 20000, "volunteers in the k6 data")
@@ -109,7 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, s := range strings.Split(*skip, ",") {
 		switch s = strings.TrimSpace(s); s {
 		case "":
-		case "storm", "ceiling", "baseline", "inproc":
+		case "storm", "ceiling", "baseline", "inproc", "discovery":
 			opt.Skip[s] = true
 		default:
 			return fmt.Errorf("-skip: unknown scenario %q", s)

@@ -36,6 +36,9 @@ var Catalog = []Menu{
 	{ID: "monitor.audit", ParentID: "monitor", Name: "审计日志", Kind: "menu", Path: "/monitor/audit", Permission: "monitor:audit:list", Icon: "Document", Sort: 1},
 	// The dev SMS gateway's inbox; its RPC is served by `yima dev` only.
 	{ID: "monitor.devsms", ParentID: "monitor", Name: "开发短信网关", Kind: "menu", Path: "/monitor/dev-sms", Permission: "monitor:sms:list", Icon: "ChatDotRound", Sort: 2},
+	// Deciding the dev record-check department's cases (V6); its RPCs are
+	// served by `yima dev` only. A button until the console has a page.
+	{ID: "monitor.devrecordcheck", ParentID: "monitor", Name: "开发审查部门：无犯罪记录审查", Kind: "button", Permission: "monitor:recordcheck:decide", Sort: 3},
 
 	// Notifications (S4): SMS and in-app messages to org users, and what
 	// became of them.
@@ -56,6 +59,10 @@ var Catalog = []Menu{
 	{ID: "org.info.members", ParentID: "org.info", Name: "查看组织志愿者", Kind: "button", Permission: "org:member:list", Sort: 4},
 	{ID: "org.info.tag", ParentID: "org.info", Name: "设置上级标签", Kind: "button", Permission: "org:tag:edit", Sort: 10},
 	{ID: "org.info.code", ParentID: "org.info", Name: "组织码", Kind: "button", Permission: "org:org:code", Sort: 11},
+	// The volunteer archive (S1) has no page of its own yet: its RPCs are
+	// granted as buttons of the org page, where volunteers are reached.
+	{ID: "org.info.volunteer_list", ParentID: "org.info", Name: "志愿者档案", Kind: "button", Permission: "volunteer:volunteer:list", Sort: 12},
+	{ID: "org.info.volunteer_query", ParentID: "org.info", Name: "志愿者档案详情", Kind: "button", Permission: "volunteer:volunteer:query", Sort: 13},
 	{ID: "org.users", ParentID: "org", Name: "组织用户", Kind: "menu", Path: "/org/users", Permission: "org:admin:list", Icon: "User", Sort: 10},
 	{ID: "org.groups", ParentID: "org", Name: "组织分组", Kind: "menu", Path: "/org/groups", Permission: "org:group:list", Icon: "Menu", Sort: 11},
 	{ID: "org.groups.edit", ParentID: "org.groups", Name: "编辑/合并分组", Kind: "button", Permission: "org:group:edit", Sort: 1},
@@ -80,10 +87,13 @@ var Catalog = []Menu{
 	{ID: "app.h5.records", ParentID: "app.h5", Name: "服务记录", Kind: "button", Permission: "volunteer:record:list", Sort: 4},
 	{ID: "app.h5.org_register", ParentID: "app.h5", Name: "申请成立组织", Kind: "button", Permission: "org:org:register", Sort: 5},
 	{ID: "app.h5.certificate", ParentID: "app.h5", Name: "申请服务证明", Kind: "button", Permission: "volunteer:certificate:apply", Sort: 70},
+	{ID: "app.h5.record_check", ParentID: "app.h5", Name: "申请无犯罪记录证明", Kind: "button", Permission: "volunteer:recordcheck:apply", Sort: 71},
 	{ID: "app.h5.org_join", ParentID: "app.h5", Name: "加入/退出组织", Kind: "button", Permission: "volunteer:org:join", Sort: 30},
 	{ID: "app.h5.org_mine", ParentID: "app.h5", Name: "我的组织", Kind: "button", Permission: "volunteer:org:list", Sort: 31},
 	{ID: "app.h5.signup_list", ParentID: "app.h5", Name: "我的报名", Kind: "button", Permission: "volunteer:signup:list", Sort: 60},
 	{ID: "app.h5.rating", ParentID: "app.h5", Name: "我的评价", Kind: "button", Permission: "volunteer:rating:query", Sort: 61},
+	{ID: "app.h5.profile", ParentID: "app.h5", Name: "个人中心", Kind: "button", Permission: "volunteer:profile:query", Sort: 80},
+	{ID: "app.h5.profile_edit", ParentID: "app.h5", Name: "修改个人资料", Kind: "button", Permission: "volunteer:profile:edit", Sort: 81},
 	{ID: "app.org", Name: "组织端", Kind: "directory", Icon: "OfficeBuilding", Sort: 81},
 	{ID: "app.org.org_review", ParentID: "app.org", Name: "审核下级组织", Kind: "button", Permission: "org:org:review", Sort: 1},
 	{ID: "app.org.project_add", ParentID: "app.org", Name: "发布项目", Kind: "button", Permission: "org:project:add", Sort: 2},
@@ -130,7 +140,8 @@ var (
 	citizenMenus   = []string{"app.h5.register", "app.h5.org_register"}
 	volunteerMenus = append(slices.Clip(citizenMenus), "app.h5.signup", "app.h5.code", "app.h5.records", "app.org.scan",
 		"app.h5.org_join", "app.h5.org_mine", "app.h5.signup_list", "app.h5.rating",
-		"app.h5.certificate")
+		"app.h5.certificate", "app.h5.profile", "app.h5.profile_edit",
+		"app.h5.record_check")
 	orgMenus = []string{
 		"app.h5.org_register", "app.org.org_review", "app.org.project_add", "app.org.project_review",
 		"app.org.signup_review", "app.org.project_close", "app.org.code", "app.org.scan",
@@ -171,7 +182,7 @@ var builtinRoles = []builtinRole{
 			"app.org.project_edit", "app.org.member_list",
 			"message", "message.send", "message.sent",
 			"org", "org.review", "org.review.approve", "org.review.edit", "org.info", "org.info.edit", "org.info.deactivate", "org.info.projects", "org.info.members",
-			"org.info.tag", "org.info.code", "org.users", "org.groups", "org.groups.edit",
+			"org.info.tag", "org.info.code", "org.info.volunteer_list", "org.info.volunteer_query", "org.users", "org.groups", "org.groups.edit",
 			"project", "project.review", "project.review.approve", "project.review.edit",
 			"project.info", "project.info.code", "project.info.roster", "project.info.tag",
 			"app.org.rating_query",

@@ -307,6 +307,1433 @@ func (x *GetMyVolunteerResponse) GetVolunteer() *Volunteer {
 	return nil
 }
 
+// Profile is a volunteer's profile as the user center and the back office
+// show it.
+type Profile struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Volunteer is the registration.
+	Volunteer *Volunteer `protobuf:"bytes,1,opt,name=volunteer,proto3" json:"volunteer,omitempty"`
+	// PhoneMasked is the phone number with most digits hidden.
+	PhoneMasked string `protobuf:"bytes,2,opt,name=phone_masked,json=phoneMasked,proto3" json:"phone_masked,omitempty"`
+	// DistrictCode of where the volunteer lives, when known.
+	DistrictCode string `protobuf:"bytes,3,opt,name=district_code,json=districtCode,proto3" json:"district_code,omitempty"`
+	// Tags the volunteer gave themselves.
+	Tags []string `protobuf:"bytes,4,rep,name=tags,proto3" json:"tags,omitempty"`
+	// AvailableSlots are weekly slots, each weekday_part: weekday one of mon,
+	// tue, wed, thu, fri, sat, sun and part one of morning, afternoon,
+	// evening, e.g. "sat_morning"; in week order.
+	AvailableSlots []string `protobuf:"bytes,5,rep,name=available_slots,json=availableSlots,proto3" json:"available_slots,omitempty"`
+	// AvailableNote says more about when the volunteer is free.
+	AvailableNote string `protobuf:"bytes,6,opt,name=available_note,json=availableNote,proto3" json:"available_note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Profile) Reset() {
+	*x = Profile{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Profile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Profile) ProtoMessage() {}
+
+func (x *Profile) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Profile.ProtoReflect.Descriptor instead.
+func (*Profile) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Profile) GetVolunteer() *Volunteer {
+	if x != nil {
+		return x.Volunteer
+	}
+	return nil
+}
+
+func (x *Profile) GetPhoneMasked() string {
+	if x != nil {
+		return x.PhoneMasked
+	}
+	return ""
+}
+
+func (x *Profile) GetDistrictCode() string {
+	if x != nil {
+		return x.DistrictCode
+	}
+	return ""
+}
+
+func (x *Profile) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *Profile) GetAvailableSlots() []string {
+	if x != nil {
+		return x.AvailableSlots
+	}
+	return nil
+}
+
+func (x *Profile) GetAvailableNote() string {
+	if x != nil {
+		return x.AvailableNote
+	}
+	return ""
+}
+
+// ServiceStats sums a volunteer's credited service and ratings.
+type ServiceStats struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ServiceSeconds is the credited service time in total.
+	ServiceSeconds int64 `protobuf:"varint,1,opt,name=service_seconds,json=serviceSeconds,proto3" json:"service_seconds,omitempty"`
+	// RecordCount is the number of service records.
+	RecordCount int32 `protobuf:"varint,2,opt,name=record_count,json=recordCount,proto3" json:"record_count,omitempty"`
+	// ProjectsServed is the number of projects with a service record.
+	ProjectsServed int32 `protobuf:"varint,3,opt,name=projects_served,json=projectsServed,proto3" json:"projects_served,omitempty"`
+	// RatingCount is the number of projects that rated the volunteer.
+	RatingCount int32 `protobuf:"varint,4,opt,name=rating_count,json=ratingCount,proto3" json:"rating_count,omitempty"`
+	// AvgPunctuality, AvgAttitude and AvgSkill average the ratings (1 to 5,
+	// 0 when unrated).
+	AvgPunctuality float64 `protobuf:"fixed64,5,opt,name=avg_punctuality,json=avgPunctuality,proto3" json:"avg_punctuality,omitempty"`
+	// AvgAttitude averages the service attitude scores.
+	AvgAttitude float64 `protobuf:"fixed64,6,opt,name=avg_attitude,json=avgAttitude,proto3" json:"avg_attitude,omitempty"`
+	// AvgSkill averages the professional skill scores.
+	AvgSkill      float64 `protobuf:"fixed64,7,opt,name=avg_skill,json=avgSkill,proto3" json:"avg_skill,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceStats) Reset() {
+	*x = ServiceStats{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceStats) ProtoMessage() {}
+
+func (x *ServiceStats) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceStats.ProtoReflect.Descriptor instead.
+func (*ServiceStats) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ServiceStats) GetServiceSeconds() int64 {
+	if x != nil {
+		return x.ServiceSeconds
+	}
+	return 0
+}
+
+func (x *ServiceStats) GetRecordCount() int32 {
+	if x != nil {
+		return x.RecordCount
+	}
+	return 0
+}
+
+func (x *ServiceStats) GetProjectsServed() int32 {
+	if x != nil {
+		return x.ProjectsServed
+	}
+	return 0
+}
+
+func (x *ServiceStats) GetRatingCount() int32 {
+	if x != nil {
+		return x.RatingCount
+	}
+	return 0
+}
+
+func (x *ServiceStats) GetAvgPunctuality() float64 {
+	if x != nil {
+		return x.AvgPunctuality
+	}
+	return 0
+}
+
+func (x *ServiceStats) GetAvgAttitude() float64 {
+	if x != nil {
+		return x.AvgAttitude
+	}
+	return 0
+}
+
+func (x *ServiceStats) GetAvgSkill() float64 {
+	if x != nil {
+		return x.AvgSkill
+	}
+	return 0
+}
+
+// OrgMembership is an org the volunteer belongs to or applied to.
+type OrgMembership struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// OrgId of the org.
+	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// OrgName of the org.
+	OrgName string `protobuf:"bytes,2,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
+	// Status is member or pending.
+	Status string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	// JoinedAt is when the volunteer became a member; unset when pending.
+	JoinedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=joined_at,json=joinedAt,proto3" json:"joined_at,omitempty"`
+	// AppliedAt is when the volunteer applied; unset when the org added them.
+	AppliedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=applied_at,json=appliedAt,proto3" json:"applied_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrgMembership) Reset() {
+	*x = OrgMembership{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrgMembership) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrgMembership) ProtoMessage() {}
+
+func (x *OrgMembership) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrgMembership.ProtoReflect.Descriptor instead.
+func (*OrgMembership) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *OrgMembership) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *OrgMembership) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
+func (x *OrgMembership) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *OrgMembership) GetJoinedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.JoinedAt
+	}
+	return nil
+}
+
+func (x *OrgMembership) GetAppliedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AppliedAt
+	}
+	return nil
+}
+
+// SignUpProgress counts the volunteer's live sign-ups by progress: pending
+// or hired, by the project's stage.
+type SignUpProgress struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Pending sign-ups await the org's review.
+	Pending int32 `protobuf:"varint,1,opt,name=pending,proto3" json:"pending,omitempty"`
+	// Hired sign-ups in all.
+	Hired int32 `protobuf:"varint,2,opt,name=hired,proto3" json:"hired,omitempty"`
+	// HiredUpcoming are hired on projects that have not started.
+	HiredUpcoming int32 `protobuf:"varint,3,opt,name=hired_upcoming,json=hiredUpcoming,proto3" json:"hired_upcoming,omitempty"`
+	// HiredRunning are hired on projects under way.
+	HiredRunning int32 `protobuf:"varint,4,opt,name=hired_running,json=hiredRunning,proto3" json:"hired_running,omitempty"`
+	// HiredClosed are hired on closed projects.
+	HiredClosed   int32 `protobuf:"varint,5,opt,name=hired_closed,json=hiredClosed,proto3" json:"hired_closed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignUpProgress) Reset() {
+	*x = SignUpProgress{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignUpProgress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignUpProgress) ProtoMessage() {}
+
+func (x *SignUpProgress) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignUpProgress.ProtoReflect.Descriptor instead.
+func (*SignUpProgress) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SignUpProgress) GetPending() int32 {
+	if x != nil {
+		return x.Pending
+	}
+	return 0
+}
+
+func (x *SignUpProgress) GetHired() int32 {
+	if x != nil {
+		return x.Hired
+	}
+	return 0
+}
+
+func (x *SignUpProgress) GetHiredUpcoming() int32 {
+	if x != nil {
+		return x.HiredUpcoming
+	}
+	return 0
+}
+
+func (x *SignUpProgress) GetHiredRunning() int32 {
+	if x != nil {
+		return x.HiredRunning
+	}
+	return 0
+}
+
+func (x *SignUpProgress) GetHiredClosed() int32 {
+	if x != nil {
+		return x.HiredClosed
+	}
+	return 0
+}
+
+// GetMyProfileRequest is empty.
+type GetMyProfileRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyProfileRequest) Reset() {
+	*x = GetMyProfileRequest{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyProfileRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyProfileRequest) ProtoMessage() {}
+
+func (x *GetMyProfileRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyProfileRequest.ProtoReflect.Descriptor instead.
+func (*GetMyProfileRequest) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{9}
+}
+
+// GetMyProfileResponse is the caller's user center.
+type GetMyProfileResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Profile of the caller.
+	Profile *Profile `protobuf:"bytes,1,opt,name=profile,proto3" json:"profile,omitempty"`
+	// Stats of the caller's service.
+	Stats *ServiceStats `protobuf:"bytes,2,opt,name=stats,proto3" json:"stats,omitempty"`
+	// Orgs the caller joined or applied to, members first.
+	Orgs []*OrgMembership `protobuf:"bytes,3,rep,name=orgs,proto3" json:"orgs,omitempty"`
+	// SignUps counts the caller's sign-ups; ProjectService/ListMySignUps
+	// lists them.
+	SignUps       *SignUpProgress `protobuf:"bytes,4,opt,name=sign_ups,json=signUps,proto3" json:"sign_ups,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyProfileResponse) Reset() {
+	*x = GetMyProfileResponse{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyProfileResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyProfileResponse) ProtoMessage() {}
+
+func (x *GetMyProfileResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyProfileResponse.ProtoReflect.Descriptor instead.
+func (*GetMyProfileResponse) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GetMyProfileResponse) GetProfile() *Profile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+func (x *GetMyProfileResponse) GetStats() *ServiceStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
+func (x *GetMyProfileResponse) GetOrgs() []*OrgMembership {
+	if x != nil {
+		return x.Orgs
+	}
+	return nil
+}
+
+func (x *GetMyProfileResponse) GetSignUps() *SignUpProgress {
+	if x != nil {
+		return x.SignUps
+	}
+	return nil
+}
+
+// UpdateMyProfileRequest replaces the editable fields.
+type UpdateMyProfileRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// PoliticalStatus is one of 中共党员, 中共预备党员, 共青团员, 民主党派, 群众.
+	PoliticalStatus string `protobuf:"bytes,1,opt,name=political_status,json=politicalStatus,proto3" json:"political_status,omitempty"`
+	// ServiceCategories, one or more of the platform's categories.
+	ServiceCategories []string `protobuf:"bytes,2,rep,name=service_categories,json=serviceCategories,proto3" json:"service_categories,omitempty"`
+	// Tags, at most 10 of at most 12 characters each.
+	Tags []string `protobuf:"bytes,3,rep,name=tags,proto3" json:"tags,omitempty"`
+	// AvailableSlots, see Profile.available_slots.
+	AvailableSlots []string `protobuf:"bytes,4,rep,name=available_slots,json=availableSlots,proto3" json:"available_slots,omitempty"`
+	// AvailableNote, at most 200 characters.
+	AvailableNote string `protobuf:"bytes,5,opt,name=available_note,json=availableNote,proto3" json:"available_note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMyProfileRequest) Reset() {
+	*x = UpdateMyProfileRequest{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMyProfileRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMyProfileRequest) ProtoMessage() {}
+
+func (x *UpdateMyProfileRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMyProfileRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMyProfileRequest) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *UpdateMyProfileRequest) GetPoliticalStatus() string {
+	if x != nil {
+		return x.PoliticalStatus
+	}
+	return ""
+}
+
+func (x *UpdateMyProfileRequest) GetServiceCategories() []string {
+	if x != nil {
+		return x.ServiceCategories
+	}
+	return nil
+}
+
+func (x *UpdateMyProfileRequest) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *UpdateMyProfileRequest) GetAvailableSlots() []string {
+	if x != nil {
+		return x.AvailableSlots
+	}
+	return nil
+}
+
+func (x *UpdateMyProfileRequest) GetAvailableNote() string {
+	if x != nil {
+		return x.AvailableNote
+	}
+	return ""
+}
+
+// UpdateMyProfileResponse carries the updated profile.
+type UpdateMyProfileResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Profile after the update.
+	Profile       *Profile `protobuf:"bytes,1,opt,name=profile,proto3" json:"profile,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMyProfileResponse) Reset() {
+	*x = UpdateMyProfileResponse{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMyProfileResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMyProfileResponse) ProtoMessage() {}
+
+func (x *UpdateMyProfileResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMyProfileResponse.ProtoReflect.Descriptor instead.
+func (*UpdateMyProfileResponse) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *UpdateMyProfileResponse) GetProfile() *Profile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+// VolunteerSummary is one row of the back office's volunteer list.
+type VolunteerSummary struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Profile of the volunteer (available times left out).
+	Profile *Profile `protobuf:"bytes,1,opt,name=profile,proto3" json:"profile,omitempty"`
+	// ServiceSeconds is the credited service time in total.
+	ServiceSeconds int64 `protobuf:"varint,2,opt,name=service_seconds,json=serviceSeconds,proto3" json:"service_seconds,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *VolunteerSummary) Reset() {
+	*x = VolunteerSummary{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolunteerSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolunteerSummary) ProtoMessage() {}
+
+func (x *VolunteerSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolunteerSummary.ProtoReflect.Descriptor instead.
+func (*VolunteerSummary) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *VolunteerSummary) GetProfile() *Profile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+func (x *VolunteerSummary) GetServiceSeconds() int64 {
+	if x != nil {
+		return x.ServiceSeconds
+	}
+	return 0
+}
+
+// ListVolunteersRequest filters the volunteers in scope.
+type ListVolunteersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// NameContains keeps the volunteers whose name contains it.
+	NameContains string `protobuf:"bytes,1,opt,name=name_contains,json=nameContains,proto3" json:"name_contains,omitempty"`
+	// IdNumber keeps the volunteer with this resident ID number.
+	IdNumber string `protobuf:"bytes,2,opt,name=id_number,json=idNumber,proto3" json:"id_number,omitempty"`
+	// DistrictCode keeps the volunteers who live in the district.
+	DistrictCode string `protobuf:"bytes,3,opt,name=district_code,json=districtCode,proto3" json:"district_code,omitempty"`
+	// ServiceCategory keeps the volunteers serving in it.
+	ServiceCategory string `protobuf:"bytes,4,opt,name=service_category,json=serviceCategory,proto3" json:"service_category,omitempty"`
+	// Tag keeps the volunteers with this tag of their own.
+	Tag string `protobuf:"bytes,5,opt,name=tag,proto3" json:"tag,omitempty"`
+	// PageSize is at most 200; 0 means 50.
+	PageSize int32 `protobuf:"varint,6,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// PageToken continues a listing.
+	PageToken     string `protobuf:"bytes,7,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListVolunteersRequest) Reset() {
+	*x = ListVolunteersRequest{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListVolunteersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListVolunteersRequest) ProtoMessage() {}
+
+func (x *ListVolunteersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListVolunteersRequest.ProtoReflect.Descriptor instead.
+func (*ListVolunteersRequest) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListVolunteersRequest) GetNameContains() string {
+	if x != nil {
+		return x.NameContains
+	}
+	return ""
+}
+
+func (x *ListVolunteersRequest) GetIdNumber() string {
+	if x != nil {
+		return x.IdNumber
+	}
+	return ""
+}
+
+func (x *ListVolunteersRequest) GetDistrictCode() string {
+	if x != nil {
+		return x.DistrictCode
+	}
+	return ""
+}
+
+func (x *ListVolunteersRequest) GetServiceCategory() string {
+	if x != nil {
+		return x.ServiceCategory
+	}
+	return ""
+}
+
+func (x *ListVolunteersRequest) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+func (x *ListVolunteersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListVolunteersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListVolunteersResponse is a page of volunteers.
+type ListVolunteersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Volunteers on this page.
+	Volunteers []*VolunteerSummary `protobuf:"bytes,1,rep,name=volunteers,proto3" json:"volunteers,omitempty"`
+	// NextPageToken is empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListVolunteersResponse) Reset() {
+	*x = ListVolunteersResponse{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListVolunteersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListVolunteersResponse) ProtoMessage() {}
+
+func (x *ListVolunteersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListVolunteersResponse.ProtoReflect.Descriptor instead.
+func (*ListVolunteersResponse) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListVolunteersResponse) GetVolunteers() []*VolunteerSummary {
+	if x != nil {
+		return x.Volunteers
+	}
+	return nil
+}
+
+func (x *ListVolunteersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// GetVolunteerDetailRequest names the volunteer and the records page.
+type GetVolunteerDetailRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// VolunteerId of the volunteer.
+	VolunteerId string `protobuf:"bytes,1,opt,name=volunteer_id,json=volunteerId,proto3" json:"volunteer_id,omitempty"`
+	// RecordPageSize is the size of the service records page; 0 means 50.
+	RecordPageSize int32 `protobuf:"varint,2,opt,name=record_page_size,json=recordPageSize,proto3" json:"record_page_size,omitempty"`
+	// RecordPageToken continues the service records.
+	RecordPageToken string `protobuf:"bytes,3,opt,name=record_page_token,json=recordPageToken,proto3" json:"record_page_token,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GetVolunteerDetailRequest) Reset() {
+	*x = GetVolunteerDetailRequest{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVolunteerDetailRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVolunteerDetailRequest) ProtoMessage() {}
+
+func (x *GetVolunteerDetailRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVolunteerDetailRequest.ProtoReflect.Descriptor instead.
+func (*GetVolunteerDetailRequest) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetVolunteerDetailRequest) GetVolunteerId() string {
+	if x != nil {
+		return x.VolunteerId
+	}
+	return ""
+}
+
+func (x *GetVolunteerDetailRequest) GetRecordPageSize() int32 {
+	if x != nil {
+		return x.RecordPageSize
+	}
+	return 0
+}
+
+func (x *GetVolunteerDetailRequest) GetRecordPageToken() string {
+	if x != nil {
+		return x.RecordPageToken
+	}
+	return ""
+}
+
+// ProjectSignUp is one of the volunteer's sign-ups with its project.
+type ProjectSignUp struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUpId of the sign-up.
+	SignUpId string `protobuf:"bytes,1,opt,name=sign_up_id,json=signUpId,proto3" json:"sign_up_id,omitempty"`
+	// ProjectId of the project.
+	ProjectId string `protobuf:"bytes,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// ProjectTitle of the project.
+	ProjectTitle string `protobuf:"bytes,3,opt,name=project_title,json=projectTitle,proto3" json:"project_title,omitempty"`
+	// ProjectStatus is the project's stage (recruiting, running, closed...).
+	ProjectStatus string `protobuf:"bytes,4,opt,name=project_status,json=projectStatus,proto3" json:"project_status,omitempty"`
+	// Status of the sign-up: pending, hired, rejected, cancelled.
+	Status string `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
+	// PositionName signed up for.
+	PositionName string `protobuf:"bytes,6,opt,name=position_name,json=positionName,proto3" json:"position_name,omitempty"`
+	// OrgName of the project's org.
+	OrgName string `protobuf:"bytes,7,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
+	// StartTime of the project.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// EndTime of the project.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// CreatedAt is when the volunteer signed up.
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProjectSignUp) Reset() {
+	*x = ProjectSignUp{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProjectSignUp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProjectSignUp) ProtoMessage() {}
+
+func (x *ProjectSignUp) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProjectSignUp.ProtoReflect.Descriptor instead.
+func (*ProjectSignUp) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ProjectSignUp) GetSignUpId() string {
+	if x != nil {
+		return x.SignUpId
+	}
+	return ""
+}
+
+func (x *ProjectSignUp) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *ProjectSignUp) GetProjectTitle() string {
+	if x != nil {
+		return x.ProjectTitle
+	}
+	return ""
+}
+
+func (x *ProjectSignUp) GetProjectStatus() string {
+	if x != nil {
+		return x.ProjectStatus
+	}
+	return ""
+}
+
+func (x *ProjectSignUp) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *ProjectSignUp) GetPositionName() string {
+	if x != nil {
+		return x.PositionName
+	}
+	return ""
+}
+
+func (x *ProjectSignUp) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
+func (x *ProjectSignUp) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *ProjectSignUp) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *ProjectSignUp) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// ServiceRecordRow is one service record.
+type ServiceRecordRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the record.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// ProjectId of the project served.
+	ProjectId string `protobuf:"bytes,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// ProjectTitle of the project served.
+	ProjectTitle string `protobuf:"bytes,3,opt,name=project_title,json=projectTitle,proto3" json:"project_title,omitempty"`
+	// PositionName served in.
+	PositionName string `protobuf:"bytes,4,opt,name=position_name,json=positionName,proto3" json:"position_name,omitempty"`
+	// StartedAt is when the service began.
+	StartedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// EndedAt is when the service ended.
+	EndedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=ended_at,json=endedAt,proto3" json:"ended_at,omitempty"`
+	// DurationSeconds is the credited time.
+	DurationSeconds int32 `protobuf:"varint,7,opt,name=duration_seconds,json=durationSeconds,proto3" json:"duration_seconds,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ServiceRecordRow) Reset() {
+	*x = ServiceRecordRow{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceRecordRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceRecordRow) ProtoMessage() {}
+
+func (x *ServiceRecordRow) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceRecordRow.ProtoReflect.Descriptor instead.
+func (*ServiceRecordRow) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ServiceRecordRow) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ServiceRecordRow) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *ServiceRecordRow) GetProjectTitle() string {
+	if x != nil {
+		return x.ProjectTitle
+	}
+	return ""
+}
+
+func (x *ServiceRecordRow) GetPositionName() string {
+	if x != nil {
+		return x.PositionName
+	}
+	return ""
+}
+
+func (x *ServiceRecordRow) GetStartedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartedAt
+	}
+	return nil
+}
+
+func (x *ServiceRecordRow) GetEndedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndedAt
+	}
+	return nil
+}
+
+func (x *ServiceRecordRow) GetDurationSeconds() int32 {
+	if x != nil {
+		return x.DurationSeconds
+	}
+	return 0
+}
+
+// RatingRow is one project's rating of the volunteer.
+type RatingRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ProjectId of the project rated on.
+	ProjectId string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// ProjectTitle of the project.
+	ProjectTitle string `protobuf:"bytes,2,opt,name=project_title,json=projectTitle,proto3" json:"project_title,omitempty"`
+	// Punctuality score, 1 to 5.
+	Punctuality int32 `protobuf:"varint,3,opt,name=punctuality,proto3" json:"punctuality,omitempty"`
+	// Attitude score, 1 to 5.
+	Attitude int32 `protobuf:"varint,4,opt,name=attitude,proto3" json:"attitude,omitempty"`
+	// Skill score, 1 to 5.
+	Skill int32 `protobuf:"varint,5,opt,name=skill,proto3" json:"skill,omitempty"`
+	// Comment of the org.
+	Comment string `protobuf:"bytes,6,opt,name=comment,proto3" json:"comment,omitempty"`
+	// UpdatedAt is when the rating was last given.
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RatingRow) Reset() {
+	*x = RatingRow{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RatingRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RatingRow) ProtoMessage() {}
+
+func (x *RatingRow) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RatingRow.ProtoReflect.Descriptor instead.
+func (*RatingRow) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *RatingRow) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *RatingRow) GetProjectTitle() string {
+	if x != nil {
+		return x.ProjectTitle
+	}
+	return ""
+}
+
+func (x *RatingRow) GetPunctuality() int32 {
+	if x != nil {
+		return x.Punctuality
+	}
+	return 0
+}
+
+func (x *RatingRow) GetAttitude() int32 {
+	if x != nil {
+		return x.Attitude
+	}
+	return 0
+}
+
+func (x *RatingRow) GetSkill() int32 {
+	if x != nil {
+		return x.Skill
+	}
+	return 0
+}
+
+func (x *RatingRow) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *RatingRow) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+// CertificateRow is one issued service certificate.
+type CertificateRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the certificate.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Number printed on the certificate.
+	Number string `protobuf:"bytes,2,opt,name=number,proto3" json:"number,omitempty"`
+	// ProjectId of the project certified.
+	ProjectId string `protobuf:"bytes,3,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// ProjectTitle of the project certified.
+	ProjectTitle string `protobuf:"bytes,4,opt,name=project_title,json=projectTitle,proto3" json:"project_title,omitempty"`
+	// IssuerName is the issuing org.
+	IssuerName string `protobuf:"bytes,5,opt,name=issuer_name,json=issuerName,proto3" json:"issuer_name,omitempty"`
+	// ServiceSeconds certified.
+	ServiceSeconds int64 `protobuf:"varint,6,opt,name=service_seconds,json=serviceSeconds,proto3" json:"service_seconds,omitempty"`
+	// IssuedOn is the issue date, YYYY-MM-DD.
+	IssuedOn      string `protobuf:"bytes,7,opt,name=issued_on,json=issuedOn,proto3" json:"issued_on,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CertificateRow) Reset() {
+	*x = CertificateRow{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CertificateRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CertificateRow) ProtoMessage() {}
+
+func (x *CertificateRow) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CertificateRow.ProtoReflect.Descriptor instead.
+func (*CertificateRow) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CertificateRow) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CertificateRow) GetNumber() string {
+	if x != nil {
+		return x.Number
+	}
+	return ""
+}
+
+func (x *CertificateRow) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *CertificateRow) GetProjectTitle() string {
+	if x != nil {
+		return x.ProjectTitle
+	}
+	return ""
+}
+
+func (x *CertificateRow) GetIssuerName() string {
+	if x != nil {
+		return x.IssuerName
+	}
+	return ""
+}
+
+func (x *CertificateRow) GetServiceSeconds() int64 {
+	if x != nil {
+		return x.ServiceSeconds
+	}
+	return 0
+}
+
+func (x *CertificateRow) GetIssuedOn() string {
+	if x != nil {
+		return x.IssuedOn
+	}
+	return ""
+}
+
+// GetVolunteerDetailResponse is a volunteer's archive.
+type GetVolunteerDetailResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Profile of the volunteer.
+	Profile *Profile `protobuf:"bytes,1,opt,name=profile,proto3" json:"profile,omitempty"`
+	// Stats of the volunteer's service.
+	Stats *ServiceStats `protobuf:"bytes,2,opt,name=stats,proto3" json:"stats,omitempty"`
+	// Orgs joined or applied to.
+	Orgs []*OrgMembership `protobuf:"bytes,3,rep,name=orgs,proto3" json:"orgs,omitempty"`
+	// SignUps, latest first, at most 100.
+	SignUps []*ProjectSignUp `protobuf:"bytes,4,rep,name=sign_ups,json=signUps,proto3" json:"sign_ups,omitempty"`
+	// Ratings, latest first, at most 50.
+	Ratings []*RatingRow `protobuf:"bytes,5,rep,name=ratings,proto3" json:"ratings,omitempty"`
+	// Records is a page of service records, latest first.
+	Records []*ServiceRecordRow `protobuf:"bytes,6,rep,name=records,proto3" json:"records,omitempty"`
+	// NextRecordPageToken continues the records; empty on the last page.
+	NextRecordPageToken string `protobuf:"bytes,7,opt,name=next_record_page_token,json=nextRecordPageToken,proto3" json:"next_record_page_token,omitempty"`
+	// CertificatesPending counts applications awaiting the org.
+	CertificatesPending int32 `protobuf:"varint,8,opt,name=certificates_pending,json=certificatesPending,proto3" json:"certificates_pending,omitempty"`
+	// CertificatesRejected counts rejected applications.
+	CertificatesRejected int32 `protobuf:"varint,9,opt,name=certificates_rejected,json=certificatesRejected,proto3" json:"certificates_rejected,omitempty"`
+	// Certificates issued, latest first, at most 100.
+	Certificates  []*CertificateRow `protobuf:"bytes,10,rep,name=certificates,proto3" json:"certificates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVolunteerDetailResponse) Reset() {
+	*x = GetVolunteerDetailResponse{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVolunteerDetailResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVolunteerDetailResponse) ProtoMessage() {}
+
+func (x *GetVolunteerDetailResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVolunteerDetailResponse.ProtoReflect.Descriptor instead.
+func (*GetVolunteerDetailResponse) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetVolunteerDetailResponse) GetProfile() *Profile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+func (x *GetVolunteerDetailResponse) GetStats() *ServiceStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
+func (x *GetVolunteerDetailResponse) GetOrgs() []*OrgMembership {
+	if x != nil {
+		return x.Orgs
+	}
+	return nil
+}
+
+func (x *GetVolunteerDetailResponse) GetSignUps() []*ProjectSignUp {
+	if x != nil {
+		return x.SignUps
+	}
+	return nil
+}
+
+func (x *GetVolunteerDetailResponse) GetRatings() []*RatingRow {
+	if x != nil {
+		return x.Ratings
+	}
+	return nil
+}
+
+func (x *GetVolunteerDetailResponse) GetRecords() []*ServiceRecordRow {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
+func (x *GetVolunteerDetailResponse) GetNextRecordPageToken() string {
+	if x != nil {
+		return x.NextRecordPageToken
+	}
+	return ""
+}
+
+func (x *GetVolunteerDetailResponse) GetCertificatesPending() int32 {
+	if x != nil {
+		return x.CertificatesPending
+	}
+	return 0
+}
+
+func (x *GetVolunteerDetailResponse) GetCertificatesRejected() int32 {
+	if x != nil {
+		return x.CertificatesRejected
+	}
+	return 0
+}
+
+func (x *GetVolunteerDetailResponse) GetCertificates() []*CertificateRow {
+	if x != nil {
+		return x.Certificates
+	}
+	return nil
+}
+
 var File_yima_volunteer_v1_volunteer_proto protoreflect.FileDescriptor
 
 const file_yima_volunteer_v1_volunteer_proto_rawDesc = "" +
@@ -327,10 +1754,135 @@ const file_yima_volunteer_v1_volunteer_proto_rawDesc = "" +
 	"\tvolunteer\x18\x01 \x01(\v2\x1c.yima.volunteer.v1.VolunteerR\tvolunteer\"\x17\n" +
 	"\x15GetMyVolunteerRequest\"T\n" +
 	"\x16GetMyVolunteerResponse\x12:\n" +
-	"\tvolunteer\x18\x01 \x01(\v2\x1c.yima.volunteer.v1.VolunteerR\tvolunteer2\xfb\x01\n" +
+	"\tvolunteer\x18\x01 \x01(\v2\x1c.yima.volunteer.v1.VolunteerR\tvolunteer\"\xf1\x01\n" +
+	"\aProfile\x12:\n" +
+	"\tvolunteer\x18\x01 \x01(\v2\x1c.yima.volunteer.v1.VolunteerR\tvolunteer\x12!\n" +
+	"\fphone_masked\x18\x02 \x01(\tR\vphoneMasked\x12#\n" +
+	"\rdistrict_code\x18\x03 \x01(\tR\fdistrictCode\x12\x12\n" +
+	"\x04tags\x18\x04 \x03(\tR\x04tags\x12'\n" +
+	"\x0favailable_slots\x18\x05 \x03(\tR\x0eavailableSlots\x12%\n" +
+	"\x0eavailable_note\x18\x06 \x01(\tR\ravailableNote\"\x8f\x02\n" +
+	"\fServiceStats\x12'\n" +
+	"\x0fservice_seconds\x18\x01 \x01(\x03R\x0eserviceSeconds\x12!\n" +
+	"\frecord_count\x18\x02 \x01(\x05R\vrecordCount\x12'\n" +
+	"\x0fprojects_served\x18\x03 \x01(\x05R\x0eprojectsServed\x12!\n" +
+	"\frating_count\x18\x04 \x01(\x05R\vratingCount\x12'\n" +
+	"\x0favg_punctuality\x18\x05 \x01(\x01R\x0eavgPunctuality\x12!\n" +
+	"\favg_attitude\x18\x06 \x01(\x01R\vavgAttitude\x12\x1b\n" +
+	"\tavg_skill\x18\a \x01(\x01R\bavgSkill\"\xcd\x01\n" +
+	"\rOrgMembership\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12\x19\n" +
+	"\borg_name\x18\x02 \x01(\tR\aorgName\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\x127\n" +
+	"\tjoined_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bjoinedAt\x129\n" +
+	"\n" +
+	"applied_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tappliedAt\"\xaf\x01\n" +
+	"\x0eSignUpProgress\x12\x18\n" +
+	"\apending\x18\x01 \x01(\x05R\apending\x12\x14\n" +
+	"\x05hired\x18\x02 \x01(\x05R\x05hired\x12%\n" +
+	"\x0ehired_upcoming\x18\x03 \x01(\x05R\rhiredUpcoming\x12#\n" +
+	"\rhired_running\x18\x04 \x01(\x05R\fhiredRunning\x12!\n" +
+	"\fhired_closed\x18\x05 \x01(\x05R\vhiredClosed\"\x15\n" +
+	"\x13GetMyProfileRequest\"\xf7\x01\n" +
+	"\x14GetMyProfileResponse\x124\n" +
+	"\aprofile\x18\x01 \x01(\v2\x1a.yima.volunteer.v1.ProfileR\aprofile\x125\n" +
+	"\x05stats\x18\x02 \x01(\v2\x1f.yima.volunteer.v1.ServiceStatsR\x05stats\x124\n" +
+	"\x04orgs\x18\x03 \x03(\v2 .yima.volunteer.v1.OrgMembershipR\x04orgs\x12<\n" +
+	"\bsign_ups\x18\x04 \x01(\v2!.yima.volunteer.v1.SignUpProgressR\asignUps\"\xd6\x01\n" +
+	"\x16UpdateMyProfileRequest\x12)\n" +
+	"\x10political_status\x18\x01 \x01(\tR\x0fpoliticalStatus\x12-\n" +
+	"\x12service_categories\x18\x02 \x03(\tR\x11serviceCategories\x12\x12\n" +
+	"\x04tags\x18\x03 \x03(\tR\x04tags\x12'\n" +
+	"\x0favailable_slots\x18\x04 \x03(\tR\x0eavailableSlots\x12%\n" +
+	"\x0eavailable_note\x18\x05 \x01(\tR\ravailableNote\"O\n" +
+	"\x17UpdateMyProfileResponse\x124\n" +
+	"\aprofile\x18\x01 \x01(\v2\x1a.yima.volunteer.v1.ProfileR\aprofile\"q\n" +
+	"\x10VolunteerSummary\x124\n" +
+	"\aprofile\x18\x01 \x01(\v2\x1a.yima.volunteer.v1.ProfileR\aprofile\x12'\n" +
+	"\x0fservice_seconds\x18\x02 \x01(\x03R\x0eserviceSeconds\"\xf7\x01\n" +
+	"\x15ListVolunteersRequest\x12#\n" +
+	"\rname_contains\x18\x01 \x01(\tR\fnameContains\x12\x1b\n" +
+	"\tid_number\x18\x02 \x01(\tR\bidNumber\x12#\n" +
+	"\rdistrict_code\x18\x03 \x01(\tR\fdistrictCode\x12)\n" +
+	"\x10service_category\x18\x04 \x01(\tR\x0fserviceCategory\x12\x10\n" +
+	"\x03tag\x18\x05 \x01(\tR\x03tag\x12\x1b\n" +
+	"\tpage_size\x18\x06 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\a \x01(\tR\tpageToken\"\x85\x01\n" +
+	"\x16ListVolunteersResponse\x12C\n" +
+	"\n" +
+	"volunteers\x18\x01 \x03(\v2#.yima.volunteer.v1.VolunteerSummaryR\n" +
+	"volunteers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n" +
+	"\x19GetVolunteerDetailRequest\x12!\n" +
+	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12(\n" +
+	"\x10record_page_size\x18\x02 \x01(\x05R\x0erecordPageSize\x12*\n" +
+	"\x11record_page_token\x18\x03 \x01(\tR\x0frecordPageToken\"\x9d\x03\n" +
+	"\rProjectSignUp\x12\x1c\n" +
+	"\n" +
+	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\tR\tprojectId\x12#\n" +
+	"\rproject_title\x18\x03 \x01(\tR\fprojectTitle\x12%\n" +
+	"\x0eproject_status\x18\x04 \x01(\tR\rprojectStatus\x12\x16\n" +
+	"\x06status\x18\x05 \x01(\tR\x06status\x12#\n" +
+	"\rposition_name\x18\x06 \x01(\tR\fpositionName\x12\x19\n" +
+	"\borg_name\x18\a \x01(\tR\aorgName\x129\n" +
+	"\n" +
+	"start_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x129\n" +
+	"\n" +
+	"created_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xa8\x02\n" +
+	"\x10ServiceRecordRow\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\tR\tprojectId\x12#\n" +
+	"\rproject_title\x18\x03 \x01(\tR\fprojectTitle\x12#\n" +
+	"\rposition_name\x18\x04 \x01(\tR\fpositionName\x129\n" +
+	"\n" +
+	"started_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x125\n" +
+	"\bended_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\aendedAt\x12)\n" +
+	"\x10duration_seconds\x18\a \x01(\x05R\x0fdurationSeconds\"\xf8\x01\n" +
+	"\tRatingRow\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x12#\n" +
+	"\rproject_title\x18\x02 \x01(\tR\fprojectTitle\x12 \n" +
+	"\vpunctuality\x18\x03 \x01(\x05R\vpunctuality\x12\x1a\n" +
+	"\battitude\x18\x04 \x01(\x05R\battitude\x12\x14\n" +
+	"\x05skill\x18\x05 \x01(\x05R\x05skill\x12\x18\n" +
+	"\acomment\x18\x06 \x01(\tR\acomment\x129\n" +
+	"\n" +
+	"updated_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xe3\x01\n" +
+	"\x0eCertificateRow\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06number\x18\x02 \x01(\tR\x06number\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x03 \x01(\tR\tprojectId\x12#\n" +
+	"\rproject_title\x18\x04 \x01(\tR\fprojectTitle\x12\x1f\n" +
+	"\vissuer_name\x18\x05 \x01(\tR\n" +
+	"issuerName\x12'\n" +
+	"\x0fservice_seconds\x18\x06 \x01(\x03R\x0eserviceSeconds\x12\x1b\n" +
+	"\tissued_on\x18\a \x01(\tR\bissuedOn\"\xd7\x04\n" +
+	"\x1aGetVolunteerDetailResponse\x124\n" +
+	"\aprofile\x18\x01 \x01(\v2\x1a.yima.volunteer.v1.ProfileR\aprofile\x125\n" +
+	"\x05stats\x18\x02 \x01(\v2\x1f.yima.volunteer.v1.ServiceStatsR\x05stats\x124\n" +
+	"\x04orgs\x18\x03 \x03(\v2 .yima.volunteer.v1.OrgMembershipR\x04orgs\x12;\n" +
+	"\bsign_ups\x18\x04 \x03(\v2 .yima.volunteer.v1.ProjectSignUpR\asignUps\x126\n" +
+	"\aratings\x18\x05 \x03(\v2\x1c.yima.volunteer.v1.RatingRowR\aratings\x12=\n" +
+	"\arecords\x18\x06 \x03(\v2#.yima.volunteer.v1.ServiceRecordRowR\arecords\x123\n" +
+	"\x16next_record_page_token\x18\a \x01(\tR\x13nextRecordPageToken\x121\n" +
+	"\x14certificates_pending\x18\b \x01(\x05R\x13certificatesPending\x123\n" +
+	"\x15certificates_rejected\x18\t \x01(\x05R\x14certificatesRejected\x12E\n" +
+	"\fcertificates\x18\n" +
+	" \x03(\v2!.yima.volunteer.v1.CertificateRowR\fcertificates2\xad\x06\n" +
 	"\x10VolunteerService\x12w\n" +
 	"\bRegister\x12\".yima.volunteer.v1.RegisterRequest\x1a#.yima.volunteer.v1.RegisterResponse\"\"\xca\xf3\x18\x1e\x12\x1avolunteer:profile:register\x18\x01\x12n\n" +
-	"\x0eGetMyVolunteer\x12(.yima.volunteer.v1.GetMyVolunteerRequest\x1a).yima.volunteer.v1.GetMyVolunteerResponse\"\a\xca\xf3\x18\x00\x90\x02\x01B,Z*yima/rpc/gen/yima/volunteer/v1;volunteerv1b\x06proto3"
+	"\x0eGetMyVolunteer\x12(.yima.volunteer.v1.GetMyVolunteerRequest\x1a).yima.volunteer.v1.GetMyVolunteerResponse\"\a\xca\xf3\x18\x00\x90\x02\x01\x12\x81\x01\n" +
+	"\fGetMyProfile\x12&.yima.volunteer.v1.GetMyProfileRequest\x1a'.yima.volunteer.v1.GetMyProfileResponse\" \xca\xf3\x18\x19\x12\x17volunteer:profile:query\x90\x02\x01\x12\x88\x01\n" +
+	"\x0fUpdateMyProfile\x12).yima.volunteer.v1.UpdateMyProfileRequest\x1a*.yima.volunteer.v1.UpdateMyProfileResponse\"\x1e\xca\xf3\x18\x1a\x12\x16volunteer:profile:edit\x18\x01\x12\x88\x01\n" +
+	"\x0eListVolunteers\x12(.yima.volunteer.v1.ListVolunteersRequest\x1a).yima.volunteer.v1.ListVolunteersResponse\"!\xca\xf3\x18\x1a\x12\x18volunteer:volunteer:list\x90\x02\x01\x12\x95\x01\n" +
+	"\x12GetVolunteerDetail\x12,.yima.volunteer.v1.GetVolunteerDetailRequest\x1a-.yima.volunteer.v1.GetVolunteerDetailResponse\"\"\xca\xf3\x18\x1b\x12\x19volunteer:volunteer:query\x90\x02\x01B,Z*yima/rpc/gen/yima/volunteer/v1;volunteerv1b\x06proto3"
 
 var (
 	file_yima_volunteer_v1_volunteer_proto_rawDescOnce sync.Once
@@ -344,28 +1896,76 @@ func file_yima_volunteer_v1_volunteer_proto_rawDescGZIP() []byte {
 	return file_yima_volunteer_v1_volunteer_proto_rawDescData
 }
 
-var file_yima_volunteer_v1_volunteer_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_yima_volunteer_v1_volunteer_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_yima_volunteer_v1_volunteer_proto_goTypes = []any{
-	(*Volunteer)(nil),              // 0: yima.volunteer.v1.Volunteer
-	(*RegisterRequest)(nil),        // 1: yima.volunteer.v1.RegisterRequest
-	(*RegisterResponse)(nil),       // 2: yima.volunteer.v1.RegisterResponse
-	(*GetMyVolunteerRequest)(nil),  // 3: yima.volunteer.v1.GetMyVolunteerRequest
-	(*GetMyVolunteerResponse)(nil), // 4: yima.volunteer.v1.GetMyVolunteerResponse
-	(*timestamppb.Timestamp)(nil),  // 5: google.protobuf.Timestamp
+	(*Volunteer)(nil),                  // 0: yima.volunteer.v1.Volunteer
+	(*RegisterRequest)(nil),            // 1: yima.volunteer.v1.RegisterRequest
+	(*RegisterResponse)(nil),           // 2: yima.volunteer.v1.RegisterResponse
+	(*GetMyVolunteerRequest)(nil),      // 3: yima.volunteer.v1.GetMyVolunteerRequest
+	(*GetMyVolunteerResponse)(nil),     // 4: yima.volunteer.v1.GetMyVolunteerResponse
+	(*Profile)(nil),                    // 5: yima.volunteer.v1.Profile
+	(*ServiceStats)(nil),               // 6: yima.volunteer.v1.ServiceStats
+	(*OrgMembership)(nil),              // 7: yima.volunteer.v1.OrgMembership
+	(*SignUpProgress)(nil),             // 8: yima.volunteer.v1.SignUpProgress
+	(*GetMyProfileRequest)(nil),        // 9: yima.volunteer.v1.GetMyProfileRequest
+	(*GetMyProfileResponse)(nil),       // 10: yima.volunteer.v1.GetMyProfileResponse
+	(*UpdateMyProfileRequest)(nil),     // 11: yima.volunteer.v1.UpdateMyProfileRequest
+	(*UpdateMyProfileResponse)(nil),    // 12: yima.volunteer.v1.UpdateMyProfileResponse
+	(*VolunteerSummary)(nil),           // 13: yima.volunteer.v1.VolunteerSummary
+	(*ListVolunteersRequest)(nil),      // 14: yima.volunteer.v1.ListVolunteersRequest
+	(*ListVolunteersResponse)(nil),     // 15: yima.volunteer.v1.ListVolunteersResponse
+	(*GetVolunteerDetailRequest)(nil),  // 16: yima.volunteer.v1.GetVolunteerDetailRequest
+	(*ProjectSignUp)(nil),              // 17: yima.volunteer.v1.ProjectSignUp
+	(*ServiceRecordRow)(nil),           // 18: yima.volunteer.v1.ServiceRecordRow
+	(*RatingRow)(nil),                  // 19: yima.volunteer.v1.RatingRow
+	(*CertificateRow)(nil),             // 20: yima.volunteer.v1.CertificateRow
+	(*GetVolunteerDetailResponse)(nil), // 21: yima.volunteer.v1.GetVolunteerDetailResponse
+	(*timestamppb.Timestamp)(nil),      // 22: google.protobuf.Timestamp
 }
 var file_yima_volunteer_v1_volunteer_proto_depIdxs = []int32{
-	5, // 0: yima.volunteer.v1.Volunteer.registered_at:type_name -> google.protobuf.Timestamp
-	0, // 1: yima.volunteer.v1.RegisterResponse.volunteer:type_name -> yima.volunteer.v1.Volunteer
-	0, // 2: yima.volunteer.v1.GetMyVolunteerResponse.volunteer:type_name -> yima.volunteer.v1.Volunteer
-	1, // 3: yima.volunteer.v1.VolunteerService.Register:input_type -> yima.volunteer.v1.RegisterRequest
-	3, // 4: yima.volunteer.v1.VolunteerService.GetMyVolunteer:input_type -> yima.volunteer.v1.GetMyVolunteerRequest
-	2, // 5: yima.volunteer.v1.VolunteerService.Register:output_type -> yima.volunteer.v1.RegisterResponse
-	4, // 6: yima.volunteer.v1.VolunteerService.GetMyVolunteer:output_type -> yima.volunteer.v1.GetMyVolunteerResponse
-	5, // [5:7] is the sub-list for method output_type
-	3, // [3:5] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	22, // 0: yima.volunteer.v1.Volunteer.registered_at:type_name -> google.protobuf.Timestamp
+	0,  // 1: yima.volunteer.v1.RegisterResponse.volunteer:type_name -> yima.volunteer.v1.Volunteer
+	0,  // 2: yima.volunteer.v1.GetMyVolunteerResponse.volunteer:type_name -> yima.volunteer.v1.Volunteer
+	0,  // 3: yima.volunteer.v1.Profile.volunteer:type_name -> yima.volunteer.v1.Volunteer
+	22, // 4: yima.volunteer.v1.OrgMembership.joined_at:type_name -> google.protobuf.Timestamp
+	22, // 5: yima.volunteer.v1.OrgMembership.applied_at:type_name -> google.protobuf.Timestamp
+	5,  // 6: yima.volunteer.v1.GetMyProfileResponse.profile:type_name -> yima.volunteer.v1.Profile
+	6,  // 7: yima.volunteer.v1.GetMyProfileResponse.stats:type_name -> yima.volunteer.v1.ServiceStats
+	7,  // 8: yima.volunteer.v1.GetMyProfileResponse.orgs:type_name -> yima.volunteer.v1.OrgMembership
+	8,  // 9: yima.volunteer.v1.GetMyProfileResponse.sign_ups:type_name -> yima.volunteer.v1.SignUpProgress
+	5,  // 10: yima.volunteer.v1.UpdateMyProfileResponse.profile:type_name -> yima.volunteer.v1.Profile
+	5,  // 11: yima.volunteer.v1.VolunteerSummary.profile:type_name -> yima.volunteer.v1.Profile
+	13, // 12: yima.volunteer.v1.ListVolunteersResponse.volunteers:type_name -> yima.volunteer.v1.VolunteerSummary
+	22, // 13: yima.volunteer.v1.ProjectSignUp.start_time:type_name -> google.protobuf.Timestamp
+	22, // 14: yima.volunteer.v1.ProjectSignUp.end_time:type_name -> google.protobuf.Timestamp
+	22, // 15: yima.volunteer.v1.ProjectSignUp.created_at:type_name -> google.protobuf.Timestamp
+	22, // 16: yima.volunteer.v1.ServiceRecordRow.started_at:type_name -> google.protobuf.Timestamp
+	22, // 17: yima.volunteer.v1.ServiceRecordRow.ended_at:type_name -> google.protobuf.Timestamp
+	22, // 18: yima.volunteer.v1.RatingRow.updated_at:type_name -> google.protobuf.Timestamp
+	5,  // 19: yima.volunteer.v1.GetVolunteerDetailResponse.profile:type_name -> yima.volunteer.v1.Profile
+	6,  // 20: yima.volunteer.v1.GetVolunteerDetailResponse.stats:type_name -> yima.volunteer.v1.ServiceStats
+	7,  // 21: yima.volunteer.v1.GetVolunteerDetailResponse.orgs:type_name -> yima.volunteer.v1.OrgMembership
+	17, // 22: yima.volunteer.v1.GetVolunteerDetailResponse.sign_ups:type_name -> yima.volunteer.v1.ProjectSignUp
+	19, // 23: yima.volunteer.v1.GetVolunteerDetailResponse.ratings:type_name -> yima.volunteer.v1.RatingRow
+	18, // 24: yima.volunteer.v1.GetVolunteerDetailResponse.records:type_name -> yima.volunteer.v1.ServiceRecordRow
+	20, // 25: yima.volunteer.v1.GetVolunteerDetailResponse.certificates:type_name -> yima.volunteer.v1.CertificateRow
+	1,  // 26: yima.volunteer.v1.VolunteerService.Register:input_type -> yima.volunteer.v1.RegisterRequest
+	3,  // 27: yima.volunteer.v1.VolunteerService.GetMyVolunteer:input_type -> yima.volunteer.v1.GetMyVolunteerRequest
+	9,  // 28: yima.volunteer.v1.VolunteerService.GetMyProfile:input_type -> yima.volunteer.v1.GetMyProfileRequest
+	11, // 29: yima.volunteer.v1.VolunteerService.UpdateMyProfile:input_type -> yima.volunteer.v1.UpdateMyProfileRequest
+	14, // 30: yima.volunteer.v1.VolunteerService.ListVolunteers:input_type -> yima.volunteer.v1.ListVolunteersRequest
+	16, // 31: yima.volunteer.v1.VolunteerService.GetVolunteerDetail:input_type -> yima.volunteer.v1.GetVolunteerDetailRequest
+	2,  // 32: yima.volunteer.v1.VolunteerService.Register:output_type -> yima.volunteer.v1.RegisterResponse
+	4,  // 33: yima.volunteer.v1.VolunteerService.GetMyVolunteer:output_type -> yima.volunteer.v1.GetMyVolunteerResponse
+	10, // 34: yima.volunteer.v1.VolunteerService.GetMyProfile:output_type -> yima.volunteer.v1.GetMyProfileResponse
+	12, // 35: yima.volunteer.v1.VolunteerService.UpdateMyProfile:output_type -> yima.volunteer.v1.UpdateMyProfileResponse
+	15, // 36: yima.volunteer.v1.VolunteerService.ListVolunteers:output_type -> yima.volunteer.v1.ListVolunteersResponse
+	21, // 37: yima.volunteer.v1.VolunteerService.GetVolunteerDetail:output_type -> yima.volunteer.v1.GetVolunteerDetailResponse
+	32, // [32:38] is the sub-list for method output_type
+	26, // [26:32] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_yima_volunteer_v1_volunteer_proto_init() }
@@ -379,7 +1979,7 @@ func file_yima_volunteer_v1_volunteer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_volunteer_v1_volunteer_proto_rawDesc), len(file_yima_volunteer_v1_volunteer_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

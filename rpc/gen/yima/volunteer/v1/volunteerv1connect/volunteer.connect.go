@@ -39,6 +39,18 @@ const (
 	// VolunteerServiceGetMyVolunteerProcedure is the fully-qualified name of the VolunteerService's
 	// GetMyVolunteer RPC.
 	VolunteerServiceGetMyVolunteerProcedure = "/yima.volunteer.v1.VolunteerService/GetMyVolunteer"
+	// VolunteerServiceGetMyProfileProcedure is the fully-qualified name of the VolunteerService's
+	// GetMyProfile RPC.
+	VolunteerServiceGetMyProfileProcedure = "/yima.volunteer.v1.VolunteerService/GetMyProfile"
+	// VolunteerServiceUpdateMyProfileProcedure is the fully-qualified name of the VolunteerService's
+	// UpdateMyProfile RPC.
+	VolunteerServiceUpdateMyProfileProcedure = "/yima.volunteer.v1.VolunteerService/UpdateMyProfile"
+	// VolunteerServiceListVolunteersProcedure is the fully-qualified name of the VolunteerService's
+	// ListVolunteers RPC.
+	VolunteerServiceListVolunteersProcedure = "/yima.volunteer.v1.VolunteerService/ListVolunteers"
+	// VolunteerServiceGetVolunteerDetailProcedure is the fully-qualified name of the VolunteerService's
+	// GetVolunteerDetail RPC.
+	VolunteerServiceGetVolunteerDetailProcedure = "/yima.volunteer.v1.VolunteerService/GetVolunteerDetail"
 )
 
 // VolunteerServiceClient is a client for the yima.volunteer.v1.VolunteerService service.
@@ -51,6 +63,28 @@ type VolunteerServiceClient interface {
 	// GetMyVolunteer returns the caller's volunteer profile. Errors: not_found
 	// (NOT_A_VOLUNTEER).
 	GetMyVolunteer(context.Context, *connect.Request[v1.GetMyVolunteerRequest]) (*connect.Response[v1.GetMyVolunteerResponse], error)
+	// GetMyProfile returns the caller's user center: the profile (name, ID
+	// and phone masked), service hours, average ratings, orgs, and sign-up
+	// counts by progress. Errors: not_found (NOT_A_VOLUNTEER).
+	GetMyProfile(context.Context, *connect.Request[v1.GetMyProfileRequest]) (*connect.Response[v1.GetMyProfileResponse], error)
+	// UpdateMyProfile replaces what the volunteer keeps up to date
+	// themselves. Errors: invalid_argument (POLITICAL_STATUS_INVALID,
+	// SERVICE_CATEGORIES_REQUIRED, SERVICE_CATEGORY_INVALID, TOO_MANY_TAGS,
+	// TAG_INVALID, AVAILABLE_SLOT_INVALID, AVAILABLE_NOTE_TOO_LONG),
+	// not_found (NOT_A_VOLUNTEER).
+	UpdateMyProfile(context.Context, *connect.Request[v1.UpdateMyProfileRequest]) (*connect.Response[v1.UpdateMyProfileResponse], error)
+	// ListVolunteers lists the volunteers in the staff caller's data scope
+	// (S1), newest first, masked. Errors: invalid_argument (ID_NUMBER_FORMAT,
+	// SERVICE_CATEGORY_INVALID, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID),
+	// permission_denied (NOT_STAFF, NO_ORG_SCOPE).
+	ListVolunteers(context.Context, *connect.Request[v1.ListVolunteersRequest]) (*connect.Response[v1.ListVolunteersResponse], error)
+	// GetVolunteerDetail returns one volunteer's archive for the back office:
+	// profile, hours, orgs, sign-ups, ratings, a page of service records and
+	// service certificates. Errors: invalid_argument (ID_INVALID,
+	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
+	// (VOLUNTEER_NOT_FOUND), permission_denied (NOT_STAFF, NOT_IN_SCOPE,
+	// NO_ORG_SCOPE).
+	GetVolunteerDetail(context.Context, *connect.Request[v1.GetVolunteerDetailRequest]) (*connect.Response[v1.GetVolunteerDetailResponse], error)
 }
 
 // NewVolunteerServiceClient constructs a client for the yima.volunteer.v1.VolunteerService service.
@@ -77,13 +111,44 @@ func NewVolunteerServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		getMyProfile: connect.NewClient[v1.GetMyProfileRequest, v1.GetMyProfileResponse](
+			httpClient,
+			baseURL+VolunteerServiceGetMyProfileProcedure,
+			connect.WithSchema(volunteerServiceMethods.ByName("GetMyProfile")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		updateMyProfile: connect.NewClient[v1.UpdateMyProfileRequest, v1.UpdateMyProfileResponse](
+			httpClient,
+			baseURL+VolunteerServiceUpdateMyProfileProcedure,
+			connect.WithSchema(volunteerServiceMethods.ByName("UpdateMyProfile")),
+			connect.WithClientOptions(opts...),
+		),
+		listVolunteers: connect.NewClient[v1.ListVolunteersRequest, v1.ListVolunteersResponse](
+			httpClient,
+			baseURL+VolunteerServiceListVolunteersProcedure,
+			connect.WithSchema(volunteerServiceMethods.ByName("ListVolunteers")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getVolunteerDetail: connect.NewClient[v1.GetVolunteerDetailRequest, v1.GetVolunteerDetailResponse](
+			httpClient,
+			baseURL+VolunteerServiceGetVolunteerDetailProcedure,
+			connect.WithSchema(volunteerServiceMethods.ByName("GetVolunteerDetail")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // volunteerServiceClient implements VolunteerServiceClient.
 type volunteerServiceClient struct {
-	register       *connect.Client[v1.RegisterRequest, v1.RegisterResponse]
-	getMyVolunteer *connect.Client[v1.GetMyVolunteerRequest, v1.GetMyVolunteerResponse]
+	register           *connect.Client[v1.RegisterRequest, v1.RegisterResponse]
+	getMyVolunteer     *connect.Client[v1.GetMyVolunteerRequest, v1.GetMyVolunteerResponse]
+	getMyProfile       *connect.Client[v1.GetMyProfileRequest, v1.GetMyProfileResponse]
+	updateMyProfile    *connect.Client[v1.UpdateMyProfileRequest, v1.UpdateMyProfileResponse]
+	listVolunteers     *connect.Client[v1.ListVolunteersRequest, v1.ListVolunteersResponse]
+	getVolunteerDetail *connect.Client[v1.GetVolunteerDetailRequest, v1.GetVolunteerDetailResponse]
 }
 
 // Register calls yima.volunteer.v1.VolunteerService.Register.
@@ -96,6 +161,26 @@ func (c *volunteerServiceClient) GetMyVolunteer(ctx context.Context, req *connec
 	return c.getMyVolunteer.CallUnary(ctx, req)
 }
 
+// GetMyProfile calls yima.volunteer.v1.VolunteerService.GetMyProfile.
+func (c *volunteerServiceClient) GetMyProfile(ctx context.Context, req *connect.Request[v1.GetMyProfileRequest]) (*connect.Response[v1.GetMyProfileResponse], error) {
+	return c.getMyProfile.CallUnary(ctx, req)
+}
+
+// UpdateMyProfile calls yima.volunteer.v1.VolunteerService.UpdateMyProfile.
+func (c *volunteerServiceClient) UpdateMyProfile(ctx context.Context, req *connect.Request[v1.UpdateMyProfileRequest]) (*connect.Response[v1.UpdateMyProfileResponse], error) {
+	return c.updateMyProfile.CallUnary(ctx, req)
+}
+
+// ListVolunteers calls yima.volunteer.v1.VolunteerService.ListVolunteers.
+func (c *volunteerServiceClient) ListVolunteers(ctx context.Context, req *connect.Request[v1.ListVolunteersRequest]) (*connect.Response[v1.ListVolunteersResponse], error) {
+	return c.listVolunteers.CallUnary(ctx, req)
+}
+
+// GetVolunteerDetail calls yima.volunteer.v1.VolunteerService.GetVolunteerDetail.
+func (c *volunteerServiceClient) GetVolunteerDetail(ctx context.Context, req *connect.Request[v1.GetVolunteerDetailRequest]) (*connect.Response[v1.GetVolunteerDetailResponse], error) {
+	return c.getVolunteerDetail.CallUnary(ctx, req)
+}
+
 // VolunteerServiceHandler is an implementation of the yima.volunteer.v1.VolunteerService service.
 type VolunteerServiceHandler interface {
 	// Register makes the signed-in citizen a formal volunteer at once, from the
@@ -106,6 +191,28 @@ type VolunteerServiceHandler interface {
 	// GetMyVolunteer returns the caller's volunteer profile. Errors: not_found
 	// (NOT_A_VOLUNTEER).
 	GetMyVolunteer(context.Context, *connect.Request[v1.GetMyVolunteerRequest]) (*connect.Response[v1.GetMyVolunteerResponse], error)
+	// GetMyProfile returns the caller's user center: the profile (name, ID
+	// and phone masked), service hours, average ratings, orgs, and sign-up
+	// counts by progress. Errors: not_found (NOT_A_VOLUNTEER).
+	GetMyProfile(context.Context, *connect.Request[v1.GetMyProfileRequest]) (*connect.Response[v1.GetMyProfileResponse], error)
+	// UpdateMyProfile replaces what the volunteer keeps up to date
+	// themselves. Errors: invalid_argument (POLITICAL_STATUS_INVALID,
+	// SERVICE_CATEGORIES_REQUIRED, SERVICE_CATEGORY_INVALID, TOO_MANY_TAGS,
+	// TAG_INVALID, AVAILABLE_SLOT_INVALID, AVAILABLE_NOTE_TOO_LONG),
+	// not_found (NOT_A_VOLUNTEER).
+	UpdateMyProfile(context.Context, *connect.Request[v1.UpdateMyProfileRequest]) (*connect.Response[v1.UpdateMyProfileResponse], error)
+	// ListVolunteers lists the volunteers in the staff caller's data scope
+	// (S1), newest first, masked. Errors: invalid_argument (ID_NUMBER_FORMAT,
+	// SERVICE_CATEGORY_INVALID, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID),
+	// permission_denied (NOT_STAFF, NO_ORG_SCOPE).
+	ListVolunteers(context.Context, *connect.Request[v1.ListVolunteersRequest]) (*connect.Response[v1.ListVolunteersResponse], error)
+	// GetVolunteerDetail returns one volunteer's archive for the back office:
+	// profile, hours, orgs, sign-ups, ratings, a page of service records and
+	// service certificates. Errors: invalid_argument (ID_INVALID,
+	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
+	// (VOLUNTEER_NOT_FOUND), permission_denied (NOT_STAFF, NOT_IN_SCOPE,
+	// NO_ORG_SCOPE).
+	GetVolunteerDetail(context.Context, *connect.Request[v1.GetVolunteerDetailRequest]) (*connect.Response[v1.GetVolunteerDetailResponse], error)
 }
 
 // NewVolunteerServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -128,12 +235,47 @@ func NewVolunteerServiceHandler(svc VolunteerServiceHandler, opts ...connect.Han
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	volunteerServiceGetMyProfileHandler := connect.NewUnaryHandler(
+		VolunteerServiceGetMyProfileProcedure,
+		svc.GetMyProfile,
+		connect.WithSchema(volunteerServiceMethods.ByName("GetMyProfile")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	volunteerServiceUpdateMyProfileHandler := connect.NewUnaryHandler(
+		VolunteerServiceUpdateMyProfileProcedure,
+		svc.UpdateMyProfile,
+		connect.WithSchema(volunteerServiceMethods.ByName("UpdateMyProfile")),
+		connect.WithHandlerOptions(opts...),
+	)
+	volunteerServiceListVolunteersHandler := connect.NewUnaryHandler(
+		VolunteerServiceListVolunteersProcedure,
+		svc.ListVolunteers,
+		connect.WithSchema(volunteerServiceMethods.ByName("ListVolunteers")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	volunteerServiceGetVolunteerDetailHandler := connect.NewUnaryHandler(
+		VolunteerServiceGetVolunteerDetailProcedure,
+		svc.GetVolunteerDetail,
+		connect.WithSchema(volunteerServiceMethods.ByName("GetVolunteerDetail")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/yima.volunteer.v1.VolunteerService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case VolunteerServiceRegisterProcedure:
 			volunteerServiceRegisterHandler.ServeHTTP(w, r)
 		case VolunteerServiceGetMyVolunteerProcedure:
 			volunteerServiceGetMyVolunteerHandler.ServeHTTP(w, r)
+		case VolunteerServiceGetMyProfileProcedure:
+			volunteerServiceGetMyProfileHandler.ServeHTTP(w, r)
+		case VolunteerServiceUpdateMyProfileProcedure:
+			volunteerServiceUpdateMyProfileHandler.ServeHTTP(w, r)
+		case VolunteerServiceListVolunteersProcedure:
+			volunteerServiceListVolunteersHandler.ServeHTTP(w, r)
+		case VolunteerServiceGetVolunteerDetailProcedure:
+			volunteerServiceGetVolunteerDetailHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -149,4 +291,20 @@ func (UnimplementedVolunteerServiceHandler) Register(context.Context, *connect.R
 
 func (UnimplementedVolunteerServiceHandler) GetMyVolunteer(context.Context, *connect.Request[v1.GetMyVolunteerRequest]) (*connect.Response[v1.GetMyVolunteerResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.volunteer.v1.VolunteerService.GetMyVolunteer is not implemented"))
+}
+
+func (UnimplementedVolunteerServiceHandler) GetMyProfile(context.Context, *connect.Request[v1.GetMyProfileRequest]) (*connect.Response[v1.GetMyProfileResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.volunteer.v1.VolunteerService.GetMyProfile is not implemented"))
+}
+
+func (UnimplementedVolunteerServiceHandler) UpdateMyProfile(context.Context, *connect.Request[v1.UpdateMyProfileRequest]) (*connect.Response[v1.UpdateMyProfileResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.volunteer.v1.VolunteerService.UpdateMyProfile is not implemented"))
+}
+
+func (UnimplementedVolunteerServiceHandler) ListVolunteers(context.Context, *connect.Request[v1.ListVolunteersRequest]) (*connect.Response[v1.ListVolunteersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.volunteer.v1.VolunteerService.ListVolunteers is not implemented"))
+}
+
+func (UnimplementedVolunteerServiceHandler) GetVolunteerDetail(context.Context, *connect.Request[v1.GetVolunteerDetailRequest]) (*connect.Response[v1.GetVolunteerDetailResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.volunteer.v1.VolunteerService.GetVolunteerDetail is not implemented"))
 }

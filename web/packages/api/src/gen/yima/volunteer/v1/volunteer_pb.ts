@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file yima/volunteer/v1/volunteer.proto.
  */
 export const file_yima_volunteer_v1_volunteer: GenFile = /*@__PURE__*/
-  fileDesc("CiF5aW1hL3ZvbHVudGVlci92MS92b2x1bnRlZXIucHJvdG8SEXlpbWEudm9sdW50ZWVyLnYxIr4BCglWb2x1bnRlZXISCgoCaWQYASABKAkSFAoMdm9sdW50ZWVyX25vGAIgASgJEgwKBG5hbWUYAyABKAkSGAoQaWRfbnVtYmVyX21hc2tlZBgEIAEoCRIYChBwb2xpdGljYWxfc3RhdHVzGAUgASgJEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgGIAMoCRIxCg1yZWdpc3RlcmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJHCg9SZWdpc3RlclJlcXVlc3QSGAoQcG9saXRpY2FsX3N0YXR1cxgBIAEoCRIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYAiADKAkiQwoQUmVnaXN0ZXJSZXNwb25zZRIvCgl2b2x1bnRlZXIYASABKAsyHC55aW1hLnZvbHVudGVlci52MS5Wb2x1bnRlZXIiFwoVR2V0TXlWb2x1bnRlZXJSZXF1ZXN0IkkKFkdldE15Vm9sdW50ZWVyUmVzcG9uc2USLwoJdm9sdW50ZWVyGAEgASgLMhwueWltYS52b2x1bnRlZXIudjEuVm9sdW50ZWVyMvsBChBWb2x1bnRlZXJTZXJ2aWNlEncKCFJlZ2lzdGVyEiIueWltYS52b2x1bnRlZXIudjEuUmVnaXN0ZXJSZXF1ZXN0GiMueWltYS52b2x1bnRlZXIudjEuUmVnaXN0ZXJSZXNwb25zZSIiyvMYHhIadm9sdW50ZWVyOnByb2ZpbGU6cmVnaXN0ZXIYARJuCg5HZXRNeVZvbHVudGVlchIoLnlpbWEudm9sdW50ZWVyLnYxLkdldE15Vm9sdW50ZWVyUmVxdWVzdBopLnlpbWEudm9sdW50ZWVyLnYxLkdldE15Vm9sdW50ZWVyUmVzcG9uc2UiB5ACAcrzGABCLFoqeWltYS9ycGMvZ2VuL3lpbWEvdm9sdW50ZWVyL3YxO3ZvbHVudGVlcnYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_yima_options_v1_options]);
+  fileDesc("CiF5aW1hL3ZvbHVudGVlci92MS92b2x1bnRlZXIucHJvdG8SEXlpbWEudm9sdW50ZWVyLnYxIr4BCglWb2x1bnRlZXISCgoCaWQYASABKAkSFAoMdm9sdW50ZWVyX25vGAIgASgJEgwKBG5hbWUYAyABKAkSGAoQaWRfbnVtYmVyX21hc2tlZBgEIAEoCRIYChBwb2xpdGljYWxfc3RhdHVzGAUgASgJEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgGIAMoCRIxCg1yZWdpc3RlcmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJHCg9SZWdpc3RlclJlcXVlc3QSGAoQcG9saXRpY2FsX3N0YXR1cxgBIAEoCRIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYAiADKAkiQwoQUmVnaXN0ZXJSZXNwb25zZRIvCgl2b2x1bnRlZXIYASABKAsyHC55aW1hLnZvbHVudGVlci52MS5Wb2x1bnRlZXIiFwoVR2V0TXlWb2x1bnRlZXJSZXF1ZXN0IkkKFkdldE15Vm9sdW50ZWVyUmVzcG9uc2USLwoJdm9sdW50ZWVyGAEgASgLMhwueWltYS52b2x1bnRlZXIudjEuVm9sdW50ZWVyIqYBCgdQcm9maWxlEi8KCXZvbHVudGVlchgBIAEoCzIcLnlpbWEudm9sdW50ZWVyLnYxLlZvbHVudGVlchIUCgxwaG9uZV9tYXNrZWQYAiABKAkSFQoNZGlzdHJpY3RfY29kZRgDIAEoCRIMCgR0YWdzGAQgAygJEhcKD2F2YWlsYWJsZV9zbG90cxgFIAMoCRIWCg5hdmFpbGFibGVfbm90ZRgGIAEoCSKuAQoMU2VydmljZVN0YXRzEhcKD3NlcnZpY2Vfc2Vjb25kcxgBIAEoAxIUCgxyZWNvcmRfY291bnQYAiABKAUSFwoPcHJvamVjdHNfc2VydmVkGAMgASgFEhQKDHJhdGluZ19jb3VudBgEIAEoBRIXCg9hdmdfcHVuY3R1YWxpdHkYBSABKAESFAoMYXZnX2F0dGl0dWRlGAYgASgBEhEKCWF2Z19za2lsbBgHIAEoASKgAQoNT3JnTWVtYmVyc2hpcBIOCgZvcmdfaWQYASABKAkSEAoIb3JnX25hbWUYAiABKAkSDgoGc3RhdHVzGAMgASgJEi0KCWpvaW5lZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKYXBwbGllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidQoOU2lnblVwUHJvZ3Jlc3MSDwoHcGVuZGluZxgBIAEoBRINCgVoaXJlZBgCIAEoBRIWCg5oaXJlZF91cGNvbWluZxgDIAEoBRIVCg1oaXJlZF9ydW5uaW5nGAQgASgFEhQKDGhpcmVkX2Nsb3NlZBgFIAEoBSIVChNHZXRNeVByb2ZpbGVSZXF1ZXN0ItgBChRHZXRNeVByb2ZpbGVSZXNwb25zZRIrCgdwcm9maWxlGAEgASgLMhoueWltYS52b2x1bnRlZXIudjEuUHJvZmlsZRIuCgVzdGF0cxgCIAEoCzIfLnlpbWEudm9sdW50ZWVyLnYxLlNlcnZpY2VTdGF0cxIuCgRvcmdzGAMgAygLMiAueWltYS52b2x1bnRlZXIudjEuT3JnTWVtYmVyc2hpcBIzCghzaWduX3VwcxgEIAEoCzIhLnlpbWEudm9sdW50ZWVyLnYxLlNpZ25VcFByb2dyZXNzIo0BChZVcGRhdGVNeVByb2ZpbGVSZXF1ZXN0EhgKEHBvbGl0aWNhbF9zdGF0dXMYASABKAkSGgoSc2VydmljZV9jYXRlZ29yaWVzGAIgAygJEgwKBHRhZ3MYAyADKAkSFwoPYXZhaWxhYmxlX3Nsb3RzGAQgAygJEhYKDmF2YWlsYWJsZV9ub3RlGAUgASgJIkYKF1VwZGF0ZU15UHJvZmlsZVJlc3BvbnNlEisKB3Byb2ZpbGUYASABKAsyGi55aW1hLnZvbHVudGVlci52MS5Qcm9maWxlIlgKEFZvbHVudGVlclN1bW1hcnkSKwoHcHJvZmlsZRgBIAEoCzIaLnlpbWEudm9sdW50ZWVyLnYxLlByb2ZpbGUSFwoPc2VydmljZV9zZWNvbmRzGAIgASgDIqYBChVMaXN0Vm9sdW50ZWVyc1JlcXVlc3QSFQoNbmFtZV9jb250YWlucxgBIAEoCRIRCglpZF9udW1iZXIYAiABKAkSFQoNZGlzdHJpY3RfY29kZRgDIAEoCRIYChBzZXJ2aWNlX2NhdGVnb3J5GAQgASgJEgsKA3RhZxgFIAEoCRIRCglwYWdlX3NpemUYBiABKAUSEgoKcGFnZV90b2tlbhgHIAEoCSJqChZMaXN0Vm9sdW50ZWVyc1Jlc3BvbnNlEjcKCnZvbHVudGVlcnMYASADKAsyIy55aW1hLnZvbHVudGVlci52MS5Wb2x1bnRlZXJTdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJmChlHZXRWb2x1bnRlZXJEZXRhaWxSZXF1ZXN0EhQKDHZvbHVudGVlcl9pZBgBIAEoCRIYChByZWNvcmRfcGFnZV9zaXplGAIgASgFEhkKEXJlY29yZF9wYWdlX3Rva2VuGAMgASgJIq0CCg1Qcm9qZWN0U2lnblVwEhIKCnNpZ25fdXBfaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRIVCg1wcm9qZWN0X3RpdGxlGAMgASgJEhYKDnByb2plY3Rfc3RhdHVzGAQgASgJEg4KBnN0YXR1cxgFIAEoCRIVCg1wb3NpdGlvbl9uYW1lGAYgASgJEhAKCG9yZ19uYW1lGAcgASgJEi4KCnN0YXJ0X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLYAQoQU2VydmljZVJlY29yZFJvdxIKCgJpZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEhUKDXByb2plY3RfdGl0bGUYAyABKAkSFQoNcG9zaXRpb25fbmFtZRgEIAEoCRIuCgpzdGFydGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQZHVyYXRpb25fc2Vjb25kcxgHIAEoBSKtAQoJUmF0aW5nUm93EhIKCnByb2plY3RfaWQYASABKAkSFQoNcHJvamVjdF90aXRsZRgCIAEoCRITCgtwdW5jdHVhbGl0eRgDIAEoBRIQCghhdHRpdHVkZRgEIAEoBRINCgVza2lsbBgFIAEoBRIPCgdjb21tZW50GAYgASgJEi4KCnVwZGF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpgBCg5DZXJ0aWZpY2F0ZVJvdxIKCgJpZBgBIAEoCRIOCgZudW1iZXIYAiABKAkSEgoKcHJvamVjdF9pZBgDIAEoCRIVCg1wcm9qZWN0X3RpdGxlGAQgASgJEhMKC2lzc3Vlcl9uYW1lGAUgASgJEhcKD3NlcnZpY2Vfc2Vjb25kcxgGIAEoAxIRCglpc3N1ZWRfb24YByABKAki2AMKGkdldFZvbHVudGVlckRldGFpbFJlc3BvbnNlEisKB3Byb2ZpbGUYASABKAsyGi55aW1hLnZvbHVudGVlci52MS5Qcm9maWxlEi4KBXN0YXRzGAIgASgLMh8ueWltYS52b2x1bnRlZXIudjEuU2VydmljZVN0YXRzEi4KBG9yZ3MYAyADKAsyIC55aW1hLnZvbHVudGVlci52MS5PcmdNZW1iZXJzaGlwEjIKCHNpZ25fdXBzGAQgAygLMiAueWltYS52b2x1bnRlZXIudjEuUHJvamVjdFNpZ25VcBItCgdyYXRpbmdzGAUgAygLMhwueWltYS52b2x1bnRlZXIudjEuUmF0aW5nUm93EjQKB3JlY29yZHMYBiADKAsyIy55aW1hLnZvbHVudGVlci52MS5TZXJ2aWNlUmVjb3JkUm93Eh4KFm5leHRfcmVjb3JkX3BhZ2VfdG9rZW4YByABKAkSHAoUY2VydGlmaWNhdGVzX3BlbmRpbmcYCCABKAUSHQoVY2VydGlmaWNhdGVzX3JlamVjdGVkGAkgASgFEjcKDGNlcnRpZmljYXRlcxgKIAMoCzIhLnlpbWEudm9sdW50ZWVyLnYxLkNlcnRpZmljYXRlUm93Mq0GChBWb2x1bnRlZXJTZXJ2aWNlEncKCFJlZ2lzdGVyEiIueWltYS52b2x1bnRlZXIudjEuUmVnaXN0ZXJSZXF1ZXN0GiMueWltYS52b2x1bnRlZXIudjEuUmVnaXN0ZXJSZXNwb25zZSIiyvMYHhIadm9sdW50ZWVyOnByb2ZpbGU6cmVnaXN0ZXIYARJuCg5HZXRNeVZvbHVudGVlchIoLnlpbWEudm9sdW50ZWVyLnYxLkdldE15Vm9sdW50ZWVyUmVxdWVzdBopLnlpbWEudm9sdW50ZWVyLnYxLkdldE15Vm9sdW50ZWVyUmVzcG9uc2UiB5ACAcrzGAASgQEKDEdldE15UHJvZmlsZRImLnlpbWEudm9sdW50ZWVyLnYxLkdldE15UHJvZmlsZVJlcXVlc3QaJy55aW1hLnZvbHVudGVlci52MS5HZXRNeVByb2ZpbGVSZXNwb25zZSIgkAIByvMYGRIXdm9sdW50ZWVyOnByb2ZpbGU6cXVlcnkSiAEKD1VwZGF0ZU15UHJvZmlsZRIpLnlpbWEudm9sdW50ZWVyLnYxLlVwZGF0ZU15UHJvZmlsZVJlcXVlc3QaKi55aW1hLnZvbHVudGVlci52MS5VcGRhdGVNeVByb2ZpbGVSZXNwb25zZSIeyvMYGhIWdm9sdW50ZWVyOnByb2ZpbGU6ZWRpdBgBEogBCg5MaXN0Vm9sdW50ZWVycxIoLnlpbWEudm9sdW50ZWVyLnYxLkxpc3RWb2x1bnRlZXJzUmVxdWVzdBopLnlpbWEudm9sdW50ZWVyLnYxLkxpc3RWb2x1bnRlZXJzUmVzcG9uc2UiIZACAcrzGBoSGHZvbHVudGVlcjp2b2x1bnRlZXI6bGlzdBKVAQoSR2V0Vm9sdW50ZWVyRGV0YWlsEiwueWltYS52b2x1bnRlZXIudjEuR2V0Vm9sdW50ZWVyRGV0YWlsUmVxdWVzdBotLnlpbWEudm9sdW50ZWVyLnYxLkdldFZvbHVudGVlckRldGFpbFJlc3BvbnNlIiKQAgHK8xgbEhl2b2x1bnRlZXI6dm9sdW50ZWVyOnF1ZXJ5QixaKnlpbWEvcnBjL2dlbi95aW1hL3ZvbHVudGVlci92MTt2b2x1bnRlZXJ2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_options_v1_options]);
 
 /**
  * Volunteer is a registered volunteer.
@@ -164,6 +164,867 @@ export const GetMyVolunteerResponseSchema: GenMessage<GetMyVolunteerResponse> = 
   messageDesc(file_yima_volunteer_v1_volunteer, 4);
 
 /**
+ * Profile is a volunteer's profile as the user center and the back office
+ * show it.
+ *
+ * @generated from message yima.volunteer.v1.Profile
+ */
+export type Profile = Message<"yima.volunteer.v1.Profile"> & {
+  /**
+   * Volunteer is the registration.
+   *
+   * @generated from field: yima.volunteer.v1.Volunteer volunteer = 1;
+   */
+  volunteer?: Volunteer | undefined;
+
+  /**
+   * PhoneMasked is the phone number with most digits hidden.
+   *
+   * @generated from field: string phone_masked = 2;
+   */
+  phoneMasked: string;
+
+  /**
+   * DistrictCode of where the volunteer lives, when known.
+   *
+   * @generated from field: string district_code = 3;
+   */
+  districtCode: string;
+
+  /**
+   * Tags the volunteer gave themselves.
+   *
+   * @generated from field: repeated string tags = 4;
+   */
+  tags: string[];
+
+  /**
+   * AvailableSlots are weekly slots, each weekday_part: weekday one of mon,
+   * tue, wed, thu, fri, sat, sun and part one of morning, afternoon,
+   * evening, e.g. "sat_morning"; in week order.
+   *
+   * @generated from field: repeated string available_slots = 5;
+   */
+  availableSlots: string[];
+
+  /**
+   * AvailableNote says more about when the volunteer is free.
+   *
+   * @generated from field: string available_note = 6;
+   */
+  availableNote: string;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.Profile.
+ * Use `create(ProfileSchema)` to create a new message.
+ */
+export const ProfileSchema: GenMessage<Profile> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 5);
+
+/**
+ * ServiceStats sums a volunteer's credited service and ratings.
+ *
+ * @generated from message yima.volunteer.v1.ServiceStats
+ */
+export type ServiceStats = Message<"yima.volunteer.v1.ServiceStats"> & {
+  /**
+   * ServiceSeconds is the credited service time in total.
+   *
+   * @generated from field: int64 service_seconds = 1;
+   */
+  serviceSeconds: bigint;
+
+  /**
+   * RecordCount is the number of service records.
+   *
+   * @generated from field: int32 record_count = 2;
+   */
+  recordCount: number;
+
+  /**
+   * ProjectsServed is the number of projects with a service record.
+   *
+   * @generated from field: int32 projects_served = 3;
+   */
+  projectsServed: number;
+
+  /**
+   * RatingCount is the number of projects that rated the volunteer.
+   *
+   * @generated from field: int32 rating_count = 4;
+   */
+  ratingCount: number;
+
+  /**
+   * AvgPunctuality, AvgAttitude and AvgSkill average the ratings (1 to 5,
+   * 0 when unrated).
+   *
+   * @generated from field: double avg_punctuality = 5;
+   */
+  avgPunctuality: number;
+
+  /**
+   * AvgAttitude averages the service attitude scores.
+   *
+   * @generated from field: double avg_attitude = 6;
+   */
+  avgAttitude: number;
+
+  /**
+   * AvgSkill averages the professional skill scores.
+   *
+   * @generated from field: double avg_skill = 7;
+   */
+  avgSkill: number;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.ServiceStats.
+ * Use `create(ServiceStatsSchema)` to create a new message.
+ */
+export const ServiceStatsSchema: GenMessage<ServiceStats> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 6);
+
+/**
+ * OrgMembership is an org the volunteer belongs to or applied to.
+ *
+ * @generated from message yima.volunteer.v1.OrgMembership
+ */
+export type OrgMembership = Message<"yima.volunteer.v1.OrgMembership"> & {
+  /**
+   * OrgId of the org.
+   *
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * OrgName of the org.
+   *
+   * @generated from field: string org_name = 2;
+   */
+  orgName: string;
+
+  /**
+   * Status is member or pending.
+   *
+   * @generated from field: string status = 3;
+   */
+  status: string;
+
+  /**
+   * JoinedAt is when the volunteer became a member; unset when pending.
+   *
+   * @generated from field: google.protobuf.Timestamp joined_at = 4;
+   */
+  joinedAt?: Timestamp | undefined;
+
+  /**
+   * AppliedAt is when the volunteer applied; unset when the org added them.
+   *
+   * @generated from field: google.protobuf.Timestamp applied_at = 5;
+   */
+  appliedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.OrgMembership.
+ * Use `create(OrgMembershipSchema)` to create a new message.
+ */
+export const OrgMembershipSchema: GenMessage<OrgMembership> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 7);
+
+/**
+ * SignUpProgress counts the volunteer's live sign-ups by progress: pending
+ * or hired, by the project's stage.
+ *
+ * @generated from message yima.volunteer.v1.SignUpProgress
+ */
+export type SignUpProgress = Message<"yima.volunteer.v1.SignUpProgress"> & {
+  /**
+   * Pending sign-ups await the org's review.
+   *
+   * @generated from field: int32 pending = 1;
+   */
+  pending: number;
+
+  /**
+   * Hired sign-ups in all.
+   *
+   * @generated from field: int32 hired = 2;
+   */
+  hired: number;
+
+  /**
+   * HiredUpcoming are hired on projects that have not started.
+   *
+   * @generated from field: int32 hired_upcoming = 3;
+   */
+  hiredUpcoming: number;
+
+  /**
+   * HiredRunning are hired on projects under way.
+   *
+   * @generated from field: int32 hired_running = 4;
+   */
+  hiredRunning: number;
+
+  /**
+   * HiredClosed are hired on closed projects.
+   *
+   * @generated from field: int32 hired_closed = 5;
+   */
+  hiredClosed: number;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.SignUpProgress.
+ * Use `create(SignUpProgressSchema)` to create a new message.
+ */
+export const SignUpProgressSchema: GenMessage<SignUpProgress> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 8);
+
+/**
+ * GetMyProfileRequest is empty.
+ *
+ * @generated from message yima.volunteer.v1.GetMyProfileRequest
+ */
+export type GetMyProfileRequest = Message<"yima.volunteer.v1.GetMyProfileRequest"> & {
+};
+
+/**
+ * Describes the message yima.volunteer.v1.GetMyProfileRequest.
+ * Use `create(GetMyProfileRequestSchema)` to create a new message.
+ */
+export const GetMyProfileRequestSchema: GenMessage<GetMyProfileRequest> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 9);
+
+/**
+ * GetMyProfileResponse is the caller's user center.
+ *
+ * @generated from message yima.volunteer.v1.GetMyProfileResponse
+ */
+export type GetMyProfileResponse = Message<"yima.volunteer.v1.GetMyProfileResponse"> & {
+  /**
+   * Profile of the caller.
+   *
+   * @generated from field: yima.volunteer.v1.Profile profile = 1;
+   */
+  profile?: Profile | undefined;
+
+  /**
+   * Stats of the caller's service.
+   *
+   * @generated from field: yima.volunteer.v1.ServiceStats stats = 2;
+   */
+  stats?: ServiceStats | undefined;
+
+  /**
+   * Orgs the caller joined or applied to, members first.
+   *
+   * @generated from field: repeated yima.volunteer.v1.OrgMembership orgs = 3;
+   */
+  orgs: OrgMembership[];
+
+  /**
+   * SignUps counts the caller's sign-ups; ProjectService/ListMySignUps
+   * lists them.
+   *
+   * @generated from field: yima.volunteer.v1.SignUpProgress sign_ups = 4;
+   */
+  signUps?: SignUpProgress | undefined;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.GetMyProfileResponse.
+ * Use `create(GetMyProfileResponseSchema)` to create a new message.
+ */
+export const GetMyProfileResponseSchema: GenMessage<GetMyProfileResponse> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 10);
+
+/**
+ * UpdateMyProfileRequest replaces the editable fields.
+ *
+ * @generated from message yima.volunteer.v1.UpdateMyProfileRequest
+ */
+export type UpdateMyProfileRequest = Message<"yima.volunteer.v1.UpdateMyProfileRequest"> & {
+  /**
+   * PoliticalStatus is one of 中共党员, 中共预备党员, 共青团员, 民主党派, 群众.
+   *
+   * @generated from field: string political_status = 1;
+   */
+  politicalStatus: string;
+
+  /**
+   * ServiceCategories, one or more of the platform's categories.
+   *
+   * @generated from field: repeated string service_categories = 2;
+   */
+  serviceCategories: string[];
+
+  /**
+   * Tags, at most 10 of at most 12 characters each.
+   *
+   * @generated from field: repeated string tags = 3;
+   */
+  tags: string[];
+
+  /**
+   * AvailableSlots, see Profile.available_slots.
+   *
+   * @generated from field: repeated string available_slots = 4;
+   */
+  availableSlots: string[];
+
+  /**
+   * AvailableNote, at most 200 characters.
+   *
+   * @generated from field: string available_note = 5;
+   */
+  availableNote: string;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.UpdateMyProfileRequest.
+ * Use `create(UpdateMyProfileRequestSchema)` to create a new message.
+ */
+export const UpdateMyProfileRequestSchema: GenMessage<UpdateMyProfileRequest> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 11);
+
+/**
+ * UpdateMyProfileResponse carries the updated profile.
+ *
+ * @generated from message yima.volunteer.v1.UpdateMyProfileResponse
+ */
+export type UpdateMyProfileResponse = Message<"yima.volunteer.v1.UpdateMyProfileResponse"> & {
+  /**
+   * Profile after the update.
+   *
+   * @generated from field: yima.volunteer.v1.Profile profile = 1;
+   */
+  profile?: Profile | undefined;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.UpdateMyProfileResponse.
+ * Use `create(UpdateMyProfileResponseSchema)` to create a new message.
+ */
+export const UpdateMyProfileResponseSchema: GenMessage<UpdateMyProfileResponse> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 12);
+
+/**
+ * VolunteerSummary is one row of the back office's volunteer list.
+ *
+ * @generated from message yima.volunteer.v1.VolunteerSummary
+ */
+export type VolunteerSummary = Message<"yima.volunteer.v1.VolunteerSummary"> & {
+  /**
+   * Profile of the volunteer (available times left out).
+   *
+   * @generated from field: yima.volunteer.v1.Profile profile = 1;
+   */
+  profile?: Profile | undefined;
+
+  /**
+   * ServiceSeconds is the credited service time in total.
+   *
+   * @generated from field: int64 service_seconds = 2;
+   */
+  serviceSeconds: bigint;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.VolunteerSummary.
+ * Use `create(VolunteerSummarySchema)` to create a new message.
+ */
+export const VolunteerSummarySchema: GenMessage<VolunteerSummary> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 13);
+
+/**
+ * ListVolunteersRequest filters the volunteers in scope.
+ *
+ * @generated from message yima.volunteer.v1.ListVolunteersRequest
+ */
+export type ListVolunteersRequest = Message<"yima.volunteer.v1.ListVolunteersRequest"> & {
+  /**
+   * NameContains keeps the volunteers whose name contains it.
+   *
+   * @generated from field: string name_contains = 1;
+   */
+  nameContains: string;
+
+  /**
+   * IdNumber keeps the volunteer with this resident ID number.
+   *
+   * @generated from field: string id_number = 2;
+   */
+  idNumber: string;
+
+  /**
+   * DistrictCode keeps the volunteers who live in the district.
+   *
+   * @generated from field: string district_code = 3;
+   */
+  districtCode: string;
+
+  /**
+   * ServiceCategory keeps the volunteers serving in it.
+   *
+   * @generated from field: string service_category = 4;
+   */
+  serviceCategory: string;
+
+  /**
+   * Tag keeps the volunteers with this tag of their own.
+   *
+   * @generated from field: string tag = 5;
+   */
+  tag: string;
+
+  /**
+   * PageSize is at most 200; 0 means 50.
+   *
+   * @generated from field: int32 page_size = 6;
+   */
+  pageSize: number;
+
+  /**
+   * PageToken continues a listing.
+   *
+   * @generated from field: string page_token = 7;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.ListVolunteersRequest.
+ * Use `create(ListVolunteersRequestSchema)` to create a new message.
+ */
+export const ListVolunteersRequestSchema: GenMessage<ListVolunteersRequest> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 14);
+
+/**
+ * ListVolunteersResponse is a page of volunteers.
+ *
+ * @generated from message yima.volunteer.v1.ListVolunteersResponse
+ */
+export type ListVolunteersResponse = Message<"yima.volunteer.v1.ListVolunteersResponse"> & {
+  /**
+   * Volunteers on this page.
+   *
+   * @generated from field: repeated yima.volunteer.v1.VolunteerSummary volunteers = 1;
+   */
+  volunteers: VolunteerSummary[];
+
+  /**
+   * NextPageToken is empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.ListVolunteersResponse.
+ * Use `create(ListVolunteersResponseSchema)` to create a new message.
+ */
+export const ListVolunteersResponseSchema: GenMessage<ListVolunteersResponse> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 15);
+
+/**
+ * GetVolunteerDetailRequest names the volunteer and the records page.
+ *
+ * @generated from message yima.volunteer.v1.GetVolunteerDetailRequest
+ */
+export type GetVolunteerDetailRequest = Message<"yima.volunteer.v1.GetVolunteerDetailRequest"> & {
+  /**
+   * VolunteerId of the volunteer.
+   *
+   * @generated from field: string volunteer_id = 1;
+   */
+  volunteerId: string;
+
+  /**
+   * RecordPageSize is the size of the service records page; 0 means 50.
+   *
+   * @generated from field: int32 record_page_size = 2;
+   */
+  recordPageSize: number;
+
+  /**
+   * RecordPageToken continues the service records.
+   *
+   * @generated from field: string record_page_token = 3;
+   */
+  recordPageToken: string;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.GetVolunteerDetailRequest.
+ * Use `create(GetVolunteerDetailRequestSchema)` to create a new message.
+ */
+export const GetVolunteerDetailRequestSchema: GenMessage<GetVolunteerDetailRequest> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 16);
+
+/**
+ * ProjectSignUp is one of the volunteer's sign-ups with its project.
+ *
+ * @generated from message yima.volunteer.v1.ProjectSignUp
+ */
+export type ProjectSignUp = Message<"yima.volunteer.v1.ProjectSignUp"> & {
+  /**
+   * SignUpId of the sign-up.
+   *
+   * @generated from field: string sign_up_id = 1;
+   */
+  signUpId: string;
+
+  /**
+   * ProjectId of the project.
+   *
+   * @generated from field: string project_id = 2;
+   */
+  projectId: string;
+
+  /**
+   * ProjectTitle of the project.
+   *
+   * @generated from field: string project_title = 3;
+   */
+  projectTitle: string;
+
+  /**
+   * ProjectStatus is the project's stage (recruiting, running, closed...).
+   *
+   * @generated from field: string project_status = 4;
+   */
+  projectStatus: string;
+
+  /**
+   * Status of the sign-up: pending, hired, rejected, cancelled.
+   *
+   * @generated from field: string status = 5;
+   */
+  status: string;
+
+  /**
+   * PositionName signed up for.
+   *
+   * @generated from field: string position_name = 6;
+   */
+  positionName: string;
+
+  /**
+   * OrgName of the project's org.
+   *
+   * @generated from field: string org_name = 7;
+   */
+  orgName: string;
+
+  /**
+   * StartTime of the project.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 8;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * EndTime of the project.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 9;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * CreatedAt is when the volunteer signed up.
+   *
+   * @generated from field: google.protobuf.Timestamp created_at = 10;
+   */
+  createdAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.ProjectSignUp.
+ * Use `create(ProjectSignUpSchema)` to create a new message.
+ */
+export const ProjectSignUpSchema: GenMessage<ProjectSignUp> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 17);
+
+/**
+ * ServiceRecordRow is one service record.
+ *
+ * @generated from message yima.volunteer.v1.ServiceRecordRow
+ */
+export type ServiceRecordRow = Message<"yima.volunteer.v1.ServiceRecordRow"> & {
+  /**
+   * Id of the record.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * ProjectId of the project served.
+   *
+   * @generated from field: string project_id = 2;
+   */
+  projectId: string;
+
+  /**
+   * ProjectTitle of the project served.
+   *
+   * @generated from field: string project_title = 3;
+   */
+  projectTitle: string;
+
+  /**
+   * PositionName served in.
+   *
+   * @generated from field: string position_name = 4;
+   */
+  positionName: string;
+
+  /**
+   * StartedAt is when the service began.
+   *
+   * @generated from field: google.protobuf.Timestamp started_at = 5;
+   */
+  startedAt?: Timestamp | undefined;
+
+  /**
+   * EndedAt is when the service ended.
+   *
+   * @generated from field: google.protobuf.Timestamp ended_at = 6;
+   */
+  endedAt?: Timestamp | undefined;
+
+  /**
+   * DurationSeconds is the credited time.
+   *
+   * @generated from field: int32 duration_seconds = 7;
+   */
+  durationSeconds: number;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.ServiceRecordRow.
+ * Use `create(ServiceRecordRowSchema)` to create a new message.
+ */
+export const ServiceRecordRowSchema: GenMessage<ServiceRecordRow> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 18);
+
+/**
+ * RatingRow is one project's rating of the volunteer.
+ *
+ * @generated from message yima.volunteer.v1.RatingRow
+ */
+export type RatingRow = Message<"yima.volunteer.v1.RatingRow"> & {
+  /**
+   * ProjectId of the project rated on.
+   *
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * ProjectTitle of the project.
+   *
+   * @generated from field: string project_title = 2;
+   */
+  projectTitle: string;
+
+  /**
+   * Punctuality score, 1 to 5.
+   *
+   * @generated from field: int32 punctuality = 3;
+   */
+  punctuality: number;
+
+  /**
+   * Attitude score, 1 to 5.
+   *
+   * @generated from field: int32 attitude = 4;
+   */
+  attitude: number;
+
+  /**
+   * Skill score, 1 to 5.
+   *
+   * @generated from field: int32 skill = 5;
+   */
+  skill: number;
+
+  /**
+   * Comment of the org.
+   *
+   * @generated from field: string comment = 6;
+   */
+  comment: string;
+
+  /**
+   * UpdatedAt is when the rating was last given.
+   *
+   * @generated from field: google.protobuf.Timestamp updated_at = 7;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.RatingRow.
+ * Use `create(RatingRowSchema)` to create a new message.
+ */
+export const RatingRowSchema: GenMessage<RatingRow> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 19);
+
+/**
+ * CertificateRow is one issued service certificate.
+ *
+ * @generated from message yima.volunteer.v1.CertificateRow
+ */
+export type CertificateRow = Message<"yima.volunteer.v1.CertificateRow"> & {
+  /**
+   * Id of the certificate.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Number printed on the certificate.
+   *
+   * @generated from field: string number = 2;
+   */
+  number: string;
+
+  /**
+   * ProjectId of the project certified.
+   *
+   * @generated from field: string project_id = 3;
+   */
+  projectId: string;
+
+  /**
+   * ProjectTitle of the project certified.
+   *
+   * @generated from field: string project_title = 4;
+   */
+  projectTitle: string;
+
+  /**
+   * IssuerName is the issuing org.
+   *
+   * @generated from field: string issuer_name = 5;
+   */
+  issuerName: string;
+
+  /**
+   * ServiceSeconds certified.
+   *
+   * @generated from field: int64 service_seconds = 6;
+   */
+  serviceSeconds: bigint;
+
+  /**
+   * IssuedOn is the issue date, YYYY-MM-DD.
+   *
+   * @generated from field: string issued_on = 7;
+   */
+  issuedOn: string;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.CertificateRow.
+ * Use `create(CertificateRowSchema)` to create a new message.
+ */
+export const CertificateRowSchema: GenMessage<CertificateRow> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 20);
+
+/**
+ * GetVolunteerDetailResponse is a volunteer's archive.
+ *
+ * @generated from message yima.volunteer.v1.GetVolunteerDetailResponse
+ */
+export type GetVolunteerDetailResponse = Message<"yima.volunteer.v1.GetVolunteerDetailResponse"> & {
+  /**
+   * Profile of the volunteer.
+   *
+   * @generated from field: yima.volunteer.v1.Profile profile = 1;
+   */
+  profile?: Profile | undefined;
+
+  /**
+   * Stats of the volunteer's service.
+   *
+   * @generated from field: yima.volunteer.v1.ServiceStats stats = 2;
+   */
+  stats?: ServiceStats | undefined;
+
+  /**
+   * Orgs joined or applied to.
+   *
+   * @generated from field: repeated yima.volunteer.v1.OrgMembership orgs = 3;
+   */
+  orgs: OrgMembership[];
+
+  /**
+   * SignUps, latest first, at most 100.
+   *
+   * @generated from field: repeated yima.volunteer.v1.ProjectSignUp sign_ups = 4;
+   */
+  signUps: ProjectSignUp[];
+
+  /**
+   * Ratings, latest first, at most 50.
+   *
+   * @generated from field: repeated yima.volunteer.v1.RatingRow ratings = 5;
+   */
+  ratings: RatingRow[];
+
+  /**
+   * Records is a page of service records, latest first.
+   *
+   * @generated from field: repeated yima.volunteer.v1.ServiceRecordRow records = 6;
+   */
+  records: ServiceRecordRow[];
+
+  /**
+   * NextRecordPageToken continues the records; empty on the last page.
+   *
+   * @generated from field: string next_record_page_token = 7;
+   */
+  nextRecordPageToken: string;
+
+  /**
+   * CertificatesPending counts applications awaiting the org.
+   *
+   * @generated from field: int32 certificates_pending = 8;
+   */
+  certificatesPending: number;
+
+  /**
+   * CertificatesRejected counts rejected applications.
+   *
+   * @generated from field: int32 certificates_rejected = 9;
+   */
+  certificatesRejected: number;
+
+  /**
+   * Certificates issued, latest first, at most 100.
+   *
+   * @generated from field: repeated yima.volunteer.v1.CertificateRow certificates = 10;
+   */
+  certificates: CertificateRow[];
+};
+
+/**
+ * Describes the message yima.volunteer.v1.GetVolunteerDetailResponse.
+ * Use `create(GetVolunteerDetailResponseSchema)` to create a new message.
+ */
+export const GetVolunteerDetailResponseSchema: GenMessage<GetVolunteerDetailResponse> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 21);
+
+/**
  * VolunteerService registers citizens as volunteers and serves their
  * profile.
  *
@@ -193,6 +1054,60 @@ export const VolunteerService: GenService<{
     methodKind: "unary";
     input: typeof GetMyVolunteerRequestSchema;
     output: typeof GetMyVolunteerResponseSchema;
+  },
+  /**
+   * GetMyProfile returns the caller's user center: the profile (name, ID
+   * and phone masked), service hours, average ratings, orgs, and sign-up
+   * counts by progress. Errors: not_found (NOT_A_VOLUNTEER).
+   *
+   * @generated from rpc yima.volunteer.v1.VolunteerService.GetMyProfile
+   */
+  getMyProfile: {
+    methodKind: "unary";
+    input: typeof GetMyProfileRequestSchema;
+    output: typeof GetMyProfileResponseSchema;
+  },
+  /**
+   * UpdateMyProfile replaces what the volunteer keeps up to date
+   * themselves. Errors: invalid_argument (POLITICAL_STATUS_INVALID,
+   * SERVICE_CATEGORIES_REQUIRED, SERVICE_CATEGORY_INVALID, TOO_MANY_TAGS,
+   * TAG_INVALID, AVAILABLE_SLOT_INVALID, AVAILABLE_NOTE_TOO_LONG),
+   * not_found (NOT_A_VOLUNTEER).
+   *
+   * @generated from rpc yima.volunteer.v1.VolunteerService.UpdateMyProfile
+   */
+  updateMyProfile: {
+    methodKind: "unary";
+    input: typeof UpdateMyProfileRequestSchema;
+    output: typeof UpdateMyProfileResponseSchema;
+  },
+  /**
+   * ListVolunteers lists the volunteers in the staff caller's data scope
+   * (S1), newest first, masked. Errors: invalid_argument (ID_NUMBER_FORMAT,
+   * SERVICE_CATEGORY_INVALID, PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID),
+   * permission_denied (NOT_STAFF, NO_ORG_SCOPE).
+   *
+   * @generated from rpc yima.volunteer.v1.VolunteerService.ListVolunteers
+   */
+  listVolunteers: {
+    methodKind: "unary";
+    input: typeof ListVolunteersRequestSchema;
+    output: typeof ListVolunteersResponseSchema;
+  },
+  /**
+   * GetVolunteerDetail returns one volunteer's archive for the back office:
+   * profile, hours, orgs, sign-ups, ratings, a page of service records and
+   * service certificates. Errors: invalid_argument (ID_INVALID,
+   * PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID), not_found
+   * (VOLUNTEER_NOT_FOUND), permission_denied (NOT_STAFF, NOT_IN_SCOPE,
+   * NO_ORG_SCOPE).
+   *
+   * @generated from rpc yima.volunteer.v1.VolunteerService.GetVolunteerDetail
+   */
+  getVolunteerDetail: {
+    methodKind: "unary";
+    input: typeof GetVolunteerDetailRequestSchema;
+    output: typeof GetVolunteerDetailResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_yima_volunteer_v1_volunteer, 0);
