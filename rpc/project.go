@@ -171,6 +171,22 @@ func (h *projectHandler) SignUp(ctx context.Context, req *connect.Request[projec
 	return connect.NewResponse(&projectv1.SignUpResponse{SignUp: signUpToProto(su)}), nil
 }
 
+func (h *projectHandler) CancelSignUp(ctx context.Context, req *connect.Request[projectv1.CancelSignUpRequest]) (*connect.Response[projectv1.CancelSignUpResponse], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := parseID("sign_up_id", req.Msg.SignUpId)
+	if err != nil {
+		return nil, err
+	}
+	su, err := h.svc.CancelSignUp(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&projectv1.CancelSignUpResponse{SignUp: signUpToProto(su)}), nil
+}
+
 func (h *projectHandler) ReviewSignUp(ctx context.Context, req *connect.Request[projectv1.ReviewSignUpRequest]) (*connect.Response[projectv1.ReviewSignUpResponse], error) {
 	p, err := principal(ctx)
 	if err != nil {

@@ -85,6 +85,49 @@ func (s *Service) SignUp(ctx context.Context, p *access.Principal, projectID, po
 	return signUpFromRow(row), nil
 }
 
+// CancelSignUp withdraws p's volunteer from their own pending or hired
+// sign-up before the project starts; a hire frees its place and the roster
+// notifier hears of it at once. Errors: permission_denied
+// (NOT_A_VOLUNTEER), not_found (SIGN_UP_NOT_FOUND), failed_precondition
+// (SIGN_UP_NOT_LIVE, PROJECT_STARTED).
+func (s *Service) CancelSignUp(ctx context.Context, p *access.Principal, id uuid.UUID) (SignUp, error) {
+	if p.Kind != access.KindVolunteer {
+		return SignUp{}, notVolunteer()
+	}
+	volunteer, err := s.opt.Store.Q.GetVolunteerIDByPerson(ctx, p.PersonID)
+	if store.IsNotFound(err) {
+		return SignUp{}, notVolunteer()
+	}
+	if err != nil {
+		return SignUp{}, fmt.Errorf("find volunteer: %w", err)
+	}
+	su, err := s.opt.Store.Q.GetSignUp(ctx, id)
+	if store.IsNotFound(err) || (err == nil && su.VolunteerID != volunteer) {
+		return SignUp{}, fault.New(fault.NotFound, "SIGN_UP_NOT_FOUND", "报名记录不存在")
+	}
+	if err != nil {
+		return SignUp{}, fmt.Errorf("load sign-up: %w", err)
+	}
+	pr, err := s.Get(ctx, su.ProjectID)
+	if err != nil {
+		return SignUp{}, err
+	}
+	if !s.opt.Now().Before(pr.StartTime) {
+		return SignUp{}, fault.New(fault.FailedPrecondition, "PROJECT_STARTED", "项目已开始，不能取消报名，请联系组织")
+	}
+	row, err := s.opt.Store.Q.CancelLiveSignUp(ctx, db.CancelLiveSignUpParams{ID: id, VolunteerID: volunteer})
+	if store.IsNotFound(err) {
+		return SignUp{}, fault.New(fault.FailedPrecondition, "SIGN_UP_NOT_LIVE", "该报名已处理，不能取消")
+	}
+	if err != nil {
+		return SignUp{}, fmt.Errorf("cancel sign-up: %w", err)
+	}
+	if SignUpStatus(su.Status) == SignUpHired {
+		s.notify(ctx, su.ProjectID)
+	}
+	return signUpFromRow(row), nil
+}
+
 // ReviewSignUp hires (approve) or rejects a pending sign-up; p leads or
 // administers the project's org. Hiring locks the position and counts its
 // hired volunteers in the same transaction, so concurrent approvals never

@@ -26,6 +26,35 @@ func (q *Queries) AdvanceRunningProjects(ctx context.Context, now time.Time) (in
 	return result.RowsAffected(), nil
 }
 
+const cancelLiveSignUp = `-- name: CancelLiveSignUp :one
+UPDATE project.sign_up SET status = 'cancelled'
+WHERE id = $1 AND volunteer_id = $2 AND status IN ('pending', 'hired')
+RETURNING id, project_id, position_id, volunteer_id, status, created_at, reviewed_at, reviewed_by
+`
+
+type CancelLiveSignUpParams struct {
+	ID          uuid.UUID
+	VolunteerID uuid.UUID
+}
+
+// Withdraws a volunteer's own live sign-up; no row when it is not theirs or
+// not live (any more).
+func (q *Queries) CancelLiveSignUp(ctx context.Context, arg CancelLiveSignUpParams) (ProjectSignUp, error) {
+	row := q.db.QueryRow(ctx, cancelLiveSignUp, arg.ID, arg.VolunteerID)
+	var i ProjectSignUp
+	err := row.Scan(
+		&i.ID,
+		&i.ProjectID,
+		&i.PositionID,
+		&i.VolunteerID,
+		&i.Status,
+		&i.CreatedAt,
+		&i.ReviewedAt,
+		&i.ReviewedBy,
+	)
+	return i, err
+}
+
 const countHired = `-- name: CountHired :one
 SELECT count(*)::int FROM project.sign_up WHERE position_id = $1 AND status = 'hired'
 `

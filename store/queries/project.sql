@@ -51,6 +51,13 @@ RETURNING *;
 -- name: GetSignUp :one
 SELECT * FROM project.sign_up WHERE id = $1;
 
+-- name: CancelLiveSignUp :one
+-- Withdraws a volunteer's own live sign-up; no row when it is not theirs or
+-- not live (any more).
+UPDATE project.sign_up SET status = 'cancelled'
+WHERE id = @id AND volunteer_id = @volunteer_id AND status IN ('pending', 'hired')
+RETURNING *;
+
 -- name: DecidePendingSignUp :one
 -- Moves a pending sign-up to status; no row when it is not pending (any
 -- more).

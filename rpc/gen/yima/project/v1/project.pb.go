@@ -1428,6 +1428,98 @@ func (x *SignUpRequest) GetPositionId() string {
 	return ""
 }
 
+// CancelSignUpRequest names the caller's sign-up.
+type CancelSignUpRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUpID to withdraw.
+	SignUpId      string `protobuf:"bytes,1,opt,name=sign_up_id,json=signUpId,proto3" json:"sign_up_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelSignUpRequest) Reset() {
+	*x = CancelSignUpRequest{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelSignUpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelSignUpRequest) ProtoMessage() {}
+
+func (x *CancelSignUpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelSignUpRequest.ProtoReflect.Descriptor instead.
+func (*CancelSignUpRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *CancelSignUpRequest) GetSignUpId() string {
+	if x != nil {
+		return x.SignUpId
+	}
+	return ""
+}
+
+// CancelSignUpResponse carries the withdrawn sign-up.
+type CancelSignUpResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// SignUp withdrawn, SIGN_UP_STATUS_CANCELLED.
+	SignUp        *SignUp `protobuf:"bytes,1,opt,name=sign_up,json=signUp,proto3" json:"sign_up,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelSignUpResponse) Reset() {
+	*x = CancelSignUpResponse{}
+	mi := &file_yima_project_v1_project_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelSignUpResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelSignUpResponse) ProtoMessage() {}
+
+func (x *CancelSignUpResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_project_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelSignUpResponse.ProtoReflect.Descriptor instead.
+func (*CancelSignUpResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *CancelSignUpResponse) GetSignUp() *SignUp {
+	if x != nil {
+		return x.SignUp
+	}
+	return nil
+}
+
 // SignUpResponse carries the sign-up.
 type SignUpResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1439,7 +1531,7 @@ type SignUpResponse struct {
 
 func (x *SignUpResponse) Reset() {
 	*x = SignUpResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[15]
+	mi := &file_yima_project_v1_project_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1543,7 @@ func (x *SignUpResponse) String() string {
 func (*SignUpResponse) ProtoMessage() {}
 
 func (x *SignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[15]
+	mi := &file_yima_project_v1_project_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1556,7 @@ func (x *SignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignUpResponse.ProtoReflect.Descriptor instead.
 func (*SignUpResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{15}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SignUpResponse) GetSignUp() *SignUp {
@@ -1487,7 +1579,7 @@ type ReviewSignUpRequest struct {
 
 func (x *ReviewSignUpRequest) Reset() {
 	*x = ReviewSignUpRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[16]
+	mi := &file_yima_project_v1_project_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1499,7 +1591,7 @@ func (x *ReviewSignUpRequest) String() string {
 func (*ReviewSignUpRequest) ProtoMessage() {}
 
 func (x *ReviewSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[16]
+	mi := &file_yima_project_v1_project_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1512,7 +1604,7 @@ func (x *ReviewSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewSignUpRequest.ProtoReflect.Descriptor instead.
 func (*ReviewSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{16}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ReviewSignUpRequest) GetSignUpId() string {
@@ -1540,7 +1632,7 @@ type ReviewSignUpResponse struct {
 
 func (x *ReviewSignUpResponse) Reset() {
 	*x = ReviewSignUpResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[17]
+	mi := &file_yima_project_v1_project_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1552,7 +1644,7 @@ func (x *ReviewSignUpResponse) String() string {
 func (*ReviewSignUpResponse) ProtoMessage() {}
 
 func (x *ReviewSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[17]
+	mi := &file_yima_project_v1_project_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1565,7 +1657,7 @@ func (x *ReviewSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewSignUpResponse.ProtoReflect.Descriptor instead.
 func (*ReviewSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{17}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReviewSignUpResponse) GetSignUp() *SignUp {
@@ -1586,7 +1678,7 @@ type CloseProjectRequest struct {
 
 func (x *CloseProjectRequest) Reset() {
 	*x = CloseProjectRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[18]
+	mi := &file_yima_project_v1_project_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1598,7 +1690,7 @@ func (x *CloseProjectRequest) String() string {
 func (*CloseProjectRequest) ProtoMessage() {}
 
 func (x *CloseProjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[18]
+	mi := &file_yima_project_v1_project_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1611,7 +1703,7 @@ func (x *CloseProjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseProjectRequest.ProtoReflect.Descriptor instead.
 func (*CloseProjectRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{18}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CloseProjectRequest) GetProjectId() string {
@@ -1634,7 +1726,7 @@ type CloseProjectResponse struct {
 
 func (x *CloseProjectResponse) Reset() {
 	*x = CloseProjectResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[19]
+	mi := &file_yima_project_v1_project_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1646,7 +1738,7 @@ func (x *CloseProjectResponse) String() string {
 func (*CloseProjectResponse) ProtoMessage() {}
 
 func (x *CloseProjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[19]
+	mi := &file_yima_project_v1_project_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1659,7 +1751,7 @@ func (x *CloseProjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseProjectResponse.ProtoReflect.Descriptor instead.
 func (*CloseProjectResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{19}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CloseProjectResponse) GetProject() *Project {
@@ -1689,7 +1781,7 @@ type WithdrawProjectRequest struct {
 
 func (x *WithdrawProjectRequest) Reset() {
 	*x = WithdrawProjectRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[20]
+	mi := &file_yima_project_v1_project_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1701,7 +1793,7 @@ func (x *WithdrawProjectRequest) String() string {
 func (*WithdrawProjectRequest) ProtoMessage() {}
 
 func (x *WithdrawProjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[20]
+	mi := &file_yima_project_v1_project_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1714,7 +1806,7 @@ func (x *WithdrawProjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawProjectRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawProjectRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{20}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *WithdrawProjectRequest) GetProjectId() string {
@@ -1742,7 +1834,7 @@ type WithdrawProjectResponse struct {
 
 func (x *WithdrawProjectResponse) Reset() {
 	*x = WithdrawProjectResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[21]
+	mi := &file_yima_project_v1_project_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1754,7 +1846,7 @@ func (x *WithdrawProjectResponse) String() string {
 func (*WithdrawProjectResponse) ProtoMessage() {}
 
 func (x *WithdrawProjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[21]
+	mi := &file_yima_project_v1_project_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1767,7 +1859,7 @@ func (x *WithdrawProjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawProjectResponse.ProtoReflect.Descriptor instead.
 func (*WithdrawProjectResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{21}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WithdrawProjectResponse) GetProject() *Project {
@@ -1792,7 +1884,7 @@ type CopyProjectRequest struct {
 
 func (x *CopyProjectRequest) Reset() {
 	*x = CopyProjectRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[22]
+	mi := &file_yima_project_v1_project_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1804,7 +1896,7 @@ func (x *CopyProjectRequest) String() string {
 func (*CopyProjectRequest) ProtoMessage() {}
 
 func (x *CopyProjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[22]
+	mi := &file_yima_project_v1_project_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1817,7 +1909,7 @@ func (x *CopyProjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CopyProjectRequest.ProtoReflect.Descriptor instead.
 func (*CopyProjectRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{22}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CopyProjectRequest) GetProjectId() string {
@@ -1852,7 +1944,7 @@ type CopyProjectResponse struct {
 
 func (x *CopyProjectResponse) Reset() {
 	*x = CopyProjectResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[23]
+	mi := &file_yima_project_v1_project_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1864,7 +1956,7 @@ func (x *CopyProjectResponse) String() string {
 func (*CopyProjectResponse) ProtoMessage() {}
 
 func (x *CopyProjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[23]
+	mi := &file_yima_project_v1_project_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1877,7 +1969,7 @@ func (x *CopyProjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CopyProjectResponse.ProtoReflect.Descriptor instead.
 func (*CopyProjectResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{23}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CopyProjectResponse) GetProject() *Project {
@@ -1902,7 +1994,7 @@ type EnrollVolunteerRequest struct {
 
 func (x *EnrollVolunteerRequest) Reset() {
 	*x = EnrollVolunteerRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[24]
+	mi := &file_yima_project_v1_project_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1914,7 +2006,7 @@ func (x *EnrollVolunteerRequest) String() string {
 func (*EnrollVolunteerRequest) ProtoMessage() {}
 
 func (x *EnrollVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[24]
+	mi := &file_yima_project_v1_project_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1927,7 +2019,7 @@ func (x *EnrollVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnrollVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*EnrollVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{24}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *EnrollVolunteerRequest) GetProjectId() string {
@@ -1962,7 +2054,7 @@ type EnrollVolunteerResponse struct {
 
 func (x *EnrollVolunteerResponse) Reset() {
 	*x = EnrollVolunteerResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[25]
+	mi := &file_yima_project_v1_project_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1974,7 +2066,7 @@ func (x *EnrollVolunteerResponse) String() string {
 func (*EnrollVolunteerResponse) ProtoMessage() {}
 
 func (x *EnrollVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[25]
+	mi := &file_yima_project_v1_project_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1987,7 +2079,7 @@ func (x *EnrollVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnrollVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*EnrollVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{25}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *EnrollVolunteerResponse) GetSignUp() *SignUp {
@@ -2010,7 +2102,7 @@ type MoveSignUpRequest struct {
 
 func (x *MoveSignUpRequest) Reset() {
 	*x = MoveSignUpRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[26]
+	mi := &file_yima_project_v1_project_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2022,7 +2114,7 @@ func (x *MoveSignUpRequest) String() string {
 func (*MoveSignUpRequest) ProtoMessage() {}
 
 func (x *MoveSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[26]
+	mi := &file_yima_project_v1_project_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2035,7 +2127,7 @@ func (x *MoveSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveSignUpRequest.ProtoReflect.Descriptor instead.
 func (*MoveSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{26}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *MoveSignUpRequest) GetSignUpId() string {
@@ -2063,7 +2155,7 @@ type MoveSignUpResponse struct {
 
 func (x *MoveSignUpResponse) Reset() {
 	*x = MoveSignUpResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[27]
+	mi := &file_yima_project_v1_project_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2075,7 +2167,7 @@ func (x *MoveSignUpResponse) String() string {
 func (*MoveSignUpResponse) ProtoMessage() {}
 
 func (x *MoveSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[27]
+	mi := &file_yima_project_v1_project_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2088,7 +2180,7 @@ func (x *MoveSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveSignUpResponse.ProtoReflect.Descriptor instead.
 func (*MoveSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{27}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *MoveSignUpResponse) GetSignUp() *SignUp {
@@ -2109,7 +2201,7 @@ type UnhireSignUpRequest struct {
 
 func (x *UnhireSignUpRequest) Reset() {
 	*x = UnhireSignUpRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[28]
+	mi := &file_yima_project_v1_project_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2121,7 +2213,7 @@ func (x *UnhireSignUpRequest) String() string {
 func (*UnhireSignUpRequest) ProtoMessage() {}
 
 func (x *UnhireSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[28]
+	mi := &file_yima_project_v1_project_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2134,7 +2226,7 @@ func (x *UnhireSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnhireSignUpRequest.ProtoReflect.Descriptor instead.
 func (*UnhireSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{28}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *UnhireSignUpRequest) GetSignUpId() string {
@@ -2155,7 +2247,7 @@ type UnhireSignUpResponse struct {
 
 func (x *UnhireSignUpResponse) Reset() {
 	*x = UnhireSignUpResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[29]
+	mi := &file_yima_project_v1_project_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2167,7 +2259,7 @@ func (x *UnhireSignUpResponse) String() string {
 func (*UnhireSignUpResponse) ProtoMessage() {}
 
 func (x *UnhireSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[29]
+	mi := &file_yima_project_v1_project_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2180,7 +2272,7 @@ func (x *UnhireSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnhireSignUpResponse.ProtoReflect.Descriptor instead.
 func (*UnhireSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{29}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UnhireSignUpResponse) GetSignUp() *SignUp {
@@ -2223,7 +2315,7 @@ type UpdateProjectRequest struct {
 
 func (x *UpdateProjectRequest) Reset() {
 	*x = UpdateProjectRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[30]
+	mi := &file_yima_project_v1_project_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2235,7 +2327,7 @@ func (x *UpdateProjectRequest) String() string {
 func (*UpdateProjectRequest) ProtoMessage() {}
 
 func (x *UpdateProjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[30]
+	mi := &file_yima_project_v1_project_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2248,7 +2340,7 @@ func (x *UpdateProjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProjectRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProjectRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{30}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpdateProjectRequest) GetProjectId() string {
@@ -2346,7 +2438,7 @@ type UpdateProjectResponse struct {
 
 func (x *UpdateProjectResponse) Reset() {
 	*x = UpdateProjectResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[31]
+	mi := &file_yima_project_v1_project_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2358,7 +2450,7 @@ func (x *UpdateProjectResponse) String() string {
 func (*UpdateProjectResponse) ProtoMessage() {}
 
 func (x *UpdateProjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[31]
+	mi := &file_yima_project_v1_project_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2371,7 +2463,7 @@ func (x *UpdateProjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProjectResponse.ProtoReflect.Descriptor instead.
 func (*UpdateProjectResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{31}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UpdateProjectResponse) GetProject() *Project {
@@ -2398,7 +2490,7 @@ type ListProjectsByStageRequest struct {
 
 func (x *ListProjectsByStageRequest) Reset() {
 	*x = ListProjectsByStageRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[32]
+	mi := &file_yima_project_v1_project_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2410,7 +2502,7 @@ func (x *ListProjectsByStageRequest) String() string {
 func (*ListProjectsByStageRequest) ProtoMessage() {}
 
 func (x *ListProjectsByStageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[32]
+	mi := &file_yima_project_v1_project_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2423,7 +2515,7 @@ func (x *ListProjectsByStageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProjectsByStageRequest.ProtoReflect.Descriptor instead.
 func (*ListProjectsByStageRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{32}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListProjectsByStageRequest) GetOrgId() string {
@@ -2467,7 +2559,7 @@ type ListProjectsByStageResponse struct {
 
 func (x *ListProjectsByStageResponse) Reset() {
 	*x = ListProjectsByStageResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[33]
+	mi := &file_yima_project_v1_project_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2479,7 +2571,7 @@ func (x *ListProjectsByStageResponse) String() string {
 func (*ListProjectsByStageResponse) ProtoMessage() {}
 
 func (x *ListProjectsByStageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[33]
+	mi := &file_yima_project_v1_project_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2492,7 +2584,7 @@ func (x *ListProjectsByStageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProjectsByStageResponse.ProtoReflect.Descriptor instead.
 func (*ListProjectsByStageResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{33}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListProjectsByStageResponse) GetProjects() []*Project {
@@ -2528,7 +2620,7 @@ type ListSignUpsRequest struct {
 
 func (x *ListSignUpsRequest) Reset() {
 	*x = ListSignUpsRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[34]
+	mi := &file_yima_project_v1_project_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2540,7 +2632,7 @@ func (x *ListSignUpsRequest) String() string {
 func (*ListSignUpsRequest) ProtoMessage() {}
 
 func (x *ListSignUpsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[34]
+	mi := &file_yima_project_v1_project_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2553,7 +2645,7 @@ func (x *ListSignUpsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSignUpsRequest.ProtoReflect.Descriptor instead.
 func (*ListSignUpsRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{34}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListSignUpsRequest) GetProjectId() string {
@@ -2610,7 +2702,7 @@ type SignUpEntry struct {
 
 func (x *SignUpEntry) Reset() {
 	*x = SignUpEntry{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[35]
+	mi := &file_yima_project_v1_project_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2622,7 +2714,7 @@ func (x *SignUpEntry) String() string {
 func (*SignUpEntry) ProtoMessage() {}
 
 func (x *SignUpEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[35]
+	mi := &file_yima_project_v1_project_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2635,7 +2727,7 @@ func (x *SignUpEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignUpEntry.ProtoReflect.Descriptor instead.
 func (*SignUpEntry) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{35}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *SignUpEntry) GetSignUp() *SignUp {
@@ -2686,7 +2778,7 @@ type ListSignUpsResponse struct {
 
 func (x *ListSignUpsResponse) Reset() {
 	*x = ListSignUpsResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[36]
+	mi := &file_yima_project_v1_project_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2698,7 +2790,7 @@ func (x *ListSignUpsResponse) String() string {
 func (*ListSignUpsResponse) ProtoMessage() {}
 
 func (x *ListSignUpsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[36]
+	mi := &file_yima_project_v1_project_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2711,7 +2803,7 @@ func (x *ListSignUpsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSignUpsResponse.ProtoReflect.Descriptor instead.
 func (*ListSignUpsResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{36}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListSignUpsResponse) GetSignUps() []*SignUpEntry {
@@ -2743,7 +2835,7 @@ type ListMySignUpsRequest struct {
 
 func (x *ListMySignUpsRequest) Reset() {
 	*x = ListMySignUpsRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[37]
+	mi := &file_yima_project_v1_project_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2755,7 +2847,7 @@ func (x *ListMySignUpsRequest) String() string {
 func (*ListMySignUpsRequest) ProtoMessage() {}
 
 func (x *ListMySignUpsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[37]
+	mi := &file_yima_project_v1_project_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2768,7 +2860,7 @@ func (x *ListMySignUpsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMySignUpsRequest.ProtoReflect.Descriptor instead.
 func (*ListMySignUpsRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{37}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListMySignUpsRequest) GetStatuses() []SignUpStatus {
@@ -2819,7 +2911,7 @@ type MySignUp struct {
 
 func (x *MySignUp) Reset() {
 	*x = MySignUp{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[38]
+	mi := &file_yima_project_v1_project_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2831,7 +2923,7 @@ func (x *MySignUp) String() string {
 func (*MySignUp) ProtoMessage() {}
 
 func (x *MySignUp) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[38]
+	mi := &file_yima_project_v1_project_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2844,7 +2936,7 @@ func (x *MySignUp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MySignUp.ProtoReflect.Descriptor instead.
 func (*MySignUp) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{38}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *MySignUp) GetSignUp() *SignUp {
@@ -2923,7 +3015,7 @@ type ListMySignUpsResponse struct {
 
 func (x *ListMySignUpsResponse) Reset() {
 	*x = ListMySignUpsResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[39]
+	mi := &file_yima_project_v1_project_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2935,7 +3027,7 @@ func (x *ListMySignUpsResponse) String() string {
 func (*ListMySignUpsResponse) ProtoMessage() {}
 
 func (x *ListMySignUpsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[39]
+	mi := &file_yima_project_v1_project_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2948,7 +3040,7 @@ func (x *ListMySignUpsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMySignUpsResponse.ProtoReflect.Descriptor instead.
 func (*ListMySignUpsResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{39}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListMySignUpsResponse) GetSignUps() []*MySignUp {
@@ -2980,7 +3072,7 @@ type ListProjectRosterRequest struct {
 
 func (x *ListProjectRosterRequest) Reset() {
 	*x = ListProjectRosterRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[40]
+	mi := &file_yima_project_v1_project_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2992,7 +3084,7 @@ func (x *ListProjectRosterRequest) String() string {
 func (*ListProjectRosterRequest) ProtoMessage() {}
 
 func (x *ListProjectRosterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[40]
+	mi := &file_yima_project_v1_project_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3005,7 +3097,7 @@ func (x *ListProjectRosterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProjectRosterRequest.ProtoReflect.Descriptor instead.
 func (*ListProjectRosterRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{40}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListProjectRosterRequest) GetProjectId() string {
@@ -3054,7 +3146,7 @@ type Rating struct {
 
 func (x *Rating) Reset() {
 	*x = Rating{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[41]
+	mi := &file_yima_project_v1_project_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3066,7 +3158,7 @@ func (x *Rating) String() string {
 func (*Rating) ProtoMessage() {}
 
 func (x *Rating) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[41]
+	mi := &file_yima_project_v1_project_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3079,7 +3171,7 @@ func (x *Rating) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rating.ProtoReflect.Descriptor instead.
 func (*Rating) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{41}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *Rating) GetProjectId() string {
@@ -3165,7 +3257,7 @@ type RosterEntry struct {
 
 func (x *RosterEntry) Reset() {
 	*x = RosterEntry{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[42]
+	mi := &file_yima_project_v1_project_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3177,7 +3269,7 @@ func (x *RosterEntry) String() string {
 func (*RosterEntry) ProtoMessage() {}
 
 func (x *RosterEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[42]
+	mi := &file_yima_project_v1_project_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3190,7 +3282,7 @@ func (x *RosterEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RosterEntry.ProtoReflect.Descriptor instead.
 func (*RosterEntry) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{42}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RosterEntry) GetSignUpId() string {
@@ -3269,7 +3361,7 @@ type ListProjectRosterResponse struct {
 
 func (x *ListProjectRosterResponse) Reset() {
 	*x = ListProjectRosterResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[43]
+	mi := &file_yima_project_v1_project_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3281,7 +3373,7 @@ func (x *ListProjectRosterResponse) String() string {
 func (*ListProjectRosterResponse) ProtoMessage() {}
 
 func (x *ListProjectRosterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[43]
+	mi := &file_yima_project_v1_project_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3294,7 +3386,7 @@ func (x *ListProjectRosterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProjectRosterResponse.ProtoReflect.Descriptor instead.
 func (*ListProjectRosterResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{43}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ListProjectRosterResponse) GetEntries() []*RosterEntry {
@@ -3332,7 +3424,7 @@ type RateVolunteersRequest struct {
 
 func (x *RateVolunteersRequest) Reset() {
 	*x = RateVolunteersRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[44]
+	mi := &file_yima_project_v1_project_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3344,7 +3436,7 @@ func (x *RateVolunteersRequest) String() string {
 func (*RateVolunteersRequest) ProtoMessage() {}
 
 func (x *RateVolunteersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[44]
+	mi := &file_yima_project_v1_project_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3357,7 +3449,7 @@ func (x *RateVolunteersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateVolunteersRequest.ProtoReflect.Descriptor instead.
 func (*RateVolunteersRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{44}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *RateVolunteersRequest) GetProjectId() string {
@@ -3413,7 +3505,7 @@ type RateVolunteersResponse struct {
 
 func (x *RateVolunteersResponse) Reset() {
 	*x = RateVolunteersResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[45]
+	mi := &file_yima_project_v1_project_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3425,7 +3517,7 @@ func (x *RateVolunteersResponse) String() string {
 func (*RateVolunteersResponse) ProtoMessage() {}
 
 func (x *RateVolunteersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[45]
+	mi := &file_yima_project_v1_project_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3438,7 +3530,7 @@ func (x *RateVolunteersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateVolunteersResponse.ProtoReflect.Descriptor instead.
 func (*RateVolunteersResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{45}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *RateVolunteersResponse) GetRatings() []*Rating {
@@ -3463,7 +3555,7 @@ type GetVolunteerRatingsRequest struct {
 
 func (x *GetVolunteerRatingsRequest) Reset() {
 	*x = GetVolunteerRatingsRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[46]
+	mi := &file_yima_project_v1_project_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3475,7 +3567,7 @@ func (x *GetVolunteerRatingsRequest) String() string {
 func (*GetVolunteerRatingsRequest) ProtoMessage() {}
 
 func (x *GetVolunteerRatingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[46]
+	mi := &file_yima_project_v1_project_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3488,7 +3580,7 @@ func (x *GetVolunteerRatingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVolunteerRatingsRequest.ProtoReflect.Descriptor instead.
 func (*GetVolunteerRatingsRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{46}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetVolunteerRatingsRequest) GetVolunteerId() string {
@@ -3531,7 +3623,7 @@ type RatingSummary struct {
 
 func (x *RatingSummary) Reset() {
 	*x = RatingSummary{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[47]
+	mi := &file_yima_project_v1_project_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3543,7 +3635,7 @@ func (x *RatingSummary) String() string {
 func (*RatingSummary) ProtoMessage() {}
 
 func (x *RatingSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[47]
+	mi := &file_yima_project_v1_project_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3556,7 +3648,7 @@ func (x *RatingSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RatingSummary.ProtoReflect.Descriptor instead.
 func (*RatingSummary) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{47}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RatingSummary) GetVolunteerId() string {
@@ -3609,7 +3701,7 @@ type GetVolunteerRatingsResponse struct {
 
 func (x *GetVolunteerRatingsResponse) Reset() {
 	*x = GetVolunteerRatingsResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[48]
+	mi := &file_yima_project_v1_project_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3621,7 +3713,7 @@ func (x *GetVolunteerRatingsResponse) String() string {
 func (*GetVolunteerRatingsResponse) ProtoMessage() {}
 
 func (x *GetVolunteerRatingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[48]
+	mi := &file_yima_project_v1_project_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3634,7 +3726,7 @@ func (x *GetVolunteerRatingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVolunteerRatingsResponse.ProtoReflect.Descriptor instead.
 func (*GetVolunteerRatingsResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{48}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *GetVolunteerRatingsResponse) GetSummary() *RatingSummary {
@@ -3683,7 +3775,7 @@ type ListProjectsRequest struct {
 
 func (x *ListProjectsRequest) Reset() {
 	*x = ListProjectsRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[49]
+	mi := &file_yima_project_v1_project_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3695,7 +3787,7 @@ func (x *ListProjectsRequest) String() string {
 func (*ListProjectsRequest) ProtoMessage() {}
 
 func (x *ListProjectsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[49]
+	mi := &file_yima_project_v1_project_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3708,7 +3800,7 @@ func (x *ListProjectsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProjectsRequest.ProtoReflect.Descriptor instead.
 func (*ListProjectsRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{49}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ListProjectsRequest) GetStatuses() []ProjectStatus {
@@ -3773,7 +3865,7 @@ type ListProjectsResponse struct {
 
 func (x *ListProjectsResponse) Reset() {
 	*x = ListProjectsResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[50]
+	mi := &file_yima_project_v1_project_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3785,7 +3877,7 @@ func (x *ListProjectsResponse) String() string {
 func (*ListProjectsResponse) ProtoMessage() {}
 
 func (x *ListProjectsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[50]
+	mi := &file_yima_project_v1_project_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3798,7 +3890,7 @@ func (x *ListProjectsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProjectsResponse.ProtoReflect.Descriptor instead.
 func (*ListProjectsResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{50}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ListProjectsResponse) GetProjects() []*Project {
@@ -3832,7 +3924,7 @@ type SetProjectTagsRequest struct {
 
 func (x *SetProjectTagsRequest) Reset() {
 	*x = SetProjectTagsRequest{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[51]
+	mi := &file_yima_project_v1_project_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3844,7 +3936,7 @@ func (x *SetProjectTagsRequest) String() string {
 func (*SetProjectTagsRequest) ProtoMessage() {}
 
 func (x *SetProjectTagsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[51]
+	mi := &file_yima_project_v1_project_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3857,7 +3949,7 @@ func (x *SetProjectTagsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetProjectTagsRequest.ProtoReflect.Descriptor instead.
 func (*SetProjectTagsRequest) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{51}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *SetProjectTagsRequest) GetProjectId() string {
@@ -3899,7 +3991,7 @@ type SetProjectTagsResponse struct {
 
 func (x *SetProjectTagsResponse) Reset() {
 	*x = SetProjectTagsResponse{}
-	mi := &file_yima_project_v1_project_proto_msgTypes[52]
+	mi := &file_yima_project_v1_project_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3911,7 +4003,7 @@ func (x *SetProjectTagsResponse) String() string {
 func (*SetProjectTagsResponse) ProtoMessage() {}
 
 func (x *SetProjectTagsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_project_v1_project_proto_msgTypes[52]
+	mi := &file_yima_project_v1_project_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3924,7 +4016,7 @@ func (x *SetProjectTagsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetProjectTagsResponse.ProtoReflect.Descriptor instead.
 func (*SetProjectTagsResponse) Descriptor() ([]byte, []int) {
-	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{52}
+	return file_yima_project_v1_project_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *SetProjectTagsResponse) GetProject() *Project {
@@ -4033,7 +4125,12 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tR\tprojectId\x12\x1f\n" +
 	"\vposition_id\x18\x02 \x01(\tR\n" +
-	"positionId\"B\n" +
+	"positionId\"3\n" +
+	"\x13CancelSignUpRequest\x12\x1c\n" +
+	"\n" +
+	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\"H\n" +
+	"\x14CancelSignUpResponse\x120\n" +
+	"\asign_up\x18\x01 \x01(\v2\x17.yima.project.v1.SignUpR\x06signUp\"B\n" +
 	"\x0eSignUpResponse\x120\n" +
 	"\asign_up\x18\x01 \x01(\v2\x17.yima.project.v1.SignUpR\x06signUp\"M\n" +
 	"\x13ReviewSignUpRequest\x12\x1c\n" +
@@ -4250,7 +4347,7 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"\x15PROJECT_STAGE_RUNNING\x10\x03\x12\x18\n" +
 	"\x14PROJECT_STAGE_CLOSED\x10\x04\x12\x1a\n" +
 	"\x16PROJECT_STAGE_REJECTED\x10\x05\x12\x1b\n" +
-	"\x17PROJECT_STAGE_WITHDRAWN\x10\x062\x99\x15\n" +
+	"\x17PROJECT_STAGE_WITHDRAWN\x10\x062\x94\x16\n" +
 	"\x0eProjectService\x12w\n" +
 	"\rCreateProject\x12%.yima.project.v1.CreateProjectRequest\x1a&.yima.project.v1.CreateProjectResponse\"\x17\xca\xf3\x18\x13\x12\x0forg:project:add\x18\x01\x12w\n" +
 	"\rSubmitProject\x12%.yima.project.v1.SubmitProjectRequest\x1a&.yima.project.v1.SubmitProjectResponse\"\x17\xca\xf3\x18\x13\x12\x0forg:project:add\x18\x01\x12z\n" +
@@ -4258,7 +4355,8 @@ const file_yima_project_v1_project_proto_rawDesc = "" +
 	"\x0fListOrgProjects\x12'.yima.project.v1.ListOrgProjectsRequest\x1a(.yima.project.v1.ListOrgProjectsResponse\"\x19\xca\xf3\x18\x12\x12\x10org:project:list\x90\x02\x01\x12^\n" +
 	"\n" +
 	"GetProject\x12\".yima.project.v1.GetProjectRequest\x1a#.yima.project.v1.GetProjectResponse\"\a\xca\xf3\x18\x00\x90\x02\x01\x12e\n" +
-	"\x06SignUp\x12\x1e.yima.project.v1.SignUpRequest\x1a\x1f.yima.project.v1.SignUpResponse\"\x1a\xca\xf3\x18\x16\x12\x14volunteer:signup:add\x12v\n" +
+	"\x06SignUp\x12\x1e.yima.project.v1.SignUpRequest\x1a\x1f.yima.project.v1.SignUpResponse\"\x1a\xca\xf3\x18\x16\x12\x14volunteer:signup:add\x12y\n" +
+	"\fCancelSignUp\x12$.yima.project.v1.CancelSignUpRequest\x1a%.yima.project.v1.CancelSignUpResponse\"\x1c\xca\xf3\x18\x18\x12\x14volunteer:signup:add\x18\x01\x12v\n" +
 	"\fReviewSignUp\x12$.yima.project.v1.ReviewSignUpRequest\x1a%.yima.project.v1.ReviewSignUpResponse\"\x19\xca\xf3\x18\x15\x12\x11org:signup:review\x18\x01\x12v\n" +
 	"\fCloseProject\x12$.yima.project.v1.CloseProjectRequest\x1a%.yima.project.v1.CloseProjectResponse\"\x19\xca\xf3\x18\x15\x12\x11org:project:close\x18\x01\x12}\n" +
 	"\x0fWithdrawProject\x12'.yima.project.v1.WithdrawProjectRequest\x1a(.yima.project.v1.WithdrawProjectResponse\"\x17\xca\xf3\x18\x13\x12\x0forg:project:add\x18\x01\x12q\n" +
@@ -4290,7 +4388,7 @@ func file_yima_project_v1_project_proto_rawDescGZIP() []byte {
 }
 
 var file_yima_project_v1_project_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_yima_project_v1_project_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_yima_project_v1_project_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_yima_project_v1_project_proto_goTypes = []any{
 	(ProjectStatus)(0),                  // 0: yima.project.v1.ProjectStatus
 	(SignInMethod)(0),                   // 1: yima.project.v1.SignInMethod
@@ -4311,65 +4409,67 @@ var file_yima_project_v1_project_proto_goTypes = []any{
 	(*GetProjectResponse)(nil),          // 16: yima.project.v1.GetProjectResponse
 	(*SignUp)(nil),                      // 17: yima.project.v1.SignUp
 	(*SignUpRequest)(nil),               // 18: yima.project.v1.SignUpRequest
-	(*SignUpResponse)(nil),              // 19: yima.project.v1.SignUpResponse
-	(*ReviewSignUpRequest)(nil),         // 20: yima.project.v1.ReviewSignUpRequest
-	(*ReviewSignUpResponse)(nil),        // 21: yima.project.v1.ReviewSignUpResponse
-	(*CloseProjectRequest)(nil),         // 22: yima.project.v1.CloseProjectRequest
-	(*CloseProjectResponse)(nil),        // 23: yima.project.v1.CloseProjectResponse
-	(*WithdrawProjectRequest)(nil),      // 24: yima.project.v1.WithdrawProjectRequest
-	(*WithdrawProjectResponse)(nil),     // 25: yima.project.v1.WithdrawProjectResponse
-	(*CopyProjectRequest)(nil),          // 26: yima.project.v1.CopyProjectRequest
-	(*CopyProjectResponse)(nil),         // 27: yima.project.v1.CopyProjectResponse
-	(*EnrollVolunteerRequest)(nil),      // 28: yima.project.v1.EnrollVolunteerRequest
-	(*EnrollVolunteerResponse)(nil),     // 29: yima.project.v1.EnrollVolunteerResponse
-	(*MoveSignUpRequest)(nil),           // 30: yima.project.v1.MoveSignUpRequest
-	(*MoveSignUpResponse)(nil),          // 31: yima.project.v1.MoveSignUpResponse
-	(*UnhireSignUpRequest)(nil),         // 32: yima.project.v1.UnhireSignUpRequest
-	(*UnhireSignUpResponse)(nil),        // 33: yima.project.v1.UnhireSignUpResponse
-	(*UpdateProjectRequest)(nil),        // 34: yima.project.v1.UpdateProjectRequest
-	(*UpdateProjectResponse)(nil),       // 35: yima.project.v1.UpdateProjectResponse
-	(*ListProjectsByStageRequest)(nil),  // 36: yima.project.v1.ListProjectsByStageRequest
-	(*ListProjectsByStageResponse)(nil), // 37: yima.project.v1.ListProjectsByStageResponse
-	(*ListSignUpsRequest)(nil),          // 38: yima.project.v1.ListSignUpsRequest
-	(*SignUpEntry)(nil),                 // 39: yima.project.v1.SignUpEntry
-	(*ListSignUpsResponse)(nil),         // 40: yima.project.v1.ListSignUpsResponse
-	(*ListMySignUpsRequest)(nil),        // 41: yima.project.v1.ListMySignUpsRequest
-	(*MySignUp)(nil),                    // 42: yima.project.v1.MySignUp
-	(*ListMySignUpsResponse)(nil),       // 43: yima.project.v1.ListMySignUpsResponse
-	(*ListProjectRosterRequest)(nil),    // 44: yima.project.v1.ListProjectRosterRequest
-	(*Rating)(nil),                      // 45: yima.project.v1.Rating
-	(*RosterEntry)(nil),                 // 46: yima.project.v1.RosterEntry
-	(*ListProjectRosterResponse)(nil),   // 47: yima.project.v1.ListProjectRosterResponse
-	(*RateVolunteersRequest)(nil),       // 48: yima.project.v1.RateVolunteersRequest
-	(*RateVolunteersResponse)(nil),      // 49: yima.project.v1.RateVolunteersResponse
-	(*GetVolunteerRatingsRequest)(nil),  // 50: yima.project.v1.GetVolunteerRatingsRequest
-	(*RatingSummary)(nil),               // 51: yima.project.v1.RatingSummary
-	(*GetVolunteerRatingsResponse)(nil), // 52: yima.project.v1.GetVolunteerRatingsResponse
-	(*ListProjectsRequest)(nil),         // 53: yima.project.v1.ListProjectsRequest
-	(*ListProjectsResponse)(nil),        // 54: yima.project.v1.ListProjectsResponse
-	(*SetProjectTagsRequest)(nil),       // 55: yima.project.v1.SetProjectTagsRequest
-	(*SetProjectTagsResponse)(nil),      // 56: yima.project.v1.SetProjectTagsResponse
-	(*timestamppb.Timestamp)(nil),       // 57: google.protobuf.Timestamp
-	(*v1.Location)(nil),                 // 58: yima.common.v1.Location
+	(*CancelSignUpRequest)(nil),         // 19: yima.project.v1.CancelSignUpRequest
+	(*CancelSignUpResponse)(nil),        // 20: yima.project.v1.CancelSignUpResponse
+	(*SignUpResponse)(nil),              // 21: yima.project.v1.SignUpResponse
+	(*ReviewSignUpRequest)(nil),         // 22: yima.project.v1.ReviewSignUpRequest
+	(*ReviewSignUpResponse)(nil),        // 23: yima.project.v1.ReviewSignUpResponse
+	(*CloseProjectRequest)(nil),         // 24: yima.project.v1.CloseProjectRequest
+	(*CloseProjectResponse)(nil),        // 25: yima.project.v1.CloseProjectResponse
+	(*WithdrawProjectRequest)(nil),      // 26: yima.project.v1.WithdrawProjectRequest
+	(*WithdrawProjectResponse)(nil),     // 27: yima.project.v1.WithdrawProjectResponse
+	(*CopyProjectRequest)(nil),          // 28: yima.project.v1.CopyProjectRequest
+	(*CopyProjectResponse)(nil),         // 29: yima.project.v1.CopyProjectResponse
+	(*EnrollVolunteerRequest)(nil),      // 30: yima.project.v1.EnrollVolunteerRequest
+	(*EnrollVolunteerResponse)(nil),     // 31: yima.project.v1.EnrollVolunteerResponse
+	(*MoveSignUpRequest)(nil),           // 32: yima.project.v1.MoveSignUpRequest
+	(*MoveSignUpResponse)(nil),          // 33: yima.project.v1.MoveSignUpResponse
+	(*UnhireSignUpRequest)(nil),         // 34: yima.project.v1.UnhireSignUpRequest
+	(*UnhireSignUpResponse)(nil),        // 35: yima.project.v1.UnhireSignUpResponse
+	(*UpdateProjectRequest)(nil),        // 36: yima.project.v1.UpdateProjectRequest
+	(*UpdateProjectResponse)(nil),       // 37: yima.project.v1.UpdateProjectResponse
+	(*ListProjectsByStageRequest)(nil),  // 38: yima.project.v1.ListProjectsByStageRequest
+	(*ListProjectsByStageResponse)(nil), // 39: yima.project.v1.ListProjectsByStageResponse
+	(*ListSignUpsRequest)(nil),          // 40: yima.project.v1.ListSignUpsRequest
+	(*SignUpEntry)(nil),                 // 41: yima.project.v1.SignUpEntry
+	(*ListSignUpsResponse)(nil),         // 42: yima.project.v1.ListSignUpsResponse
+	(*ListMySignUpsRequest)(nil),        // 43: yima.project.v1.ListMySignUpsRequest
+	(*MySignUp)(nil),                    // 44: yima.project.v1.MySignUp
+	(*ListMySignUpsResponse)(nil),       // 45: yima.project.v1.ListMySignUpsResponse
+	(*ListProjectRosterRequest)(nil),    // 46: yima.project.v1.ListProjectRosterRequest
+	(*Rating)(nil),                      // 47: yima.project.v1.Rating
+	(*RosterEntry)(nil),                 // 48: yima.project.v1.RosterEntry
+	(*ListProjectRosterResponse)(nil),   // 49: yima.project.v1.ListProjectRosterResponse
+	(*RateVolunteersRequest)(nil),       // 50: yima.project.v1.RateVolunteersRequest
+	(*RateVolunteersResponse)(nil),      // 51: yima.project.v1.RateVolunteersResponse
+	(*GetVolunteerRatingsRequest)(nil),  // 52: yima.project.v1.GetVolunteerRatingsRequest
+	(*RatingSummary)(nil),               // 53: yima.project.v1.RatingSummary
+	(*GetVolunteerRatingsResponse)(nil), // 54: yima.project.v1.GetVolunteerRatingsResponse
+	(*ListProjectsRequest)(nil),         // 55: yima.project.v1.ListProjectsRequest
+	(*ListProjectsResponse)(nil),        // 56: yima.project.v1.ListProjectsResponse
+	(*SetProjectTagsRequest)(nil),       // 57: yima.project.v1.SetProjectTagsRequest
+	(*SetProjectTagsResponse)(nil),      // 58: yima.project.v1.SetProjectTagsResponse
+	(*timestamppb.Timestamp)(nil),       // 59: google.protobuf.Timestamp
+	(*v1.Location)(nil),                 // 60: yima.common.v1.Location
 }
 var file_yima_project_v1_project_proto_depIdxs = []int32{
 	1,  // 0: yima.project.v1.Position.sign_in_methods:type_name -> yima.project.v1.SignInMethod
 	0,  // 1: yima.project.v1.Project.status:type_name -> yima.project.v1.ProjectStatus
-	57, // 2: yima.project.v1.Project.start_time:type_name -> google.protobuf.Timestamp
-	57, // 3: yima.project.v1.Project.end_time:type_name -> google.protobuf.Timestamp
-	58, // 4: yima.project.v1.Project.location:type_name -> yima.common.v1.Location
+	59, // 2: yima.project.v1.Project.start_time:type_name -> google.protobuf.Timestamp
+	59, // 3: yima.project.v1.Project.end_time:type_name -> google.protobuf.Timestamp
+	60, // 4: yima.project.v1.Project.location:type_name -> yima.common.v1.Location
 	4,  // 5: yima.project.v1.Project.positions:type_name -> yima.project.v1.Position
-	57, // 6: yima.project.v1.Project.recruit_start:type_name -> google.protobuf.Timestamp
-	57, // 7: yima.project.v1.Project.recruit_end:type_name -> google.protobuf.Timestamp
-	57, // 8: yima.project.v1.Project.closed_at:type_name -> google.protobuf.Timestamp
+	59, // 6: yima.project.v1.Project.recruit_start:type_name -> google.protobuf.Timestamp
+	59, // 7: yima.project.v1.Project.recruit_end:type_name -> google.protobuf.Timestamp
+	59, // 8: yima.project.v1.Project.closed_at:type_name -> google.protobuf.Timestamp
 	3,  // 9: yima.project.v1.Project.stage:type_name -> yima.project.v1.ProjectStage
 	1,  // 10: yima.project.v1.PositionInput.sign_in_methods:type_name -> yima.project.v1.SignInMethod
-	57, // 11: yima.project.v1.CreateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
-	57, // 12: yima.project.v1.CreateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
-	58, // 13: yima.project.v1.CreateProjectRequest.location:type_name -> yima.common.v1.Location
+	59, // 11: yima.project.v1.CreateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
+	59, // 12: yima.project.v1.CreateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
+	60, // 13: yima.project.v1.CreateProjectRequest.location:type_name -> yima.common.v1.Location
 	6,  // 14: yima.project.v1.CreateProjectRequest.positions:type_name -> yima.project.v1.PositionInput
-	57, // 15: yima.project.v1.CreateProjectRequest.recruit_start:type_name -> google.protobuf.Timestamp
-	57, // 16: yima.project.v1.CreateProjectRequest.recruit_end:type_name -> google.protobuf.Timestamp
+	59, // 15: yima.project.v1.CreateProjectRequest.recruit_start:type_name -> google.protobuf.Timestamp
+	59, // 16: yima.project.v1.CreateProjectRequest.recruit_end:type_name -> google.protobuf.Timestamp
 	5,  // 17: yima.project.v1.CreateProjectResponse.project:type_name -> yima.project.v1.Project
 	5,  // 18: yima.project.v1.SubmitProjectResponse.project:type_name -> yima.project.v1.Project
 	5,  // 19: yima.project.v1.ReviewProjectResponse.project:type_name -> yima.project.v1.Project
@@ -4377,93 +4477,96 @@ var file_yima_project_v1_project_proto_depIdxs = []int32{
 	5,  // 21: yima.project.v1.ListOrgProjectsResponse.projects:type_name -> yima.project.v1.Project
 	5,  // 22: yima.project.v1.GetProjectResponse.project:type_name -> yima.project.v1.Project
 	2,  // 23: yima.project.v1.SignUp.status:type_name -> yima.project.v1.SignUpStatus
-	57, // 24: yima.project.v1.SignUp.created_at:type_name -> google.protobuf.Timestamp
-	17, // 25: yima.project.v1.SignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
-	17, // 26: yima.project.v1.ReviewSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
-	5,  // 27: yima.project.v1.CloseProjectResponse.project:type_name -> yima.project.v1.Project
-	5,  // 28: yima.project.v1.WithdrawProjectResponse.project:type_name -> yima.project.v1.Project
-	57, // 29: yima.project.v1.CopyProjectRequest.start_time:type_name -> google.protobuf.Timestamp
-	57, // 30: yima.project.v1.CopyProjectRequest.end_time:type_name -> google.protobuf.Timestamp
-	5,  // 31: yima.project.v1.CopyProjectResponse.project:type_name -> yima.project.v1.Project
-	17, // 32: yima.project.v1.EnrollVolunteerResponse.sign_up:type_name -> yima.project.v1.SignUp
-	17, // 33: yima.project.v1.MoveSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
-	17, // 34: yima.project.v1.UnhireSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
-	57, // 35: yima.project.v1.UpdateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
-	57, // 36: yima.project.v1.UpdateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
-	58, // 37: yima.project.v1.UpdateProjectRequest.location:type_name -> yima.common.v1.Location
-	6,  // 38: yima.project.v1.UpdateProjectRequest.positions:type_name -> yima.project.v1.PositionInput
-	57, // 39: yima.project.v1.UpdateProjectRequest.recruit_start:type_name -> google.protobuf.Timestamp
-	57, // 40: yima.project.v1.UpdateProjectRequest.recruit_end:type_name -> google.protobuf.Timestamp
-	5,  // 41: yima.project.v1.UpdateProjectResponse.project:type_name -> yima.project.v1.Project
-	3,  // 42: yima.project.v1.ListProjectsByStageRequest.stage:type_name -> yima.project.v1.ProjectStage
-	5,  // 43: yima.project.v1.ListProjectsByStageResponse.projects:type_name -> yima.project.v1.Project
-	2,  // 44: yima.project.v1.ListSignUpsRequest.statuses:type_name -> yima.project.v1.SignUpStatus
-	17, // 45: yima.project.v1.SignUpEntry.sign_up:type_name -> yima.project.v1.SignUp
-	39, // 46: yima.project.v1.ListSignUpsResponse.sign_ups:type_name -> yima.project.v1.SignUpEntry
-	2,  // 47: yima.project.v1.ListMySignUpsRequest.statuses:type_name -> yima.project.v1.SignUpStatus
-	17, // 48: yima.project.v1.MySignUp.sign_up:type_name -> yima.project.v1.SignUp
-	0,  // 49: yima.project.v1.MySignUp.project_status:type_name -> yima.project.v1.ProjectStatus
-	57, // 50: yima.project.v1.MySignUp.start_time:type_name -> google.protobuf.Timestamp
-	57, // 51: yima.project.v1.MySignUp.end_time:type_name -> google.protobuf.Timestamp
-	42, // 52: yima.project.v1.ListMySignUpsResponse.sign_ups:type_name -> yima.project.v1.MySignUp
-	57, // 53: yima.project.v1.Rating.updated_at:type_name -> google.protobuf.Timestamp
-	45, // 54: yima.project.v1.RosterEntry.rating:type_name -> yima.project.v1.Rating
-	46, // 55: yima.project.v1.ListProjectRosterResponse.entries:type_name -> yima.project.v1.RosterEntry
-	45, // 56: yima.project.v1.RateVolunteersResponse.ratings:type_name -> yima.project.v1.Rating
-	51, // 57: yima.project.v1.GetVolunteerRatingsResponse.summary:type_name -> yima.project.v1.RatingSummary
-	45, // 58: yima.project.v1.GetVolunteerRatingsResponse.ratings:type_name -> yima.project.v1.Rating
-	0,  // 59: yima.project.v1.ListProjectsRequest.statuses:type_name -> yima.project.v1.ProjectStatus
-	5,  // 60: yima.project.v1.ListProjectsResponse.projects:type_name -> yima.project.v1.Project
-	5,  // 61: yima.project.v1.SetProjectTagsResponse.project:type_name -> yima.project.v1.Project
-	7,  // 62: yima.project.v1.ProjectService.CreateProject:input_type -> yima.project.v1.CreateProjectRequest
-	9,  // 63: yima.project.v1.ProjectService.SubmitProject:input_type -> yima.project.v1.SubmitProjectRequest
-	11, // 64: yima.project.v1.ProjectService.ReviewProject:input_type -> yima.project.v1.ReviewProjectRequest
-	13, // 65: yima.project.v1.ProjectService.ListOrgProjects:input_type -> yima.project.v1.ListOrgProjectsRequest
-	15, // 66: yima.project.v1.ProjectService.GetProject:input_type -> yima.project.v1.GetProjectRequest
-	18, // 67: yima.project.v1.ProjectService.SignUp:input_type -> yima.project.v1.SignUpRequest
-	20, // 68: yima.project.v1.ProjectService.ReviewSignUp:input_type -> yima.project.v1.ReviewSignUpRequest
-	22, // 69: yima.project.v1.ProjectService.CloseProject:input_type -> yima.project.v1.CloseProjectRequest
-	24, // 70: yima.project.v1.ProjectService.WithdrawProject:input_type -> yima.project.v1.WithdrawProjectRequest
-	26, // 71: yima.project.v1.ProjectService.CopyProject:input_type -> yima.project.v1.CopyProjectRequest
-	28, // 72: yima.project.v1.ProjectService.EnrollVolunteer:input_type -> yima.project.v1.EnrollVolunteerRequest
-	30, // 73: yima.project.v1.ProjectService.MoveSignUp:input_type -> yima.project.v1.MoveSignUpRequest
-	32, // 74: yima.project.v1.ProjectService.UnhireSignUp:input_type -> yima.project.v1.UnhireSignUpRequest
-	34, // 75: yima.project.v1.ProjectService.UpdateProject:input_type -> yima.project.v1.UpdateProjectRequest
-	36, // 76: yima.project.v1.ProjectService.ListProjectsByStage:input_type -> yima.project.v1.ListProjectsByStageRequest
-	38, // 77: yima.project.v1.ProjectService.ListSignUps:input_type -> yima.project.v1.ListSignUpsRequest
-	41, // 78: yima.project.v1.ProjectService.ListMySignUps:input_type -> yima.project.v1.ListMySignUpsRequest
-	44, // 79: yima.project.v1.ProjectService.ListProjectRoster:input_type -> yima.project.v1.ListProjectRosterRequest
-	48, // 80: yima.project.v1.ProjectService.RateVolunteers:input_type -> yima.project.v1.RateVolunteersRequest
-	50, // 81: yima.project.v1.ProjectService.GetVolunteerRatings:input_type -> yima.project.v1.GetVolunteerRatingsRequest
-	53, // 82: yima.project.v1.ProjectService.ListProjects:input_type -> yima.project.v1.ListProjectsRequest
-	55, // 83: yima.project.v1.ProjectService.SetProjectTags:input_type -> yima.project.v1.SetProjectTagsRequest
-	8,  // 84: yima.project.v1.ProjectService.CreateProject:output_type -> yima.project.v1.CreateProjectResponse
-	10, // 85: yima.project.v1.ProjectService.SubmitProject:output_type -> yima.project.v1.SubmitProjectResponse
-	12, // 86: yima.project.v1.ProjectService.ReviewProject:output_type -> yima.project.v1.ReviewProjectResponse
-	14, // 87: yima.project.v1.ProjectService.ListOrgProjects:output_type -> yima.project.v1.ListOrgProjectsResponse
-	16, // 88: yima.project.v1.ProjectService.GetProject:output_type -> yima.project.v1.GetProjectResponse
-	19, // 89: yima.project.v1.ProjectService.SignUp:output_type -> yima.project.v1.SignUpResponse
-	21, // 90: yima.project.v1.ProjectService.ReviewSignUp:output_type -> yima.project.v1.ReviewSignUpResponse
-	23, // 91: yima.project.v1.ProjectService.CloseProject:output_type -> yima.project.v1.CloseProjectResponse
-	25, // 92: yima.project.v1.ProjectService.WithdrawProject:output_type -> yima.project.v1.WithdrawProjectResponse
-	27, // 93: yima.project.v1.ProjectService.CopyProject:output_type -> yima.project.v1.CopyProjectResponse
-	29, // 94: yima.project.v1.ProjectService.EnrollVolunteer:output_type -> yima.project.v1.EnrollVolunteerResponse
-	31, // 95: yima.project.v1.ProjectService.MoveSignUp:output_type -> yima.project.v1.MoveSignUpResponse
-	33, // 96: yima.project.v1.ProjectService.UnhireSignUp:output_type -> yima.project.v1.UnhireSignUpResponse
-	35, // 97: yima.project.v1.ProjectService.UpdateProject:output_type -> yima.project.v1.UpdateProjectResponse
-	37, // 98: yima.project.v1.ProjectService.ListProjectsByStage:output_type -> yima.project.v1.ListProjectsByStageResponse
-	40, // 99: yima.project.v1.ProjectService.ListSignUps:output_type -> yima.project.v1.ListSignUpsResponse
-	43, // 100: yima.project.v1.ProjectService.ListMySignUps:output_type -> yima.project.v1.ListMySignUpsResponse
-	47, // 101: yima.project.v1.ProjectService.ListProjectRoster:output_type -> yima.project.v1.ListProjectRosterResponse
-	49, // 102: yima.project.v1.ProjectService.RateVolunteers:output_type -> yima.project.v1.RateVolunteersResponse
-	52, // 103: yima.project.v1.ProjectService.GetVolunteerRatings:output_type -> yima.project.v1.GetVolunteerRatingsResponse
-	54, // 104: yima.project.v1.ProjectService.ListProjects:output_type -> yima.project.v1.ListProjectsResponse
-	56, // 105: yima.project.v1.ProjectService.SetProjectTags:output_type -> yima.project.v1.SetProjectTagsResponse
-	84, // [84:106] is the sub-list for method output_type
-	62, // [62:84] is the sub-list for method input_type
-	62, // [62:62] is the sub-list for extension type_name
-	62, // [62:62] is the sub-list for extension extendee
-	0,  // [0:62] is the sub-list for field type_name
+	59, // 24: yima.project.v1.SignUp.created_at:type_name -> google.protobuf.Timestamp
+	17, // 25: yima.project.v1.CancelSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	17, // 26: yima.project.v1.SignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	17, // 27: yima.project.v1.ReviewSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	5,  // 28: yima.project.v1.CloseProjectResponse.project:type_name -> yima.project.v1.Project
+	5,  // 29: yima.project.v1.WithdrawProjectResponse.project:type_name -> yima.project.v1.Project
+	59, // 30: yima.project.v1.CopyProjectRequest.start_time:type_name -> google.protobuf.Timestamp
+	59, // 31: yima.project.v1.CopyProjectRequest.end_time:type_name -> google.protobuf.Timestamp
+	5,  // 32: yima.project.v1.CopyProjectResponse.project:type_name -> yima.project.v1.Project
+	17, // 33: yima.project.v1.EnrollVolunteerResponse.sign_up:type_name -> yima.project.v1.SignUp
+	17, // 34: yima.project.v1.MoveSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	17, // 35: yima.project.v1.UnhireSignUpResponse.sign_up:type_name -> yima.project.v1.SignUp
+	59, // 36: yima.project.v1.UpdateProjectRequest.start_time:type_name -> google.protobuf.Timestamp
+	59, // 37: yima.project.v1.UpdateProjectRequest.end_time:type_name -> google.protobuf.Timestamp
+	60, // 38: yima.project.v1.UpdateProjectRequest.location:type_name -> yima.common.v1.Location
+	6,  // 39: yima.project.v1.UpdateProjectRequest.positions:type_name -> yima.project.v1.PositionInput
+	59, // 40: yima.project.v1.UpdateProjectRequest.recruit_start:type_name -> google.protobuf.Timestamp
+	59, // 41: yima.project.v1.UpdateProjectRequest.recruit_end:type_name -> google.protobuf.Timestamp
+	5,  // 42: yima.project.v1.UpdateProjectResponse.project:type_name -> yima.project.v1.Project
+	3,  // 43: yima.project.v1.ListProjectsByStageRequest.stage:type_name -> yima.project.v1.ProjectStage
+	5,  // 44: yima.project.v1.ListProjectsByStageResponse.projects:type_name -> yima.project.v1.Project
+	2,  // 45: yima.project.v1.ListSignUpsRequest.statuses:type_name -> yima.project.v1.SignUpStatus
+	17, // 46: yima.project.v1.SignUpEntry.sign_up:type_name -> yima.project.v1.SignUp
+	41, // 47: yima.project.v1.ListSignUpsResponse.sign_ups:type_name -> yima.project.v1.SignUpEntry
+	2,  // 48: yima.project.v1.ListMySignUpsRequest.statuses:type_name -> yima.project.v1.SignUpStatus
+	17, // 49: yima.project.v1.MySignUp.sign_up:type_name -> yima.project.v1.SignUp
+	0,  // 50: yima.project.v1.MySignUp.project_status:type_name -> yima.project.v1.ProjectStatus
+	59, // 51: yima.project.v1.MySignUp.start_time:type_name -> google.protobuf.Timestamp
+	59, // 52: yima.project.v1.MySignUp.end_time:type_name -> google.protobuf.Timestamp
+	44, // 53: yima.project.v1.ListMySignUpsResponse.sign_ups:type_name -> yima.project.v1.MySignUp
+	59, // 54: yima.project.v1.Rating.updated_at:type_name -> google.protobuf.Timestamp
+	47, // 55: yima.project.v1.RosterEntry.rating:type_name -> yima.project.v1.Rating
+	48, // 56: yima.project.v1.ListProjectRosterResponse.entries:type_name -> yima.project.v1.RosterEntry
+	47, // 57: yima.project.v1.RateVolunteersResponse.ratings:type_name -> yima.project.v1.Rating
+	53, // 58: yima.project.v1.GetVolunteerRatingsResponse.summary:type_name -> yima.project.v1.RatingSummary
+	47, // 59: yima.project.v1.GetVolunteerRatingsResponse.ratings:type_name -> yima.project.v1.Rating
+	0,  // 60: yima.project.v1.ListProjectsRequest.statuses:type_name -> yima.project.v1.ProjectStatus
+	5,  // 61: yima.project.v1.ListProjectsResponse.projects:type_name -> yima.project.v1.Project
+	5,  // 62: yima.project.v1.SetProjectTagsResponse.project:type_name -> yima.project.v1.Project
+	7,  // 63: yima.project.v1.ProjectService.CreateProject:input_type -> yima.project.v1.CreateProjectRequest
+	9,  // 64: yima.project.v1.ProjectService.SubmitProject:input_type -> yima.project.v1.SubmitProjectRequest
+	11, // 65: yima.project.v1.ProjectService.ReviewProject:input_type -> yima.project.v1.ReviewProjectRequest
+	13, // 66: yima.project.v1.ProjectService.ListOrgProjects:input_type -> yima.project.v1.ListOrgProjectsRequest
+	15, // 67: yima.project.v1.ProjectService.GetProject:input_type -> yima.project.v1.GetProjectRequest
+	18, // 68: yima.project.v1.ProjectService.SignUp:input_type -> yima.project.v1.SignUpRequest
+	19, // 69: yima.project.v1.ProjectService.CancelSignUp:input_type -> yima.project.v1.CancelSignUpRequest
+	22, // 70: yima.project.v1.ProjectService.ReviewSignUp:input_type -> yima.project.v1.ReviewSignUpRequest
+	24, // 71: yima.project.v1.ProjectService.CloseProject:input_type -> yima.project.v1.CloseProjectRequest
+	26, // 72: yima.project.v1.ProjectService.WithdrawProject:input_type -> yima.project.v1.WithdrawProjectRequest
+	28, // 73: yima.project.v1.ProjectService.CopyProject:input_type -> yima.project.v1.CopyProjectRequest
+	30, // 74: yima.project.v1.ProjectService.EnrollVolunteer:input_type -> yima.project.v1.EnrollVolunteerRequest
+	32, // 75: yima.project.v1.ProjectService.MoveSignUp:input_type -> yima.project.v1.MoveSignUpRequest
+	34, // 76: yima.project.v1.ProjectService.UnhireSignUp:input_type -> yima.project.v1.UnhireSignUpRequest
+	36, // 77: yima.project.v1.ProjectService.UpdateProject:input_type -> yima.project.v1.UpdateProjectRequest
+	38, // 78: yima.project.v1.ProjectService.ListProjectsByStage:input_type -> yima.project.v1.ListProjectsByStageRequest
+	40, // 79: yima.project.v1.ProjectService.ListSignUps:input_type -> yima.project.v1.ListSignUpsRequest
+	43, // 80: yima.project.v1.ProjectService.ListMySignUps:input_type -> yima.project.v1.ListMySignUpsRequest
+	46, // 81: yima.project.v1.ProjectService.ListProjectRoster:input_type -> yima.project.v1.ListProjectRosterRequest
+	50, // 82: yima.project.v1.ProjectService.RateVolunteers:input_type -> yima.project.v1.RateVolunteersRequest
+	52, // 83: yima.project.v1.ProjectService.GetVolunteerRatings:input_type -> yima.project.v1.GetVolunteerRatingsRequest
+	55, // 84: yima.project.v1.ProjectService.ListProjects:input_type -> yima.project.v1.ListProjectsRequest
+	57, // 85: yima.project.v1.ProjectService.SetProjectTags:input_type -> yima.project.v1.SetProjectTagsRequest
+	8,  // 86: yima.project.v1.ProjectService.CreateProject:output_type -> yima.project.v1.CreateProjectResponse
+	10, // 87: yima.project.v1.ProjectService.SubmitProject:output_type -> yima.project.v1.SubmitProjectResponse
+	12, // 88: yima.project.v1.ProjectService.ReviewProject:output_type -> yima.project.v1.ReviewProjectResponse
+	14, // 89: yima.project.v1.ProjectService.ListOrgProjects:output_type -> yima.project.v1.ListOrgProjectsResponse
+	16, // 90: yima.project.v1.ProjectService.GetProject:output_type -> yima.project.v1.GetProjectResponse
+	21, // 91: yima.project.v1.ProjectService.SignUp:output_type -> yima.project.v1.SignUpResponse
+	20, // 92: yima.project.v1.ProjectService.CancelSignUp:output_type -> yima.project.v1.CancelSignUpResponse
+	23, // 93: yima.project.v1.ProjectService.ReviewSignUp:output_type -> yima.project.v1.ReviewSignUpResponse
+	25, // 94: yima.project.v1.ProjectService.CloseProject:output_type -> yima.project.v1.CloseProjectResponse
+	27, // 95: yima.project.v1.ProjectService.WithdrawProject:output_type -> yima.project.v1.WithdrawProjectResponse
+	29, // 96: yima.project.v1.ProjectService.CopyProject:output_type -> yima.project.v1.CopyProjectResponse
+	31, // 97: yima.project.v1.ProjectService.EnrollVolunteer:output_type -> yima.project.v1.EnrollVolunteerResponse
+	33, // 98: yima.project.v1.ProjectService.MoveSignUp:output_type -> yima.project.v1.MoveSignUpResponse
+	35, // 99: yima.project.v1.ProjectService.UnhireSignUp:output_type -> yima.project.v1.UnhireSignUpResponse
+	37, // 100: yima.project.v1.ProjectService.UpdateProject:output_type -> yima.project.v1.UpdateProjectResponse
+	39, // 101: yima.project.v1.ProjectService.ListProjectsByStage:output_type -> yima.project.v1.ListProjectsByStageResponse
+	42, // 102: yima.project.v1.ProjectService.ListSignUps:output_type -> yima.project.v1.ListSignUpsResponse
+	45, // 103: yima.project.v1.ProjectService.ListMySignUps:output_type -> yima.project.v1.ListMySignUpsResponse
+	49, // 104: yima.project.v1.ProjectService.ListProjectRoster:output_type -> yima.project.v1.ListProjectRosterResponse
+	51, // 105: yima.project.v1.ProjectService.RateVolunteers:output_type -> yima.project.v1.RateVolunteersResponse
+	54, // 106: yima.project.v1.ProjectService.GetVolunteerRatings:output_type -> yima.project.v1.GetVolunteerRatingsResponse
+	56, // 107: yima.project.v1.ProjectService.ListProjects:output_type -> yima.project.v1.ListProjectsResponse
+	58, // 108: yima.project.v1.ProjectService.SetProjectTags:output_type -> yima.project.v1.SetProjectTagsResponse
+	86, // [86:109] is the sub-list for method output_type
+	63, // [63:86] is the sub-list for method input_type
+	63, // [63:63] is the sub-list for extension type_name
+	63, // [63:63] is the sub-list for extension extendee
+	0,  // [0:63] is the sub-list for field type_name
 }
 
 func init() { file_yima_project_v1_project_proto_init() }
@@ -4477,7 +4580,7 @@ func file_yima_project_v1_project_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_project_v1_project_proto_rawDesc), len(file_yima_project_v1_project_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   53,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

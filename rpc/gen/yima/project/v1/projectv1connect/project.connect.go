@@ -50,6 +50,9 @@ const (
 	ProjectServiceGetProjectProcedure = "/yima.project.v1.ProjectService/GetProject"
 	// ProjectServiceSignUpProcedure is the fully-qualified name of the ProjectService's SignUp RPC.
 	ProjectServiceSignUpProcedure = "/yima.project.v1.ProjectService/SignUp"
+	// ProjectServiceCancelSignUpProcedure is the fully-qualified name of the ProjectService's
+	// CancelSignUp RPC.
+	ProjectServiceCancelSignUpProcedure = "/yima.project.v1.ProjectService/CancelSignUp"
 	// ProjectServiceReviewSignUpProcedure is the fully-qualified name of the ProjectService's
 	// ReviewSignUp RPC.
 	ProjectServiceReviewSignUpProcedure = "/yima.project.v1.ProjectService/ReviewSignUp"
@@ -134,6 +137,12 @@ type ProjectServiceClient interface {
 	// RECRUIT_NOT_STARTED, RECRUIT_ENDED, POSITION_FULL), already_exists
 	// (ALREADY_SIGNED_UP), not_found (POSITION_NOT_FOUND).
 	SignUp(context.Context, *connect.Request[v1.SignUpRequest]) (*connect.Response[v1.SignUpResponse], error)
+	// CancelSignUp withdraws the calling volunteer's own pending or hired
+	// sign-up before the project starts; a hired place is freed at once.
+	// Errors: permission_denied (NOT_A_VOLUNTEER), not_found
+	// (SIGN_UP_NOT_FOUND), failed_precondition (SIGN_UP_NOT_LIVE,
+	// PROJECT_STARTED).
+	CancelSignUp(context.Context, *connect.Request[v1.CancelSignUpRequest]) (*connect.Response[v1.CancelSignUpResponse], error)
 	// ReviewSignUp hires a pending volunteer onto the roster (never beyond the
 	// position's quota) or rejects them. Errors: failed_precondition
 	// (SIGN_UP_NOT_PENDING, POSITION_FULL), permission_denied (NOT_ORG_MEMBER).
@@ -293,6 +302,12 @@ func NewProjectServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(projectServiceMethods.ByName("SignUp")),
 			connect.WithClientOptions(opts...),
 		),
+		cancelSignUp: connect.NewClient[v1.CancelSignUpRequest, v1.CancelSignUpResponse](
+			httpClient,
+			baseURL+ProjectServiceCancelSignUpProcedure,
+			connect.WithSchema(projectServiceMethods.ByName("CancelSignUp")),
+			connect.WithClientOptions(opts...),
+		),
 		reviewSignUp: connect.NewClient[v1.ReviewSignUpRequest, v1.ReviewSignUpResponse](
 			httpClient,
 			baseURL+ProjectServiceReviewSignUpProcedure,
@@ -406,6 +421,7 @@ type projectServiceClient struct {
 	listOrgProjects     *connect.Client[v1.ListOrgProjectsRequest, v1.ListOrgProjectsResponse]
 	getProject          *connect.Client[v1.GetProjectRequest, v1.GetProjectResponse]
 	signUp              *connect.Client[v1.SignUpRequest, v1.SignUpResponse]
+	cancelSignUp        *connect.Client[v1.CancelSignUpRequest, v1.CancelSignUpResponse]
 	reviewSignUp        *connect.Client[v1.ReviewSignUpRequest, v1.ReviewSignUpResponse]
 	closeProject        *connect.Client[v1.CloseProjectRequest, v1.CloseProjectResponse]
 	withdrawProject     *connect.Client[v1.WithdrawProjectRequest, v1.WithdrawProjectResponse]
@@ -452,6 +468,11 @@ func (c *projectServiceClient) GetProject(ctx context.Context, req *connect.Requ
 // SignUp calls yima.project.v1.ProjectService.SignUp.
 func (c *projectServiceClient) SignUp(ctx context.Context, req *connect.Request[v1.SignUpRequest]) (*connect.Response[v1.SignUpResponse], error) {
 	return c.signUp.CallUnary(ctx, req)
+}
+
+// CancelSignUp calls yima.project.v1.ProjectService.CancelSignUp.
+func (c *projectServiceClient) CancelSignUp(ctx context.Context, req *connect.Request[v1.CancelSignUpRequest]) (*connect.Response[v1.CancelSignUpResponse], error) {
+	return c.cancelSignUp.CallUnary(ctx, req)
 }
 
 // ReviewSignUp calls yima.project.v1.ProjectService.ReviewSignUp.
@@ -568,6 +589,12 @@ type ProjectServiceHandler interface {
 	// RECRUIT_NOT_STARTED, RECRUIT_ENDED, POSITION_FULL), already_exists
 	// (ALREADY_SIGNED_UP), not_found (POSITION_NOT_FOUND).
 	SignUp(context.Context, *connect.Request[v1.SignUpRequest]) (*connect.Response[v1.SignUpResponse], error)
+	// CancelSignUp withdraws the calling volunteer's own pending or hired
+	// sign-up before the project starts; a hired place is freed at once.
+	// Errors: permission_denied (NOT_A_VOLUNTEER), not_found
+	// (SIGN_UP_NOT_FOUND), failed_precondition (SIGN_UP_NOT_LIVE,
+	// PROJECT_STARTED).
+	CancelSignUp(context.Context, *connect.Request[v1.CancelSignUpRequest]) (*connect.Response[v1.CancelSignUpResponse], error)
 	// ReviewSignUp hires a pending volunteer onto the roster (never beyond the
 	// position's quota) or rejects them. Errors: failed_precondition
 	// (SIGN_UP_NOT_PENDING, POSITION_FULL), permission_denied (NOT_ORG_MEMBER).
@@ -723,6 +750,12 @@ func NewProjectServiceHandler(svc ProjectServiceHandler, opts ...connect.Handler
 		connect.WithSchema(projectServiceMethods.ByName("SignUp")),
 		connect.WithHandlerOptions(opts...),
 	)
+	projectServiceCancelSignUpHandler := connect.NewUnaryHandler(
+		ProjectServiceCancelSignUpProcedure,
+		svc.CancelSignUp,
+		connect.WithSchema(projectServiceMethods.ByName("CancelSignUp")),
+		connect.WithHandlerOptions(opts...),
+	)
 	projectServiceReviewSignUpHandler := connect.NewUnaryHandler(
 		ProjectServiceReviewSignUpProcedure,
 		svc.ReviewSignUp,
@@ -839,6 +872,8 @@ func NewProjectServiceHandler(svc ProjectServiceHandler, opts ...connect.Handler
 			projectServiceGetProjectHandler.ServeHTTP(w, r)
 		case ProjectServiceSignUpProcedure:
 			projectServiceSignUpHandler.ServeHTTP(w, r)
+		case ProjectServiceCancelSignUpProcedure:
+			projectServiceCancelSignUpHandler.ServeHTTP(w, r)
 		case ProjectServiceReviewSignUpProcedure:
 			projectServiceReviewSignUpHandler.ServeHTTP(w, r)
 		case ProjectServiceCloseProjectProcedure:
@@ -902,6 +937,10 @@ func (UnimplementedProjectServiceHandler) GetProject(context.Context, *connect.R
 
 func (UnimplementedProjectServiceHandler) SignUp(context.Context, *connect.Request[v1.SignUpRequest]) (*connect.Response[v1.SignUpResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.SignUp is not implemented"))
+}
+
+func (UnimplementedProjectServiceHandler) CancelSignUp(context.Context, *connect.Request[v1.CancelSignUpRequest]) (*connect.Response[v1.CancelSignUpResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.ProjectService.CancelSignUp is not implemented"))
 }
 
 func (UnimplementedProjectServiceHandler) ReviewSignUp(context.Context, *connect.Request[v1.ReviewSignUpRequest]) (*connect.Response[v1.ReviewSignUpResponse], error) {
