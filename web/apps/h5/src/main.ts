@@ -9,5 +9,48 @@ createMobileApp({
     { path: "/", name: "me", component: () => import("./views/MeView.vue"), meta: { title: "我的" } },
     { path: "/code", name: "code", component: () => import("./views/CodeView.vue"), meta: { title: "我的志愿者码" } },
     { path: "/inbox", name: "inbox", component: () => import("./views/InboxView.vue"), meta: { title: "我的消息" } },
+    {
+      path: "/projects",
+      name: "projects",
+      component: () => import("./views/discover/ProjectSearchView.vue"),
+      meta: { public: true, title: "找项目" },
+    },
+    {
+      path: "/projects/:projectId",
+      name: "project-detail",
+      component: () => import("./views/discover/ProjectDetailView.vue"),
+      props: true,
+      meta: { public: true, title: "项目详情" },
+    },
+    {
+      path: "/me/profile",
+      name: "me-profile",
+      component: () => import("./views/me/ProfileView.vue"),
+      meta: { title: "个人资料" },
+    },
+    {
+      path: "/me/records",
+      name: "me-records",
+      component: () => import("./views/me/RecordsView.vue"),
+      meta: { title: "服务记录与证明" },
+    },
+    {
+      path: "/me/projects",
+      name: "me-projects",
+      component: () => import("./views/me/MyProjectsView.vue"),
+      meta: { title: "我的项目" },
+    },
+    {
+      path: "/me/orgs",
+      name: "me-orgs",
+      component: () => import("./views/me/MyOrgsView.vue"),
+      meta: { title: "我的组织" },
+    },
+    {
+      path: "/me/record-check",
+      name: "me-record-check",
+      component: () => import("./views/me/RecordCheckView.vue"),
+      meta: { title: "无犯罪记录证明" },
+    },
   ],
 });

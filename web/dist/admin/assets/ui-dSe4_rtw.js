@@ -1,0 +1,1 @@
+import"./ui-tyNQT26m.js";import"./ui-CyEWbH_e.js";

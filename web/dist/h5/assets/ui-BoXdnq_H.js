@@ -1,1 +1,0 @@
-import"./index-Csu7VdfG.js";

@@ -1,1 +1,0 @@
-import{z as e}from"./ui-EjTdxZl9.js";import{s as t}from"./index--bmiB7pX.js";var n=e(t);export{n as t};

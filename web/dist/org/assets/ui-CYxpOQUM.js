@@ -1,0 +1,1 @@
+import"./ui-DGkrY4V1.js";import"./index-Qj6czQ1_.js";

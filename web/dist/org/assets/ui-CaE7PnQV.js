@@ -1,0 +1,1 @@
+import"./ui-DGkrY4V1.js";

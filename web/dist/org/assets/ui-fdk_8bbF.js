@@ -1,1 +1,0 @@
-import{z as e}from"./ui-EjTdxZl9.js";import{n as t}from"./ui-bFRTzZ38.js";var n=e(t);export{n as t};

@@ -1,1 +1,0 @@
-import"./ui-EjTdxZl9.js";import"./index--bmiB7pX.js";
