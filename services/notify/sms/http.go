@@ -1,56 +1,23 @@
 package sms
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strconv"
-	"time"
 
-	"github.com/emmansun/gmsm/sm3"
+	"yima/signedhttp"
 )
 
-// The headers of a signed request (docs/adapters.md).
-const (
-	HeaderAppKey          = "X-App-Key"
-	HeaderTimestamp       = "X-Timestamp"
-	HeaderNonce           = "X-Nonce"
-	HeaderSignature       = "X-Signature"
-	HeaderSignatureMethod = "X-Signature-Method"
-	SignatureMethod       = "HMAC-SM3"
-)
-
-// maxResponse bounds how much of a gateway's answer is read.
-const maxResponse = 64 << 10
-
-// ClientConfig configures the production client.
-type ClientConfig struct {
-	// Endpoint is the URL of the gateway's send API, e.g.
-	// https://sms.example.gov.cn/v1/sms/send.
-	Endpoint string
-	// AppKey names yima to the gateway.
-	AppKey string
-	// AppSecret keys the HMAC-SM3 request signature.
-	AppSecret string
-	// Timeout bounds one request (10 s when 0).
-	Timeout time.Duration
-}
+// ClientConfig configures the production client. Its Endpoint is the URL
+// of the gateway's send API, e.g. https://sms.example.gov.cn/v1/sms/send.
+type ClientConfig = signedhttp.Config
 
 // Client is the production gateway client: JSON over HTTPS, each request
-// signed with HMAC-SM3 under the app secret.
+// signed with HMAC-SM3 under the app secret (package signedhttp).
 type Client struct {
-	cfg  ClientConfig
-	url  *url.URL
-	http *http.Client
-	now  func() time.Time
+	c *signedhttp.Client
 }
 
 var _ Gateway = (*Client)(nil)
@@ -59,20 +26,11 @@ var _ Gateway = (*Client)(nil)
 // for a client with cfg.Timeout. Errors: a missing or relative endpoint, a
 // missing key or secret.
 func NewClient(cfg ClientConfig, hc *http.Client) (*Client, error) {
-	u, err := url.Parse(cfg.Endpoint)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("sms gateway endpoint %q is not an absolute http(s) URL", cfg.Endpoint)
+	c, err := signedhttp.New("sms gateway", cfg, hc)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.AppKey == "" || cfg.AppSecret == "" {
-		return nil, errors.New("sms gateway: app key and app secret are required")
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 10 * time.Second
-	}
-	if hc == nil {
-		hc = &http.Client{Timeout: cfg.Timeout}
-	}
-	return &Client{cfg: cfg, url: u, http: hc, now: time.Now}, nil
+	return &Client{c: c}, nil
 }
 
 // sendRequest is the body of a send request.
@@ -100,37 +58,16 @@ func (c *Client) Send(ctx context.Context, m Message) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, fmt.Errorf("encode sms request: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url.String(), bytes.NewReader(body))
+	status, raw, err := c.c.Do(ctx, http.MethodPost, c.c.URL, body)
 	if err != nil {
-		return Receipt{}, fmt.Errorf("build sms request: %w", err)
-	}
-	var nonce [16]byte
-	_, _ = rand.Read(nonce[:])
-	ts := strconv.FormatInt(c.now().Unix(), 10)
-	n := hex.EncodeToString(nonce[:])
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(HeaderAppKey, c.cfg.AppKey)
-	req.Header.Set(HeaderTimestamp, ts)
-	req.Header.Set(HeaderNonce, n)
-	req.Header.Set(HeaderSignatureMethod, SignatureMethod)
-	req.Header.Set(HeaderSignature, Sign(c.cfg.AppSecret, http.MethodPost, c.url.EscapedPath(), ts, n, body))
-	res, err := c.http.Do(req)
-	if err != nil {
-		return Receipt{}, fmt.Errorf("sms gateway: %w", err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxResponse))
-	if err != nil {
-		return Receipt{}, fmt.Errorf("sms gateway: read answer: %w", err)
+		return Receipt{}, err
 	}
 	var out sendResponse
 	decodeErr := json.Unmarshal(raw, &out)
-	if res.StatusCode/100 == 2 && decodeErr == nil && out.Code == CodeOK && out.MsgID != "" {
+	if status/100 == 2 && decodeErr == nil && out.Code == CodeOK && out.MsgID != "" {
 		return Receipt{ID: out.MsgID, Duplicate: out.Duplicate}, nil
 	}
-	return Receipt{}, refusal(res.StatusCode, out, decodeErr)
+	return Receipt{}, refusal(status, out, decodeErr)
 }
 
 // refusal maps an answer that is not a success to an *Error.
@@ -155,16 +92,4 @@ func refusal(status int, out sendResponse, decodeErr error) *Error {
 		e.Temporary = true
 	}
 	return e
-}
-
-// Sign is the request signature: hex HMAC-SM3 under secret of
-//
-//	METHOD "\n" PATH "\n" TIMESTAMP "\n" NONCE "\n" hex(SM3(body))
-//
-// Gateways recompute it to authenticate yima; tests use it to check.
-func Sign(secret, method, path, timestamp, nonce string, body []byte) string {
-	digest := sm3.Sum(body)
-	mac := hmac.New(sm3.New, []byte(secret))
-	fmt.Fprintf(mac, "%s\n%s\n%s\n%s\n%s", method, path, timestamp, nonce, hex.EncodeToString(digest[:]))
-	return hex.EncodeToString(mac.Sum(nil))
 }

@@ -1,58 +1,27 @@
 package dept
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/emmansun/gmsm/sm3"
+	"yima/signedhttp"
 )
 
-// The headers of a signed request (docs/adapters.md).
-const (
-	HeaderAppKey          = "X-App-Key"
-	HeaderTimestamp       = "X-Timestamp"
-	HeaderNonce           = "X-Nonce"
-	HeaderSignature       = "X-Signature"
-	HeaderSignatureMethod = "X-Signature-Method"
-	SignatureMethod       = "HMAC-SM3"
-)
-
-// maxResponse bounds how much of an answer is read.
-const maxResponse = 64 << 10
-
-// ClientConfig configures the production client.
-type ClientConfig struct {
-	// Endpoint is the URL of the department's record-check collection,
-	// e.g. https://rc.example.gov.cn/v1/record-checks: submissions are
-	// POSTed to it, a status is read at Endpoint/{reference}.
-	Endpoint string
-	// AppKey names yima to the department.
-	AppKey string
-	// AppSecret keys the HMAC-SM3 request signature.
-	AppSecret string
-	// Timeout bounds one request (10 s when 0).
-	Timeout time.Duration
-}
+// ClientConfig configures the production client. Its Endpoint is the URL
+// of the department's record-check collection, e.g.
+// https://rc.example.gov.cn/v1/record-checks: submissions are POSTed to it,
+// a status is read at Endpoint/{reference}.
+type ClientConfig = signedhttp.Config
 
 // Client is the production department client: JSON over HTTPS, each
-// request signed with HMAC-SM3 under the app secret.
+// request signed with HMAC-SM3 under the app secret (package signedhttp).
 type Client struct {
-	cfg  ClientConfig
-	url  *url.URL
-	http *http.Client
-	now  func() time.Time
+	c *signedhttp.Client
 }
 
 var _ Department = (*Client)(nil)
@@ -61,20 +30,11 @@ var _ Department = (*Client)(nil)
 // nil for a client with cfg.Timeout. Errors: a missing or relative
 // endpoint, a missing key or secret.
 func NewClient(cfg ClientConfig, hc *http.Client) (*Client, error) {
-	u, err := url.Parse(strings.TrimRight(cfg.Endpoint, "/"))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("record-check endpoint %q is not an absolute http(s) URL", cfg.Endpoint)
+	c, err := signedhttp.New("record-check department", cfg, hc)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.AppKey == "" || cfg.AppSecret == "" {
-		return nil, errors.New("record-check department: app key and app secret are required")
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 10 * time.Second
-	}
-	if hc == nil {
-		hc = &http.Client{Timeout: cfg.Timeout}
-	}
-	return &Client{cfg: cfg, url: u, http: hc, now: time.Now}, nil
+	return &Client{c: c}, nil
 }
 
 // submitRequest is the body of a submission.
@@ -105,7 +65,7 @@ func (c *Client) Submit(ctx context.Context, s Submission) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, fmt.Errorf("encode record-check submission: %w", err)
 	}
-	r, err := c.do(ctx, http.MethodPost, c.url, body)
+	r, err := c.do(ctx, http.MethodPost, c.c.URL, body)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -119,7 +79,7 @@ func (c *Client) Submit(ctx context.Context, s Submission) (Receipt, error) {
 // Status reads a case. An answer with an unknown status or a decided case
 // without a readable decided_at is a temporary error.
 func (c *Client) Status(ctx context.Context, reference string) (Result, error) {
-	u := c.url.JoinPath(reference)
+	u := c.c.URL.JoinPath(reference)
 	rep, err := c.do(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return Result{}, err
@@ -150,37 +110,13 @@ type reply struct {
 
 // do sends one signed request and reads its answer.
 func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte) (reply, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	status, raw, err := c.c.Do(ctx, method, u, body)
 	if err != nil {
-		return reply{}, fmt.Errorf("build record-check request: %w", err)
-	}
-	var nonce [16]byte
-	_, _ = rand.Read(nonce[:])
-	ts := strconv.FormatInt(c.now().Unix(), 10)
-	n := hex.EncodeToString(nonce[:])
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set(HeaderAppKey, c.cfg.AppKey)
-	req.Header.Set(HeaderTimestamp, ts)
-	req.Header.Set(HeaderNonce, n)
-	req.Header.Set(HeaderSignatureMethod, SignatureMethod)
-	req.Header.Set(HeaderSignature, Sign(c.cfg.AppSecret, method, u.EscapedPath(), ts, n, body))
-	res, err := c.http.Do(req)
-	if err != nil {
-		return reply{}, fmt.Errorf("record-check department: %w", err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxResponse))
-	if err != nil {
-		return reply{}, fmt.Errorf("record-check department: read answer: %w", err)
+		return reply{}, err
 	}
 	var out answer
 	decodeErr := json.Unmarshal(raw, &out)
-	return reply{status: res.StatusCode, out: out, decodeErr: decodeErr}, nil
+	return reply{status: status, out: out, decodeErr: decodeErr}, nil
 }
 
 // refusal maps an answer that is not a success to an *Error.
@@ -204,17 +140,4 @@ func refusal(status int, out answer, decodeErr error, noID string) *Error {
 		e.Temporary = true
 	}
 	return e
-}
-
-// Sign is the request signature: hex HMAC-SM3 under secret of
-//
-//	METHOD "\n" PATH "\n" TIMESTAMP "\n" NONCE "\n" hex(SM3(body))
-//
-// where a GET has an empty body. Departments recompute it to authenticate
-// yima; tests use it to check.
-func Sign(secret, method, path, timestamp, nonce string, body []byte) string {
-	digest := sm3.Sum(body)
-	mac := hmac.New(sm3.New, []byte(secret))
-	fmt.Fprintf(mac, "%s\n%s\n%s\n%s\n%s", method, path, timestamp, nonce, hex.EncodeToString(digest[:]))
-	return hex.EncodeToString(mac.Sum(nil))
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"yima/services/recordcheck/dept"
+	"yima/signedhttp"
 )
 
 const secret = "s3cret"
@@ -22,9 +23,9 @@ func department(t *testing.T, answer func(w http.ResponseWriter, r *http.Request
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		want := dept.Sign(secret, r.Method, r.URL.EscapedPath(), r.Header.Get(dept.HeaderTimestamp), r.Header.Get(dept.HeaderNonce), body)
-		if r.Header.Get(dept.HeaderSignature) != want || r.Header.Get(dept.HeaderAppKey) != "yima" ||
-			r.Header.Get(dept.HeaderSignatureMethod) != dept.SignatureMethod {
+		want := signedhttp.Sign(secret, r.Method, r.URL.EscapedPath(), r.Header.Get(signedhttp.HeaderTimestamp), r.Header.Get(signedhttp.HeaderNonce), body)
+		if r.Header.Get(signedhttp.HeaderSignature) != want || r.Header.Get(signedhttp.HeaderAppKey) != "yima" ||
+			r.Header.Get(signedhttp.HeaderSignatureMethod) != signedhttp.SignatureMethod {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"code":"AUTH_FAILED","message":"bad signature"}`))
 			return
