@@ -114,6 +114,7 @@ func Services() []protoreflect.ServiceDescriptor {
 		auditv1.File_yima_audit_v1_audit_proto.Services().ByName("AuditService"),
 		volunteerv1.File_yima_volunteer_v1_volunteer_proto.Services().ByName("VolunteerService"),
 		orgv1.File_yima_org_v1_org_proto.Services().ByName("OrgService"),
+		orgv1.File_yima_org_v1_org_discovery_proto.Services().ByName("OrgDiscoveryService"),
 		projectv1.File_yima_project_v1_project_proto.Services().ByName("ProjectService"),
 		checkinv1.File_yima_checkin_v1_checkin_proto.Services().ByName("CheckinService"),
 		checkinv1.File_yima_checkin_v1_staff_proto.Services().ByName("CheckinStaffService"),
@@ -163,6 +164,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(orgv1connect.NewMemberServiceHandler(&memberHandler{svc: d.Member}, opts...))
 	mux.Handle(volunteerv1connect.NewRecordCheckServiceHandler(&recordCheckHandler{svc: d.RecordCheck, dev: d.DevDepartment}, opts...))
 	mux.Handle(projectv1connect.NewDiscoveryServiceHandler(&discoveryHandler{svc: d.Project}, opts...))
+	mux.Handle(orgv1connect.NewOrgDiscoveryServiceHandler(&orgDiscoveryHandler{svc: d.Org}, opts...))
 
 	names := make([]string, 0, len(Services()))
 	for _, s := range Services() {
