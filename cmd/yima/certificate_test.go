@@ -117,6 +117,7 @@ func TestCertificates(t *testing.T) {
 			t.Fatalf("scan %s = %v (%s), want %v", id, res.Msg.Outcome, res.Msg.Reason, want)
 		}
 	}
+	servedFrom := clk.Now() // vols[0] serves from here for 90 minutes
 	scan(vols[0], "cert-in-0", checkinv1.ScanOutcome_SCAN_OUTCOME_SIGNED_IN)
 	scan(vols[1], "cert-in-1", checkinv1.ScanOutcome_SCAN_OUTCOME_SIGNED_IN)
 	clk.Advance(90 * time.Minute)
@@ -296,13 +297,13 @@ func TestCertificates(t *testing.T) {
 		res, err := wang.cert.IssueCertificate(t.Context(), connect.NewRequest(&certificatev1.IssueCertificateRequest{ApplicationId: app.Id}))
 		checkErr(t, "IssueCertificate", err, 0, "")
 		cert = res.Msg.Certificate
-		today := clk.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+		today := cstDate(clk.Now())
 		if !regexp.MustCompile(`^SH-ZY-[0-9]{4}-[0-9]{6}$`).MatchString(cert.Number) ||
 			!strings.HasPrefix(cert.Number, "SH-ZY-"+today[:4]+"-") ||
 			cert.VolunteerName != "欧阳晓雯" || cert.IdType != "居民身份证" || cert.IdNumberMasked != volIDs[0][:3]+"***********"+volIDs[0][14:] ||
 			cert.ServiceSeconds != 5400 || cert.ServiceContent != "参加“社区垃圾分类指导”志愿服务项目，担任岗位A" ||
 			cert.IssuerName != demo.OrgXujiahui || cert.HandlerName != "王建国" || cert.IssuedOn != today ||
-			cert.ServiceFrom != cert.ServiceUntil || cert.KeyId != 1 || len(cert.CheckCode) != 16 ||
+			cert.ServiceFrom != cstDate(servedFrom) || cert.ServiceUntil != cstDate(servedFrom.Add(90*time.Minute)) || cert.KeyId != 1 || len(cert.CheckCode) != 16 ||
 			cert.VerifyUrl != s.URL+"/verify/certificate/"+cert.Number+"?s="+cert.CheckCode {
 			t.Errorf("certificate = %v", cert)
 		}
@@ -549,3 +550,6 @@ func nextNumber(t *testing.T, n string) string {
 	}
 	return fmt.Sprintf("SH-ZY-%04d-%06d", year, seq+1)
 }
+
+// cstDate is t's date in China, as certificates print it.
+func cstDate(t time.Time) string { return t.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) }
