@@ -136,7 +136,10 @@ func (r *Renderer) Render(d Document) ([]byte, error) {
 	f.SetProducer("yima", true)
 	f.SetMargins(margin, margin, margin)
 	f.SetAutoPageBreak(false, margin)
-	f.AddUTF8FontFromBytes(FontFamily, "", font)
+	// fpdf writes into the font bytes it is given while it cuts the subset
+	// it embeds, so each document gets its own copy (the race detector
+	// caught two renders sharing one).
+	f.AddUTF8FontFromBytes(FontFamily, "", bytes.Clone(font))
 	f.AddPage()
 	w := &writer{f: f, latin: f.UnicodeTranslatorFromDescriptor("")}
 
