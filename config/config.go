@@ -66,6 +66,8 @@ type Config struct {
 	// batches large on a small machine, more overlap commits on big disks.
 	LedgerWriters int `yaml:"ledger_writers"`
 
+	// Web is what the pages are told at run time.
+	Web     Web     `yaml:"web"`
 	OIDC    OIDC    `yaml:"oidc"`
 	Cluster Cluster `yaml:"cluster"`
 	TLS     TLS     `yaml:"tls"`
@@ -73,6 +75,37 @@ type Config struct {
 	// RecordCheck is the department issuing no-criminal-record
 	// certificates.
 	RecordCheck RecordCheck `yaml:"record_check"`
+	// Elicense is the city e-license library (市电子证照库) that takes the
+	// volunteer cards.
+	Elicense Elicense `yaml:"elicense"`
+}
+
+// Elicense configures the client of the city e-license library
+// (docs/adapters.md). In dev an empty endpoint submits to the dev library
+// instead.
+type Elicense struct {
+	// Endpoint is the URL of the library's license collection.
+	Endpoint string `yaml:"endpoint"`
+	// AppKey names yima to the library; AppSecret keys the HMAC-SM3
+	// request signature.
+	AppKey    string `yaml:"app_key"`
+	AppSecret string `yaml:"app_secret"`
+	// Timeout bounds one request; 0 means 10s.
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// Web configures what the pages are told at run time (docs/adapters.md,
+// "Map tiles").
+type Web struct {
+	// MapTileURL is a Leaflet URL template of base map tiles under the 找项目
+	// map, e.g. "/tiles/{z}/{x}/{y}.png": a path on this server's origin,
+	// where a tile server or proxy in front of yima answers (the pages'
+	// Content-Security-Policy admits images from their own origin only).
+	// Tiles must be WGS-84 / CGCS2000, as project places are. Empty: the
+	// map draws the bundled district outlines only.
+	MapTileURL string `yaml:"map_tile_url"`
+	// MapTileAttribution credits the tiles' source on the map.
+	MapTileAttribution string `yaml:"map_tile_attribution"`
 }
 
 // RecordCheck configures the client of the department that issues
@@ -174,27 +207,32 @@ func (c *Config) LoadFile(path string) error {
 // LoadEnv merges YIMA_* variables over c, looked up with getenv.
 func (c *Config) LoadEnv(getenv func(string) string) error {
 	str := map[string]*string{
-		"YIMA_ADDR":                    &c.Addr,
-		"YIMA_PUBLIC_URL":              &c.PublicURL,
-		"YIMA_DATA_DIR":                &c.DataDir,
-		"YIMA_DATABASE_URL":            &c.DatabaseURL,
-		"YIMA_NATS_URL":                &c.NATSURL,
-		"YIMA_KEYS_FILE":               &c.KeysFile,
-		"YIMA_LOG_LEVEL":               &c.LogLevel,
-		"YIMA_OIDC_ISSUER":             &c.OIDC.Issuer,
-		"YIMA_OIDC_CLIENT_ID":          &c.OIDC.ClientID,
-		"YIMA_OIDC_CLIENT_SECRET":      &c.OIDC.ClientSecret,
-		"YIMA_CLUSTER_NAME":            &c.Cluster.Name,
-		"YIMA_CLUSTER_PROVIDER":        &c.Cluster.Provider,
-		"YIMA_CLUSTER_HOST":            &c.Cluster.Host,
-		"YIMA_TLS_CERT_FILE":           &c.TLS.CertFile,
-		"YIMA_TLS_KEY_FILE":            &c.TLS.KeyFile,
-		"YIMA_SMS_ENDPOINT":            &c.SMS.Endpoint,
-		"YIMA_SMS_APP_KEY":             &c.SMS.AppKey,
-		"YIMA_SMS_APP_SECRET":          &c.SMS.AppSecret,
-		"YIMA_RECORD_CHECK_ENDPOINT":   &c.RecordCheck.Endpoint,
-		"YIMA_RECORD_CHECK_APP_KEY":    &c.RecordCheck.AppKey,
-		"YIMA_RECORD_CHECK_APP_SECRET": &c.RecordCheck.AppSecret,
+		"YIMA_ADDR":                     &c.Addr,
+		"YIMA_PUBLIC_URL":               &c.PublicURL,
+		"YIMA_DATA_DIR":                 &c.DataDir,
+		"YIMA_DATABASE_URL":             &c.DatabaseURL,
+		"YIMA_NATS_URL":                 &c.NATSURL,
+		"YIMA_KEYS_FILE":                &c.KeysFile,
+		"YIMA_LOG_LEVEL":                &c.LogLevel,
+		"YIMA_OIDC_ISSUER":              &c.OIDC.Issuer,
+		"YIMA_OIDC_CLIENT_ID":           &c.OIDC.ClientID,
+		"YIMA_OIDC_CLIENT_SECRET":       &c.OIDC.ClientSecret,
+		"YIMA_CLUSTER_NAME":             &c.Cluster.Name,
+		"YIMA_CLUSTER_PROVIDER":         &c.Cluster.Provider,
+		"YIMA_CLUSTER_HOST":             &c.Cluster.Host,
+		"YIMA_TLS_CERT_FILE":            &c.TLS.CertFile,
+		"YIMA_TLS_KEY_FILE":             &c.TLS.KeyFile,
+		"YIMA_SMS_ENDPOINT":             &c.SMS.Endpoint,
+		"YIMA_SMS_APP_KEY":              &c.SMS.AppKey,
+		"YIMA_SMS_APP_SECRET":           &c.SMS.AppSecret,
+		"YIMA_WEB_MAP_TILE_URL":         &c.Web.MapTileURL,
+		"YIMA_WEB_MAP_TILE_ATTRIBUTION": &c.Web.MapTileAttribution,
+		"YIMA_RECORD_CHECK_ENDPOINT":    &c.RecordCheck.Endpoint,
+		"YIMA_RECORD_CHECK_APP_KEY":     &c.RecordCheck.AppKey,
+		"YIMA_RECORD_CHECK_APP_SECRET":  &c.RecordCheck.AppSecret,
+		"YIMA_ELICENSE_ENDPOINT":        &c.Elicense.Endpoint,
+		"YIMA_ELICENSE_APP_KEY":         &c.Elicense.AppKey,
+		"YIMA_ELICENSE_APP_SECRET":      &c.Elicense.AppSecret,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -240,6 +278,13 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		}
 		c.RecordCheck.Timeout = d
 	}
+	if v := getenv("YIMA_ELICENSE_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("YIMA_ELICENSE_TIMEOUT: %w", err)
+		}
+		c.Elicense.Timeout = d
+	}
 	if v := getenv("YIMA_CODE_IDLE_AFTER"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -268,27 +313,14 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("public_url %q is not an absolute URL", c.PublicURL))
 		}
 	}
-	if c.SMS.Endpoint != "" {
-		if u, err := url.Parse(c.SMS.Endpoint); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			errs = append(errs, fmt.Errorf("sms.endpoint %q is not an absolute http(s) URL", c.SMS.Endpoint))
+	errs = append(errs, checkAdapter("sms", c.SMS.Endpoint, c.SMS.AppKey, c.SMS.AppSecret, c.SMS.Timeout)...)
+	errs = append(errs, checkAdapter("record_check", c.RecordCheck.Endpoint, c.RecordCheck.AppKey, c.RecordCheck.AppSecret, c.RecordCheck.Timeout)...)
+	errs = append(errs, checkAdapter("elicense", c.Elicense.Endpoint, c.Elicense.AppKey, c.Elicense.AppSecret, c.Elicense.Timeout)...)
+	if t := c.Web.MapTileURL; t != "" {
+		if !strings.HasPrefix(t, "/") || strings.HasPrefix(t, "//") ||
+			!strings.Contains(t, "{z}") || !strings.Contains(t, "{x}") || !strings.Contains(t, "{y}") {
+			errs = append(errs, fmt.Errorf("web.map_tile_url %q: want a path on this origin with {z}, {x} and {y}, e.g. /tiles/{z}/{x}/{y}.png", t))
 		}
-		if c.SMS.AppKey == "" || c.SMS.AppSecret == "" {
-			errs = append(errs, errors.New("sms: app_key and app_secret are required with an endpoint"))
-		}
-	}
-	if c.SMS.Timeout < 0 {
-		errs = append(errs, errors.New("sms.timeout must not be negative"))
-	}
-	if c.RecordCheck.Endpoint != "" {
-		if u, err := url.Parse(c.RecordCheck.Endpoint); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			errs = append(errs, fmt.Errorf("record_check.endpoint %q is not an absolute http(s) URL", c.RecordCheck.Endpoint))
-		}
-		if c.RecordCheck.AppKey == "" || c.RecordCheck.AppSecret == "" {
-			errs = append(errs, errors.New("record_check: app_key and app_secret are required with an endpoint"))
-		}
-	}
-	if c.RecordCheck.Timeout < 0 {
-		errs = append(errs, errors.New("record_check.timeout must not be negative"))
 	}
 	switch c.Cluster.Provider {
 	case "local", "automanaged", "k8s":
@@ -314,6 +346,9 @@ func (c *Config) Validate() error {
 		if c.RecordCheck.Endpoint == "" {
 			errs = append(errs, errors.New("serve: record_check endpoint, app_key and app_secret are required (the dev record-check department is for dev only)"))
 		}
+		if c.Elicense.Endpoint == "" {
+			errs = append(errs, errors.New("serve: elicense endpoint, app_key and app_secret are required (the dev e-license library is for dev only)"))
+		}
 		if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 			errs = append(errs, errors.New("serve: tls needs both cert_file and key_file"))
 		}
@@ -322,6 +357,25 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkAdapter checks the client settings of an outside system (the
+// section name): an absolute http(s) endpoint with a key and secret, or
+// none (dev stand-in); a timeout not negative.
+func checkAdapter(name, endpoint, appKey, appSecret string, timeout time.Duration) []error {
+	var errs []error
+	if endpoint != "" {
+		if u, err := url.Parse(endpoint); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			errs = append(errs, fmt.Errorf("%s.endpoint %q is not an absolute http(s) URL", name, endpoint))
+		}
+		if appKey == "" || appSecret == "" {
+			errs = append(errs, fmt.Errorf("%s: app_key and app_secret are required with an endpoint", name))
+		}
+	}
+	if timeout < 0 {
+		errs = append(errs, fmt.Errorf("%s.timeout must not be negative", name))
+	}
+	return errs
 }
 
 // BaseURL is the external base URL of the server, without a trailing slash.

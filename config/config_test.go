@@ -50,10 +50,16 @@ func TestValidateServe(t *testing.T) {
 		{"审查部门缺密钥", func(c *Config) { c.RecordCheck.AppKey = "" }, "app_key"},
 		{"审查部门地址无效", func(c *Config) { c.RecordCheck.Endpoint = "rc.example" }, "record_check.endpoint"},
 		{"审查部门超时为负", func(c *Config) { c.RecordCheck.Timeout = -time.Second }, "record_check.timeout"},
+		{"缺电子证照库", func(c *Config) { c.Elicense = Elicense{} }, "elicense"},
+		{"电子证照库缺密钥", func(c *Config) { c.Elicense.AppSecret = "" }, "app_key and app_secret"},
+		{"电子证照库地址无效", func(c *Config) { c.Elicense.Endpoint = "zzk.example" }, "elicense.endpoint"},
+		{"电子证照库超时为负", func(c *Config) { c.Elicense.Timeout = -time.Second }, "elicense.timeout"},
 		{"半套TLS", func(c *Config) { c.TLS.CertFile = "x.pem" }, "tls"},
 		{"本地集群", func(c *Config) { c.Cluster.Provider = "local" }, "local"},
 		{"未知集群", func(c *Config) { c.Cluster.Provider = "zk" }, "cluster.provider"},
 		{"会话太短", func(c *Config) { c.SessionTTL = time.Second }, "session_ttl"},
+		{"地图瓦片在别的站点", func(c *Config) { c.Web.MapTileURL = "https://tiles.example/{z}/{x}/{y}.png" }, "web.map_tile_url"},
+		{"地图瓦片缺坐标", func(c *Config) { c.Web.MapTileURL = "/tiles/{z}.png" }, "web.map_tile_url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,6 +68,7 @@ func TestValidateServe(t *testing.T) {
 			c.OIDC = OIDC{Issuer: "https://id", ClientID: "a", ClientSecret: "b"}
 			c.SMS = SMS{Endpoint: "https://sms.example/v1/sms/send", AppKey: "a", AppSecret: "b"}
 			c.RecordCheck = RecordCheck{Endpoint: "https://rc.example/v1/record-checks", AppKey: "a", AppSecret: "b"}
+			c.Elicense = Elicense{Endpoint: "https://zzk.example/v1/licenses", AppKey: "a", AppSecret: "b"}
 			c.Cluster.Hosts = []string{"a:1"}
 			tt.edit(&c)
 			err := c.Validate()

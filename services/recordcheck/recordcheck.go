@@ -19,6 +19,7 @@ import (
 
 	"yima/access"
 	"yima/fault"
+	"yima/outbox"
 	"yima/paging"
 	"yima/sensitive"
 	"yima/services/identity"
@@ -76,7 +77,7 @@ type Options struct {
 // Service serves record-check applications.
 type Service struct {
 	opt  Options
-	kick chan struct{}
+	loop *outbox.Loop
 }
 
 // New returns a Service.
@@ -102,7 +103,9 @@ func New(opt Options) *Service {
 	if opt.Batch <= 0 {
 		opt.Batch = 50
 	}
-	return &Service{opt: opt, kick: make(chan struct{}, 1)}
+	s := &Service{opt: opt}
+	s.loop = outbox.NewLoop("record check", opt.Every, int(opt.Batch), opt.Log, s.Sweep)
+	return s
 }
 
 // maxPurpose bounds the purpose in characters.
@@ -183,35 +186,10 @@ func (s *Service) Nudge(ctx context.Context, reference string) error {
 }
 
 // Kick wakes the sweeper of this node without waiting.
-func (s *Service) Kick() {
-	select {
-	case s.kick <- struct{}{}:
-	default:
-	}
-}
+func (s *Service) Kick() { s.loop.Kick() }
 
 // Run sweeps every Options.Every and whenever kicked, until ctx ends.
-func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(s.opt.Every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-s.kick:
-		}
-		for {
-			n, err := s.Sweep(ctx)
-			if err != nil && ctx.Err() == nil {
-				s.opt.Log.ErrorContext(ctx, "record check sweep", "err", err)
-			}
-			if err != nil || n < int(s.opt.Batch) {
-				break
-			}
-		}
-	}
-}
+func (s *Service) Run(ctx context.Context) { s.loop.Run(ctx) }
 
 // Sweep claims due open applications and works each once: a submitted one
 // is submitted to the department, a sent one polled. It returns how many
@@ -317,15 +295,11 @@ func (s *Service) decide(ctx context.Context, id uuid.UUID, st Status, reason st
 
 // retry records a failed attempt and when to try again.
 func (s *Service) retry(ctx context.Context, r db.ClaimDueRecordChecksRow, cause error) error {
-	wait := s.opt.Backoff[min(int(r.Attempts), len(s.opt.Backoff)-1)]
+	wait := outbox.Backoff{Steps: s.opt.Backoff}.After(int(r.Attempts))
 	s.opt.Log.WarnContext(ctx, "record check attempt failed; retrying later", "application", r.ID, "status", r.Status,
 		"attempt", r.Attempts+1, "retry_in", wait, "err", cause)
-	msg := cause.Error()
-	if utf8.RuneCountInString(msg) > 500 {
-		msg = string([]rune(msg)[:500])
-	}
 	if _, err := s.opt.Store.Q.RetryRecordCheck(ctx, db.RetryRecordCheckParams{
-		ID: r.ID, Status: r.Status, LastError: msg, NextAt: s.opt.Now().Add(wait),
+		ID: r.ID, Status: r.Status, LastError: outbox.ErrorText(cause), NextAt: s.opt.Now().Add(wait),
 	}); err != nil {
 		return fmt.Errorf("reschedule record check %s: %w", r.ID, err)
 	}
