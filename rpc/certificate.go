@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -362,11 +361,7 @@ func (c *certificateRoutes) sendPDF(w http.ResponseWriter, r *http.Request, body
 	// viewers from showing the file; nosniff (privateHeaders) keeps it a
 	// PDF.
 	h.Set("Content-Type", "application/pdf")
-	disposition := "inline"
-	if r.URL.Query().Get("download") == "1" {
-		disposition = "attachment"
-	}
-	h.Set("Content-Disposition", disposition+`; filename="`+name+`"`)
+	disposition(h, r, name)
 	_, _ = w.Write(body)
 }
 
@@ -394,20 +389,9 @@ func (c *certificateRoutes) verify(w http.ResponseWriter, r *http.Request) {
 			data["Period"] = cert.ServiceFrom + " 至 " + cert.ServiceUntil
 		}
 	}
-	var b bytes.Buffer
-	if err := verifyPage.Execute(&b, data); err != nil {
+	if err := sendVerifyPage(w, verifyPage, data, err != nil || v.Reason == "CERTIFICATE_NOT_FOUND"); err != nil {
 		c.fail(w, r, err)
-		return
 	}
-	h := w.Header()
-	privateHeaders(h)
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", verifyCSP)
-	h.Set("X-Robots-Tag", "noindex")
-	if err != nil || v.Reason == "CERTIFICATE_NOT_FOUND" {
-		w.WriteHeader(http.StatusNotFound)
-	}
-	_, _ = w.Write(b.Bytes())
 }
 
 func (c *certificateRoutes) fail(w http.ResponseWriter, r *http.Request, err error) {

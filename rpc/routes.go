@@ -1,6 +1,9 @@
 package rpc
 
 import (
+	"bytes"
+	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -64,6 +67,36 @@ func failRoute(log *slog.Logger, route string, w http.ResponseWriter, r *http.Re
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(msg + "\n"))
+}
+
+// disposition sets a download's Content-Disposition: inline, or
+// attachment with ?download=1, under the file name name.
+func disposition(h http.Header, r *http.Request, name string) {
+	d := "inline"
+	if r.URL.Query().Get("download") == "1" {
+		d = "attachment"
+	}
+	h.Set("Content-Disposition", d+`; filename="`+name+`"`)
+}
+
+// sendVerifyPage answers a public verification page (certificates,
+// cards): page executed with data, private, under verifyCSP and not to be
+// indexed; 404 when notFound, so that a link checker sees a bad link.
+func sendVerifyPage(w http.ResponseWriter, page *template.Template, data any, notFound bool) error {
+	var b bytes.Buffer
+	if err := page.Execute(&b, data); err != nil {
+		return fmt.Errorf("render verification page: %w", err)
+	}
+	h := w.Header()
+	privateHeaders(h)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", verifyCSP)
+	h.Set("X-Robots-Tag", "noindex")
+	if notFound {
+		w.WriteHeader(http.StatusNotFound)
+	}
+	_, _ = w.Write(b.Bytes())
+	return nil
 }
 
 // Bounds of ?size= for code PNG downloads.

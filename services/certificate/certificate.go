@@ -26,6 +26,7 @@ import (
 	"yima/services/certificate/pdf"
 	"yima/store"
 	"yima/store/db"
+	"yima/ticket"
 )
 
 // Status is where an application stands, as certificate.application
@@ -197,7 +198,8 @@ type Options struct {
 
 // Service is the certificate use cases.
 type Service struct {
-	opt Options
+	opt     Options
+	tickets *ticket.Issuer
 }
 
 // New returns a Service. It fails without a signer, a box or a ticket key.
@@ -220,7 +222,11 @@ func New(opt Options) (*Service, error) {
 		opt.Log = slog.Default()
 	}
 	opt.VerifyBase = strings.TrimRight(opt.VerifyBase, "/")
-	return &Service{opt: opt}, nil
+	tickets, err := ticket.New(opt.TicketKey, "yima/certificate/ticket/v1", TicketTTL, opt.Now)
+	if err != nil {
+		return nil, fmt.Errorf("certificate service: %w", err)
+	}
+	return &Service{opt: opt, tickets: tickets}, nil
 }
 
 // Apply applies for a certificate of p's service on a closed project; p

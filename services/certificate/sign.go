@@ -2,17 +2,12 @@ package certificate
 
 import (
 	"crypto/ecdsa"
-	"encoding/binary"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"time"
 
-	"github.com/emmansun/gmsm/sm2"
-	"github.com/emmansun/gmsm/sm3"
-
+	"yima/docsign"
 	"yima/keyring"
 )
 
@@ -68,27 +63,14 @@ type Fields struct {
 // certificate's, and a new layout gets a new label.
 const signedLabel = "yima/certificate/v1"
 
-// Canonical returns the bytes a certificate's signature covers: the label,
-// then each field in a fixed order as a 4-byte big-endian length and its
-// UTF-8 bytes. Days are YYYY-MM-DD, the seconds decimal. Lengths keep
-// field boundaries unambiguous whatever the text holds.
+// Canonical returns the bytes a certificate's signature covers:
+// docsign.Canonical of the label and each field in a fixed order. Days are
+// YYYY-MM-DD, the seconds decimal.
 func (f Fields) Canonical() []byte {
-	fields := []string{
+	return docsign.Canonical(signedLabel,
 		f.Number, f.VolunteerName, f.IDType, f.IDNumber, f.VolunteerNo,
 		strconv.FormatInt(f.ServiceSeconds, 10), f.ServiceContent,
-		Day(f.ServiceFrom), Day(f.ServiceUntil), f.IssuerName, f.HandlerName, Day(f.IssuedOn),
-	}
-	n := len(signedLabel) + 1
-	for _, s := range fields {
-		n += 4 + len(s)
-	}
-	b := make([]byte, 0, n)
-	b = append(append(b, signedLabel...), 0)
-	for _, s := range fields {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
-		b = append(b, s...)
-	}
-	return b
+		Day(f.ServiceFrom), Day(f.ServiceUntil), f.IssuerName, f.HandlerName, Day(f.IssuedOn))
 }
 
 // chinaTime is the zone certificates are dated in.
@@ -99,64 +81,48 @@ func Day(t time.Time) string { return t.In(chinaTime).Format(time.DateOnly) }
 
 // Signer signs certificates with the platform's SM2 key.
 type Signer struct {
-	kid  byte
-	priv *sm2.PrivateKey
-	opt  *sm2.SM2SignerOption
+	d *docsign.Signer
 }
 
 // NewSigner returns a Signer over the keyring's sign key.
 func NewSigner(k keyring.SignKey) (*Signer, error) {
-	if k.PrivateKey() == nil || k.ID() == 0 {
-		return nil, errors.New("certificate signer: no sign key")
+	d, err := docsign.NewSigner(k)
+	if err != nil {
+		return nil, fmt.Errorf("certificate signer: %w", err)
 	}
-	return &Signer{kid: k.ID(), priv: k.PrivateKey(), opt: sm2.NewSM2SignerOption(true, nil)}, nil
+	return &Signer{d: d}, nil
 }
 
-// Sign returns the key id and the DER SM2 signature (SM3, the default
-// user ID) over f.Canonical(). Signatures are deterministic (RFC 6979).
+// Sign returns the key id and the DER SM2 signature over f.Canonical()
+// (see docsign.Signer.Sign).
 func (s *Signer) Sign(f Fields) (byte, []byte, error) {
-	// A nil rand asks gmsm for an RFC 6979 deterministic signature.
-	sig, err := s.priv.Sign(nil, f.Canonical(), s.opt)
-	if err != nil {
-		return 0, nil, fmt.Errorf("sign certificate: %w", err)
-	}
-	return s.kid, sig, nil
+	return s.d.Sign(f.Canonical())
 }
 
 // Verifier returns a Verifier of the signer's own signatures.
 func (s *Signer) Verifier() *Verifier {
-	return &Verifier{keys: map[byte]*ecdsa.PublicKey{s.kid: &s.priv.PublicKey}}
+	return &Verifier{d: s.d.Verifier()}
 }
 
 // Verifier checks certificate signatures with public keys only.
 type Verifier struct {
-	keys map[byte]*ecdsa.PublicKey
+	d *docsign.Verifier
 }
 
 // NewVerifier returns a Verifier accepting signatures under keys, by key
 // id.
 func NewVerifier(keys map[byte]*ecdsa.PublicKey) *Verifier {
-	return &Verifier{keys: keys}
+	return &Verifier{d: docsign.NewVerifier(keys)}
 }
 
 // Verify reports whether sig is a signature over f under key kid.
 func (v *Verifier) Verify(f Fields, kid byte, sig []byte) bool {
-	pub := v.keys[kid]
-	if pub == nil || len(sig) == 0 {
-		return false
-	}
-	return sm2.VerifyASN1WithSM2(pub, nil, f.Canonical(), sig)
+	return v.d.Verify(f.Canonical(), kid, sig)
 }
 
-// checkCodeLen is the length of a check code in hex digits: 64 bits, too
-// many to guess, few enough to type from paper.
-const checkCodeLen = 16
+// checkCodeLen is the length of a check code in hex digits.
+const checkCodeLen = docsign.CheckCodeLen
 
 // CheckCode is the short digest of a signature printed on a certificate
-// and carried by its QR code: the first 8 bytes of SM3(signature) in
-// lower-case hex. Verification asks for it with the number, so the
-// register cannot be walked by guessing numbers.
-func CheckCode(sig []byte) string {
-	sum := sm3.Sum(sig)
-	return hex.EncodeToString(sum[:checkCodeLen/2])
-}
+// and carried by its QR code (docsign.CheckCode).
+func CheckCode(sig []byte) string { return docsign.CheckCode(sig) }

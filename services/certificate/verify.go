@@ -1,19 +1,14 @@
 package certificate
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/emmansun/gmsm/sm3"
 	"github.com/google/uuid"
 
 	"yima/access"
@@ -205,7 +200,7 @@ func (s *Service) Links(ctx context.Context, p *access.Principal, id uuid.UUID) 
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
-	t, exp := s.ticket(ticketCertificate, id, p.PersonID)
+	t, exp := s.tickets.Issue(ticketCertificate, id, p.PersonID)
 	return PDFPath + id.String() + ".pdf?ticket=" + t, c.VerifyURL, exp, nil
 }
 
@@ -213,7 +208,7 @@ func (s *Service) Links(ctx context.Context, p *access.Principal, id uuid.UUID) 
 // Links. Errors: permission_denied (TICKET_INVALID, TICKET_EXPIRED),
 // not_found (CERTIFICATE_NOT_FOUND).
 func (s *Service) PDFByTicket(ctx context.Context, id uuid.UUID, ticket string) ([]byte, Certificate, error) {
-	if _, err := s.checkTicket(ticketCertificate, id, ticket); err != nil {
+	if _, err := s.tickets.Check(ticketCertificate, id, ticket); err != nil {
 		return nil, Certificate{}, err
 	}
 	r, err := s.opt.Store.Q.GetCertificateView(ctx, id)
@@ -249,7 +244,7 @@ func (s *Service) PreviewLink(ctx context.Context, p *access.Principal, id uuid.
 	if d.Status != StatusPending {
 		return "", time.Time{}, notPending()
 	}
-	t, exp := s.ticket(ticketPreview, id, p.PersonID)
+	t, exp := s.tickets.Issue(ticketPreview, id, p.PersonID)
 	return PreviewPath + id.String() + "/preview.pdf?ticket=" + t, exp, nil
 }
 
@@ -268,7 +263,7 @@ func (s *Service) Preview(ctx context.Context, p *access.Principal, id uuid.UUID
 // PreviewLink, with the person who asked for the link as handler. Errors:
 // permission_denied (TICKET_INVALID, TICKET_EXPIRED), and as Preview.
 func (s *Service) PreviewByTicket(ctx context.Context, id uuid.UUID, ticket string) ([]byte, error) {
-	person, err := s.checkTicket(ticketPreview, id, ticket)
+	person, err := s.tickets.Check(ticketPreview, id, ticket)
 	if err != nil {
 		return nil, err
 	}
@@ -308,46 +303,6 @@ const (
 	ticketCertificate byte = 1
 	ticketPreview     byte = 2
 )
-
-// Layout of a ticket: kind | id (16) | person (16) | expiry (8, Unix
-// seconds, big-endian) | MAC (16).
-const (
-	ticketBody   = 1 + 16 + 16 + 8
-	ticketMACLen = 16
-)
-
-// ticket issues a ticket of kind for id, naming person, valid TicketTTL.
-func (s *Service) ticket(kind byte, id, person uuid.UUID) (string, time.Time) {
-	exp := s.opt.Now().Add(TicketTTL).Truncate(time.Second)
-	b := make([]byte, 0, ticketBody+ticketMACLen)
-	b = append(b, kind)
-	b = append(b, id[:]...)
-	b = append(b, person[:]...)
-	b = binary.BigEndian.AppendUint64(b, uint64(exp.Unix()))
-	b = append(b, s.ticketMAC(b)...)
-	return base64.RawURLEncoding.EncodeToString(b), exp
-}
-
-// checkTicket returns the person a ticket of kind for id names. Errors:
-// permission_denied (TICKET_INVALID, TICKET_EXPIRED).
-func (s *Service) checkTicket(kind byte, id uuid.UUID, ticket string) (uuid.UUID, error) {
-	b, err := base64.RawURLEncoding.DecodeString(ticket)
-	if err != nil || len(b) != ticketBody+ticketMACLen || b[0] != kind || !bytes.Equal(b[1:17], id[:]) ||
-		!hmac.Equal(b[ticketBody:], s.ticketMAC(b[:ticketBody])) {
-		return uuid.Nil, fault.New(fault.PermissionDenied, "TICKET_INVALID", "链接无效，请重新打开")
-	}
-	if exp := time.Unix(int64(binary.BigEndian.Uint64(b[33:41])), 0); !s.opt.Now().Before(exp) {
-		return uuid.Nil, fault.New(fault.PermissionDenied, "TICKET_EXPIRED", "链接已过期，请重新打开")
-	}
-	return uuid.UUID(b[17:33]), nil
-}
-
-func (s *Service) ticketMAC(body []byte) []byte {
-	m := hmac.New(sm3.New, s.opt.TicketKey)
-	m.Write([]byte("yima/certificate/ticket/v1\x00"))
-	m.Write(body)
-	return m.Sum(nil)[:ticketMACLen]
-}
 
 func notFound() error {
 	return fault.New(fault.NotFound, "CERTIFICATE_NOT_FOUND", "证明不存在")

@@ -43,6 +43,9 @@ type Options struct {
 	// IDNumberIndex returns the blind index under which identity stores a
 	// normalized ID number; without it searching by ID number finds no one.
 	IDNumberIndex func(normalized string) []byte
+	// Cards, when set, issues each new volunteer's card as part of
+	// Register.
+	Cards Cards
 }
 
 // New returns a Service for registration and the user center.
@@ -56,12 +59,14 @@ func NewWith(st *store.Store, now func() time.Time, opt Options) *Service {
 }
 
 // Register makes p's person a volunteer: a volunteer.volunteer row with a
-// fresh volunteer number and a volunteer account, in one transaction, which
-// also moves p's session to the volunteer account: from its next request
-// on, the same token acts as the volunteer, on every node. Errors: invalid_argument
+// fresh volunteer number, a volunteer account and (with Options.Cards)
+// the volunteer's card, in one transaction, which also moves p's session
+// to the volunteer account: from its next request on, the same token acts
+// as the volunteer, on every node. Errors: invalid_argument
 // (POLITICAL_STATUS_INVALID, SERVICE_CATEGORIES_REQUIRED,
 // SERVICE_CATEGORY_INVALID), permission_denied (NOT_CITIZEN),
-// already_exists (ALREADY_VOLUNTEER).
+// already_exists (ALREADY_VOLUNTEER), failed_precondition
+// (ID_NUMBER_MISSING, from the card).
 func (s *Service) Register(ctx context.Context, p *access.Principal, political string, categories []string) (Volunteer, error) {
 	switch p.Kind {
 	case access.KindCitizen:
@@ -81,9 +86,10 @@ func (s *Service) Register(ctx context.Context, p *access.Principal, political s
 		return Volunteer{}, fault.InvalidField("service_categories", "SERVICE_CATEGORY_INVALID", fmt.Sprintf("服务类别“%s”不存在", bad))
 	}
 	err := s.st.InTx(ctx, func(q *db.Queries) error {
-		if _, err := q.CreateVolunteer(ctx, db.CreateVolunteerParams{
+		v, err := q.CreateVolunteer(ctx, db.CreateVolunteerParams{
 			PersonID: p.PersonID, PoliticalStatus: political, ServiceCategories: cats, RegisteredAt: s.now(),
-		}); err != nil {
+		})
+		if err != nil {
 			return fmt.Errorf("create volunteer: %w", err)
 		}
 		acct, err := q.CreateVolunteerAccount(ctx, p.PersonID)
@@ -95,6 +101,9 @@ func (s *Service) Register(ctx context.Context, p *access.Principal, political s
 		}); err != nil {
 			return fmt.Errorf("move session to the volunteer account: %w", err)
 		}
+		if s.opt.Cards != nil {
+			return s.opt.Cards.Issue(ctx, q, v.ID)
+		}
 		return nil
 	})
 	switch store.ConstraintViolated(err) {
@@ -105,6 +114,9 @@ func (s *Service) Register(ctx context.Context, p *access.Principal, political s
 	}
 	if err != nil {
 		return Volunteer{}, err
+	}
+	if s.opt.Cards != nil {
+		s.opt.Cards.Issued()
 	}
 	return s.ByPerson(ctx, p.PersonID)
 }

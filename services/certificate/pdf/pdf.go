@@ -1,6 +1,7 @@
-// Package pdf renders service certificates as one A4 page of PDF: the
-// fields the national rules ask for, the issuing org and handler, and a QR
-// code leading to the public verification page. Chinese text is set in a
+// Package pdf renders the platform's signed documents as one A4 page of
+// PDF: service certificates (the fields the national rules ask for, the
+// issuing org and handler) and volunteer cards (card.go), each with a QR
+// code leading to its public verification page. Chinese text is set in a
 // TrueType font with CJK glyphs (Debian's fonts-droid-fallback), which the
 // PDF embeds as a subset of the glyphs used. That font has no Latin
 // letters or digits, so runs of those are set in Helvetica, a PDF core
@@ -56,47 +57,69 @@ type Document struct {
 	Preview bool
 }
 
-// Renderer draws certificates. It reads the font file once, at the first
-// render, and is safe for concurrent use.
+// Font is the TrueType font with CJK glyphs, read from its file once, at
+// first use, and shared by every renderer of the platform's documents:
+// these PDFs and the volunteer card's PNG. It is safe for concurrent use.
+type Font struct {
+	file string
+	once sync.Once
+	b    []byte
+	err  error
+}
+
+// NewFont returns the font at file (DefaultFont when empty). A missing
+// file shows at the first Bytes, so a server without it still starts and
+// serves everything else.
+func NewFont(file string) *Font {
+	if file == "" {
+		file = DefaultFont
+	}
+	return &Font{file: file}
+}
+
+// Bytes returns the font file's bytes, shared: callers must not write
+// into them. Errors: ErrNoFont when the file cannot be read.
+func (f *Font) Bytes() ([]byte, error) {
+	f.once.Do(func() {
+		b, err := os.ReadFile(f.file)
+		if err != nil {
+			f.err = fmt.Errorf("%w: %v (install fonts-droid-fallback)", ErrNoFont, err)
+			return
+		}
+		f.b = b
+	})
+	return f.b, f.err
+}
+
+// Renderer draws certificates and volunteer cards. It is safe for
+// concurrent use.
 type Renderer struct {
-	fontFile string
+	font *Font
 	// slots bounds concurrent renders: each parses the 4 MB font again
 	// (fpdf keeps no parsed font between documents), some 50 ms of CPU
 	// and 30 MB of garbage.
 	slots chan struct{}
-
-	once sync.Once
-	font []byte
-	err  error
 }
 
 // New returns a Renderer using the TrueType font at fontFile (DefaultFont
-// when empty). A missing font shows at the first Render, so a server
-// without it still starts and serves everything else.
+// when empty); see NewFont.
 func New(fontFile string) *Renderer {
-	if fontFile == "" {
-		fontFile = DefaultFont
-	}
-	return &Renderer{fontFile: fontFile, slots: make(chan struct{}, maxConcurrent)}
+	return NewWithFont(NewFont(fontFile))
 }
 
-// maxConcurrent is how many certificates render at once.
+// NewWithFont returns a Renderer using font.
+func NewWithFont(font *Font) *Renderer {
+	return &Renderer{font: font, slots: make(chan struct{}, maxConcurrent)}
+}
+
+// Font returns the renderer's font, for other renderers to share.
+func (r *Renderer) Font() *Font { return r.font }
+
+// maxConcurrent is how many documents render at once.
 const maxConcurrent = 2
 
 // ErrNoFont is returned by Render when the font file cannot be read.
 var ErrNoFont = errors.New("pdf: certificate font missing")
-
-func (r *Renderer) loadFont() ([]byte, error) {
-	r.once.Do(func() {
-		b, err := os.ReadFile(r.fontFile)
-		if err != nil {
-			r.err = fmt.Errorf("%w: %v (install fonts-droid-fallback)", ErrNoFont, err)
-			return
-		}
-		r.font = b
-	})
-	return r.font, r.err
-}
 
 // Page geometry, in millimetres.
 const (
@@ -116,32 +139,16 @@ var (
 
 // Render returns the certificate as a one-page A4 PDF.
 func (r *Renderer) Render(d Document) ([]byte, error) {
-	font, err := r.loadFont()
+	release, err := r.acquire()
 	if err != nil {
 		return nil, err
 	}
-	r.slots <- struct{}{}
-	defer func() { <-r.slots }()
-	f := fpdf.New("P", "mm", "A4", "")
-	f.SetCompression(true)
-	f.SetCatalogSort(true)
-	created := d.IssuedOn
-	if created.IsZero() {
-		created = time.Unix(0, 0)
+	defer release()
+	w, err := r.begin("志愿服务证明 "+d.Number, d.IssuedOn)
+	if err != nil {
+		return nil, err
 	}
-	f.SetCreationDate(created)
-	f.SetModificationDate(created)
-	f.SetTitle("志愿服务证明 "+d.Number, true)
-	f.SetCreator("一码做志愿", true)
-	f.SetProducer("yima", true)
-	f.SetMargins(margin, margin, margin)
-	f.SetAutoPageBreak(false, margin)
-	// fpdf writes into the font bytes it is given while it cuts the subset
-	// it embeds, so each document gets its own copy (the race detector
-	// caught two renders sharing one).
-	f.AddUTF8FontFromBytes(FontFamily, "", bytes.Clone(font))
-	f.AddPage()
-	w := &writer{f: f, latin: f.UnicodeTranslatorFromDescriptor("")}
+	f := w.f
 
 	color := func(c [3]int) { f.SetTextColor(c[0], c[1], c[2]) }
 
@@ -219,13 +226,9 @@ func (r *Renderer) Render(d Document) ([]byte, error) {
 
 	// The QR code and check code, bottom left.
 	if d.VerifyURL != "" {
-		png, err := codes.QRPNG(d.VerifyURL, 600)
-		if err != nil {
-			return nil, fmt.Errorf("render certificate QR: %w", err)
+		if err := qr(f, "qr", d.VerifyURL, margin+4, 206, 38); err != nil {
+			return nil, fmt.Errorf("render certificate: %w", err)
 		}
-		opt := fpdf.ImageOptions{ImageType: "PNG"}
-		f.RegisterImageOptionsReader("qr", opt, bytes.NewReader(png))
-		f.ImageOptions("qr", margin+4, 206, 38, 38, false, opt, 0, "")
 		w.size(9)
 		color(muted)
 		w.cell(margin+4, 245, 80, 5, "扫码核验真伪", "L")
@@ -245,14 +248,71 @@ func (r *Renderer) Render(d Document) ([]byte, error) {
 	if d.Preview {
 		watermark(w)
 	}
+	return output(f, "certificate")
+}
+
+// acquire waits for a render slot and returns its release. Errors:
+// ErrNoFont.
+func (r *Renderer) acquire() (func(), error) {
+	if _, err := r.font.Bytes(); err != nil {
+		return nil, err
+	}
+	r.slots <- struct{}{}
+	return func() { <-r.slots }, nil
+}
+
+// begin starts a one-page A4 document titled title, dated created (the
+// epoch when zero, so that output does not depend on the clock), with the
+// CJK font loaded.
+func (r *Renderer) begin(title string, created time.Time) (*writer, error) {
+	font, err := r.font.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	f := fpdf.New("P", "mm", "A4", "")
+	f.SetCompression(true)
+	f.SetCatalogSort(true)
+	if created.IsZero() {
+		created = time.Unix(0, 0)
+	}
+	f.SetCreationDate(created)
+	f.SetModificationDate(created)
+	f.SetTitle(title, true)
+	f.SetCreator("一码做志愿", true)
+	f.SetProducer("yima", true)
+	f.SetMargins(margin, margin, margin)
+	f.SetAutoPageBreak(false, margin)
+	// fpdf writes into the font bytes it is given while it cuts the subset
+	// it embeds, so each document gets its own copy (the race detector
+	// caught two renders sharing one).
+	f.AddUTF8FontFromBytes(FontFamily, "", bytes.Clone(font))
+	f.AddPage()
+	return &writer{f: f, latin: f.UnicodeTranslatorFromDescriptor("")}, nil
+}
+
+// output finishes f as PDF bytes; what names the document in errors.
+func output(f *fpdf.Fpdf, what string) ([]byte, error) {
 	if err := f.Error(); err != nil {
-		return nil, fmt.Errorf("render certificate: %w", err)
+		return nil, fmt.Errorf("render %s: %w", what, err)
 	}
 	var buf bytes.Buffer
 	if err := f.Output(&buf); err != nil {
-		return nil, fmt.Errorf("render certificate: %w", err)
+		return nil, fmt.Errorf("render %s: %w", what, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// qr draws a QR code of text at x, y, size mm square; name keys the image
+// in the document.
+func qr(f *fpdf.Fpdf, name, text string, x, y, size float64) error {
+	png, err := codes.QRPNG(text, 600)
+	if err != nil {
+		return fmt.Errorf("render QR: %w", err)
+	}
+	opt := fpdf.ImageOptions{ImageType: "PNG"}
+	f.RegisterImageOptionsReader(name, opt, bytes.NewReader(png))
+	f.ImageOptions(name, x, y, size, size, false, opt, 0, "")
+	return nil
 }
 
 // watermark lays 预览 across the page, faintly.
@@ -283,10 +343,11 @@ type writer struct {
 // latinFont is the core font for runs without Chinese characters.
 const latinFont = "Helvetica"
 
-// run is text set in one font.
-type run struct {
-	latin bool
-	text  string
+// Run is text set in one font: Latin in the Latin font, the rest in the
+// CJK font. The card's PNG sets text the same way.
+type Run struct {
+	Latin bool
+	Text  string
 }
 
 // isLatin reports whether r is set in the Latin font: everything below the
@@ -304,32 +365,32 @@ func (w *writer) use(latin bool) {
 	}
 }
 
-// runs splits s into runs of one font each.
-func runs(s string) []run {
-	var out []run
+// Runs splits s into runs of one font each.
+func Runs(s string) []Run {
+	var out []Run
 	for _, r := range s {
 		l := isLatin(r)
-		if n := len(out); n > 0 && out[n-1].latin == l {
-			out[n-1].text += string(r)
+		if n := len(out); n > 0 && out[n-1].Latin == l {
+			out[n-1].Text += string(r)
 			continue
 		}
-		out = append(out, run{latin: l, text: string(r)})
+		out = append(out, Run{Latin: l, Text: string(r)})
 	}
 	return out
 }
 
-func (w *writer) runWidth(r run) float64 {
-	w.use(r.latin)
-	if r.latin {
-		return w.f.GetStringWidth(w.latin(r.text))
+func (w *writer) runWidth(r Run) float64 {
+	w.use(r.Latin)
+	if r.Latin {
+		return w.f.GetStringWidth(w.latin(r.Text))
 	}
-	return w.f.GetStringWidth(r.text)
+	return w.f.GetStringWidth(r.Text)
 }
 
 // width is how wide s is set at the current size.
 func (w *writer) width(s string) float64 {
 	var n float64
-	for _, r := range runs(s) {
+	for _, r := range Runs(s) {
 		n += w.runWidth(r)
 	}
 	return n
@@ -408,10 +469,10 @@ func (w *writer) line(x, y, width, h float64, s, align string) {
 	case "R":
 		x += width - total
 	}
-	for _, r := range runs(s) {
+	for _, r := range Runs(s) {
 		rw := w.runWidth(r) // selects the run's font
-		text := r.text
-		if r.latin {
+		text := r.Text
+		if r.Latin {
 			text = w.latin(text)
 		}
 		w.f.SetXY(x, y)
