@@ -67,6 +67,9 @@ func (h *orgHandler) GetOrg(ctx context.Context, req *connect.Request[orgv1.GetO
 	if err != nil {
 		return nil, err
 	}
+	if o, err = h.svc.WithLogo(ctx, o); err != nil {
+		return nil, err
+	}
 	return connect.NewResponse(&orgv1.GetOrgResponse{Org: orgToProto(o)}), nil
 }
 
@@ -127,6 +130,9 @@ func (h *orgHandler) UpdateOrg(ctx context.Context, req *connect.Request[orgv1.U
 		ServiceCategories: m.ServiceCategories, Intro: m.Intro, ContactName: m.ContactName,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if o, err = h.svc.WithLogo(ctx, o); err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&orgv1.UpdateOrgResponse{Org: orgToProto(o)}), nil
@@ -264,6 +270,7 @@ func orgToProto(o org.Org) *orgv1.Org {
 		SupervisingUnit: o.SupervisingUnit, Address: o.Address, Location: locationToProto(o.Location),
 		ServiceCategories: o.ServiceCategories, ReviewReason: o.ReviewReason,
 		CreatedAt: timestamppb.New(o.CreatedAt), Intro: o.Intro, ContactName: o.ContactName,
+		LogoUrl: orgLogoURL(o.ID, o.LogoHash),
 	}
 	if o.ParentID != uuid.Nil {
 		out.ParentOrgId = o.ParentID.String()

@@ -228,14 +228,8 @@ func (s *Service) Update(ctx context.Context, p *access.Principal, id uuid.UUID,
 	if err != nil {
 		return Org{}, err
 	}
-	own := (p.Kind == access.KindOrgLeader || p.Kind == access.KindOrgAdmin) && p.OrgID == id
-	if !own {
-		if err := s.oversees(ctx, p, o.Path); err != nil {
-			if fault.ReasonOf(err) == "NOT_PARENT" {
-				err = fault.New(fault.PermissionDenied, "NOT_IN_SCOPE", "只有本组织或上级组织可以修改")
-			}
-			return Org{}, err
-		}
+	if err := s.mayEdit(ctx, p, o); err != nil {
+		return Org{}, err
 	}
 	var row db.OrgOrg
 	err = s.opt.Store.InTx(ctx, func(q *db.Queries) error {
@@ -267,6 +261,20 @@ func (s *Service) Update(ctx context.Context, p *access.Principal, id uuid.UUID,
 		return Org{}, err
 	}
 	return fromRow(row), nil
+}
+
+// mayEdit returns nil when p may edit o's profile and logo: o's own
+// leader or admin, or an overseer. Errors: permission_denied
+// (NOT_IN_SCOPE).
+func (s *Service) mayEdit(ctx context.Context, p *access.Principal, o Org) error {
+	if (p.Kind == access.KindOrgLeader || p.Kind == access.KindOrgAdmin) && p.OrgID == o.ID {
+		return nil
+	}
+	err := s.oversees(ctx, p, o.Path)
+	if fault.ReasonOf(err) == "NOT_PARENT" {
+		err = fault.New(fault.PermissionDenied, "NOT_IN_SCOPE", "只有本组织或上级组织可以修改")
+	}
+	return err
 }
 
 // Notices sends notices to an org's leaders and admins, by SMS and in

@@ -80,6 +80,9 @@ type Org struct {
 	Intro             string
 	ContactName       string
 	CreatedAt         time.Time
+	// LogoHash versions the org's logo, "" without one; filled in only by
+	// the calls that say so (WithLogo, SetLogo, the public views).
+	LogoHash string
 }
 
 // AccountCache forgets cached account states on this node;

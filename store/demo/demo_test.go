@@ -385,6 +385,7 @@ func checksum(t *testing.T, pool *pgxpool.Pool) string {
 	err := pool.QueryRow(t.Context(), `SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
 		SELECT concat_ws(',', 'o', id, name, path, level, lat, lng, district_code, service_categories, contact_name, contact_phone_masked, founded_on, address) FROM org.org
 		UNION ALL SELECT concat_ws(',', 's', org_id, from_status, to_status, reason, extract(epoch FROM at)) FROM org.status_change
+		UNION ALL SELECT concat_ws(',', 'l', org_id, hash) FROM org.logo
 		UNION ALL SELECT concat_ws(',', 'p', id, name, encode(id_number_idx, 'hex'), id_number_masked, encode(phone_idx, 'hex'), birth_date) FROM identity.person
 		UNION ALL SELECT concat_ws(',', 'a', id, person_id, kind, org_id, extract(epoch FROM valid_from), extract(epoch FROM valid_until)) FROM identity.account
 		UNION ALL SELECT concat_ws(',', 'v', id, person_id, volunteer_no, political_status, service_categories, district_code, lat, lng, extract(epoch FROM registered_at)) FROM volunteer.volunteer

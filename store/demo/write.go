@@ -48,6 +48,7 @@ func write(ctx context.Context, tx pgx.Tx, root uuid, ds *dataset, opt Options) 
 		run  func(context.Context) error
 	}{
 		{"write orgs", w.orgs},
+		{"write org logos", w.logos},
 		{"write persons", w.persons},
 		{"write accounts", w.accounts},
 		{"write volunteers", w.volunteers},

@@ -178,7 +178,11 @@ type Org struct {
 	// Intro introduces the org.
 	Intro string `protobuf:"bytes,12,opt,name=intro,proto3" json:"intro,omitempty"`
 	// ContactName is the org's contact person.
-	ContactName   string `protobuf:"bytes,13,opt,name=contact_name,json=contactName,proto3" json:"contact_name,omitempty"`
+	ContactName string `protobuf:"bytes,13,opt,name=contact_name,json=contactName,proto3" json:"contact_name,omitempty"`
+	// LogoURL is where anyone loads the org's logo (a PNG); empty when it
+	// has none. It changes with the logo, so it may be cached. Filled in by
+	// GetOrg, UpdateOrg and SetOrgLogo only; empty elsewhere.
+	LogoUrl       string `protobuf:"bytes,14,opt,name=logo_url,json=logoUrl,proto3" json:"logo_url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -300,6 +304,13 @@ func (x *Org) GetIntro() string {
 func (x *Org) GetContactName() string {
 	if x != nil {
 		return x.ContactName
+	}
+	return ""
+}
+
+func (x *Org) GetLogoUrl() string {
+	if x != nil {
+		return x.LogoUrl
 	}
 	return ""
 }
@@ -1173,6 +1184,107 @@ func (x *UpdateOrgResponse) GetOrg() *Org {
 	return nil
 }
 
+// SetOrgLogoRequest carries an org's new logo.
+type SetOrgLogoRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// OrgID whose logo it is.
+	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// Image is the PNG, JPEG or WebP file; empty removes the logo.
+	Image         []byte `protobuf:"bytes,2,opt,name=image,proto3" json:"image,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetOrgLogoRequest) Reset() {
+	*x = SetOrgLogoRequest{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetOrgLogoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetOrgLogoRequest) ProtoMessage() {}
+
+func (x *SetOrgLogoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetOrgLogoRequest.ProtoReflect.Descriptor instead.
+func (*SetOrgLogoRequest) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SetOrgLogoRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *SetOrgLogoRequest) GetImage() []byte {
+	if x != nil {
+		return x.Image
+	}
+	return nil
+}
+
+// SetOrgLogoResponse carries the org with its new logo_url.
+type SetOrgLogoResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Org edited.
+	Org           *Org `protobuf:"bytes,1,opt,name=org,proto3" json:"org,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetOrgLogoResponse) Reset() {
+	*x = SetOrgLogoResponse{}
+	mi := &file_yima_org_v1_org_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetOrgLogoResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetOrgLogoResponse) ProtoMessage() {}
+
+func (x *SetOrgLogoResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetOrgLogoResponse.ProtoReflect.Descriptor instead.
+func (*SetOrgLogoResponse) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SetOrgLogoResponse) GetOrg() *Org {
+	if x != nil {
+		return x.Org
+	}
+	return nil
+}
+
 // DeactivateOrgRequest switches an org off.
 type DeactivateOrgRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1186,7 +1298,7 @@ type DeactivateOrgRequest struct {
 
 func (x *DeactivateOrgRequest) Reset() {
 	*x = DeactivateOrgRequest{}
-	mi := &file_yima_org_v1_org_proto_msgTypes[15]
+	mi := &file_yima_org_v1_org_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1198,7 +1310,7 @@ func (x *DeactivateOrgRequest) String() string {
 func (*DeactivateOrgRequest) ProtoMessage() {}
 
 func (x *DeactivateOrgRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_proto_msgTypes[15]
+	mi := &file_yima_org_v1_org_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1211,7 +1323,7 @@ func (x *DeactivateOrgRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeactivateOrgRequest.ProtoReflect.Descriptor instead.
 func (*DeactivateOrgRequest) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{15}
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DeactivateOrgRequest) GetOrgId() string {
@@ -1239,7 +1351,7 @@ type DeactivateOrgResponse struct {
 
 func (x *DeactivateOrgResponse) Reset() {
 	*x = DeactivateOrgResponse{}
-	mi := &file_yima_org_v1_org_proto_msgTypes[16]
+	mi := &file_yima_org_v1_org_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1251,7 +1363,7 @@ func (x *DeactivateOrgResponse) String() string {
 func (*DeactivateOrgResponse) ProtoMessage() {}
 
 func (x *DeactivateOrgResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_proto_msgTypes[16]
+	mi := &file_yima_org_v1_org_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1264,7 +1376,7 @@ func (x *DeactivateOrgResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeactivateOrgResponse.ProtoReflect.Descriptor instead.
 func (*DeactivateOrgResponse) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{16}
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeactivateOrgResponse) GetOrg() *Org {
@@ -1287,7 +1399,7 @@ type ReactivateOrgRequest struct {
 
 func (x *ReactivateOrgRequest) Reset() {
 	*x = ReactivateOrgRequest{}
-	mi := &file_yima_org_v1_org_proto_msgTypes[17]
+	mi := &file_yima_org_v1_org_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1299,7 +1411,7 @@ func (x *ReactivateOrgRequest) String() string {
 func (*ReactivateOrgRequest) ProtoMessage() {}
 
 func (x *ReactivateOrgRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_proto_msgTypes[17]
+	mi := &file_yima_org_v1_org_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1312,7 +1424,7 @@ func (x *ReactivateOrgRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactivateOrgRequest.ProtoReflect.Descriptor instead.
 func (*ReactivateOrgRequest) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{17}
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReactivateOrgRequest) GetOrgId() string {
@@ -1340,7 +1452,7 @@ type ReactivateOrgResponse struct {
 
 func (x *ReactivateOrgResponse) Reset() {
 	*x = ReactivateOrgResponse{}
-	mi := &file_yima_org_v1_org_proto_msgTypes[18]
+	mi := &file_yima_org_v1_org_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1352,7 +1464,7 @@ func (x *ReactivateOrgResponse) String() string {
 func (*ReactivateOrgResponse) ProtoMessage() {}
 
 func (x *ReactivateOrgResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_proto_msgTypes[18]
+	mi := &file_yima_org_v1_org_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1477,7 @@ func (x *ReactivateOrgResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactivateOrgResponse.ProtoReflect.Descriptor instead.
 func (*ReactivateOrgResponse) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{18}
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReactivateOrgResponse) GetOrg() *Org {
@@ -1386,7 +1498,7 @@ type ListOrgStatusHistoryRequest struct {
 
 func (x *ListOrgStatusHistoryRequest) Reset() {
 	*x = ListOrgStatusHistoryRequest{}
-	mi := &file_yima_org_v1_org_proto_msgTypes[19]
+	mi := &file_yima_org_v1_org_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1398,7 +1510,7 @@ func (x *ListOrgStatusHistoryRequest) String() string {
 func (*ListOrgStatusHistoryRequest) ProtoMessage() {}
 
 func (x *ListOrgStatusHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_proto_msgTypes[19]
+	mi := &file_yima_org_v1_org_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1411,7 +1523,7 @@ func (x *ListOrgStatusHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrgStatusHistoryRequest.ProtoReflect.Descriptor instead.
 func (*ListOrgStatusHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{19}
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListOrgStatusHistoryRequest) GetOrgId() string {
@@ -1440,7 +1552,7 @@ type OrgStatusChange struct {
 
 func (x *OrgStatusChange) Reset() {
 	*x = OrgStatusChange{}
-	mi := &file_yima_org_v1_org_proto_msgTypes[20]
+	mi := &file_yima_org_v1_org_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1452,7 +1564,7 @@ func (x *OrgStatusChange) String() string {
 func (*OrgStatusChange) ProtoMessage() {}
 
 func (x *OrgStatusChange) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_proto_msgTypes[20]
+	mi := &file_yima_org_v1_org_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1465,7 +1577,7 @@ func (x *OrgStatusChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrgStatusChange.ProtoReflect.Descriptor instead.
 func (*OrgStatusChange) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{20}
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *OrgStatusChange) GetFromStatus() OrgStatus {
@@ -1514,7 +1626,7 @@ type ListOrgStatusHistoryResponse struct {
 
 func (x *ListOrgStatusHistoryResponse) Reset() {
 	*x = ListOrgStatusHistoryResponse{}
-	mi := &file_yima_org_v1_org_proto_msgTypes[21]
+	mi := &file_yima_org_v1_org_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1526,7 +1638,7 @@ func (x *ListOrgStatusHistoryResponse) String() string {
 func (*ListOrgStatusHistoryResponse) ProtoMessage() {}
 
 func (x *ListOrgStatusHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_proto_msgTypes[21]
+	mi := &file_yima_org_v1_org_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1539,7 +1651,7 @@ func (x *ListOrgStatusHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrgStatusHistoryResponse.ProtoReflect.Descriptor instead.
 func (*ListOrgStatusHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{21}
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListOrgStatusHistoryResponse) GetChanges() []*OrgStatusChange {
@@ -1566,7 +1678,7 @@ type ListOrgChoicesRequest struct {
 
 func (x *ListOrgChoicesRequest) Reset() {
 	*x = ListOrgChoicesRequest{}
-	mi := &file_yima_org_v1_org_proto_msgTypes[22]
+	mi := &file_yima_org_v1_org_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1578,7 +1690,7 @@ func (x *ListOrgChoicesRequest) String() string {
 func (*ListOrgChoicesRequest) ProtoMessage() {}
 
 func (x *ListOrgChoicesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_proto_msgTypes[22]
+	mi := &file_yima_org_v1_org_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1591,7 +1703,7 @@ func (x *ListOrgChoicesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrgChoicesRequest.ProtoReflect.Descriptor instead.
 func (*ListOrgChoicesRequest) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{22}
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListOrgChoicesRequest) GetParentOrgId() string {
@@ -1643,7 +1755,7 @@ type OrgChoice struct {
 
 func (x *OrgChoice) Reset() {
 	*x = OrgChoice{}
-	mi := &file_yima_org_v1_org_proto_msgTypes[23]
+	mi := &file_yima_org_v1_org_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1655,7 +1767,7 @@ func (x *OrgChoice) String() string {
 func (*OrgChoice) ProtoMessage() {}
 
 func (x *OrgChoice) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_proto_msgTypes[23]
+	mi := &file_yima_org_v1_org_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1668,7 +1780,7 @@ func (x *OrgChoice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrgChoice.ProtoReflect.Descriptor instead.
 func (*OrgChoice) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{23}
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *OrgChoice) GetId() string {
@@ -1726,7 +1838,7 @@ type ListOrgChoicesResponse struct {
 
 func (x *ListOrgChoicesResponse) Reset() {
 	*x = ListOrgChoicesResponse{}
-	mi := &file_yima_org_v1_org_proto_msgTypes[24]
+	mi := &file_yima_org_v1_org_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1738,7 +1850,7 @@ func (x *ListOrgChoicesResponse) String() string {
 func (*ListOrgChoicesResponse) ProtoMessage() {}
 
 func (x *ListOrgChoicesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_proto_msgTypes[24]
+	mi := &file_yima_org_v1_org_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1751,7 +1863,7 @@ func (x *ListOrgChoicesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrgChoicesResponse.ProtoReflect.Descriptor instead.
 func (*ListOrgChoicesResponse) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{24}
+	return file_yima_org_v1_org_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListOrgChoicesResponse) GetOrgs() []*OrgChoice {
@@ -1772,7 +1884,7 @@ var File_yima_org_v1_org_proto protoreflect.FileDescriptor
 
 const file_yima_org_v1_org_proto_rawDesc = "" +
 	"\n" +
-	"\x15yima/org/v1/org.proto\x12\vyima.org.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\"\xed\x03\n" +
+	"\x15yima/org/v1/org.proto\x12\vyima.org.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\"\x88\x04\n" +
 	"\x03Org\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\"\n" +
 	"\rparent_org_id\x18\x02 \x01(\tR\vparentOrgId\x12\x12\n" +
@@ -1788,7 +1900,8 @@ const file_yima_org_v1_org_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x14\n" +
 	"\x05intro\x18\f \x01(\tR\x05intro\x12!\n" +
-	"\fcontact_name\x18\r \x01(\tR\vcontactName\"\xf6\x01\n" +
+	"\fcontact_name\x18\r \x01(\tR\vcontactName\x12\x19\n" +
+	"\blogo_url\x18\x0e \x01(\tR\alogoUrl\"\xf6\x01\n" +
 	"\x12RegisterOrgRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\"\n" +
 	"\rparent_org_id\x18\x02 \x01(\tR\vparentOrgId\x12)\n" +
@@ -1843,6 +1956,11 @@ const file_yima_org_v1_org_proto_rawDesc = "" +
 	"\x05intro\x18\a \x01(\tR\x05intro\x12!\n" +
 	"\fcontact_name\x18\b \x01(\tR\vcontactName\"7\n" +
 	"\x11UpdateOrgResponse\x12\"\n" +
+	"\x03org\x18\x01 \x01(\v2\x10.yima.org.v1.OrgR\x03org\"@\n" +
+	"\x11SetOrgLogoRequest\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12\x14\n" +
+	"\x05image\x18\x02 \x01(\fR\x05image\"8\n" +
+	"\x12SetOrgLogoResponse\x12\"\n" +
 	"\x03org\x18\x01 \x01(\v2\x10.yima.org.v1.OrgR\x03org\"E\n" +
 	"\x14DeactivateOrgRequest\x12\x15\n" +
 	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12\x16\n" +
@@ -1895,7 +2013,7 @@ const file_yima_org_v1_org_proto_rawDesc = "" +
 	"\x12ORG_LEVEL_DISTRICT\x10\x02\x12\x14\n" +
 	"\x10ORG_LEVEL_STREET\x10\x03\x12\x17\n" +
 	"\x13ORG_LEVEL_COMMUNITY\x10\x04\x12\x13\n" +
-	"\x0fORG_LEVEL_OTHER\x10\x052\xb3\b\n" +
+	"\x0fORG_LEVEL_OTHER\x10\x052\x98\t\n" +
 	"\n" +
 	"OrgService\x12j\n" +
 	"\vRegisterOrg\x12\x1f.yima.org.v1.RegisterOrgRequest\x1a .yima.org.v1.RegisterOrgResponse\"\x18\xca\xf3\x18\x14\x12\x10org:org:register\x18\x01\x12b\n" +
@@ -1904,7 +2022,9 @@ const file_yima_org_v1_org_proto_rawDesc = "" +
 	"\bListOrgs\x12\x1c.yima.org.v1.ListOrgsRequest\x1a\x1d.yima.org.v1.ListOrgsResponse\"\x15\xca\xf3\x18\x0e\x12\forg:org:list\x90\x02\x01\x12d\n" +
 	"\n" +
 	"GetOrgTree\x12\x1e.yima.org.v1.GetOrgTreeRequest\x1a\x1f.yima.org.v1.GetOrgTreeResponse\"\x15\xca\xf3\x18\x0e\x12\forg:org:list\x90\x02\x01\x12`\n" +
-	"\tUpdateOrg\x12\x1d.yima.org.v1.UpdateOrgRequest\x1a\x1e.yima.org.v1.UpdateOrgResponse\"\x14\xca\xf3\x18\x10\x12\forg:org:edit\x18\x01\x12r\n" +
+	"\tUpdateOrg\x12\x1d.yima.org.v1.UpdateOrgRequest\x1a\x1e.yima.org.v1.UpdateOrgResponse\"\x14\xca\xf3\x18\x10\x12\forg:org:edit\x18\x01\x12c\n" +
+	"\n" +
+	"SetOrgLogo\x12\x1e.yima.org.v1.SetOrgLogoRequest\x1a\x1f.yima.org.v1.SetOrgLogoResponse\"\x14\xca\xf3\x18\x10\x12\forg:org:edit\x18\x01\x12r\n" +
 	"\rDeactivateOrg\x12!.yima.org.v1.DeactivateOrgRequest\x1a\".yima.org.v1.DeactivateOrgResponse\"\x1a\xca\xf3\x18\x16\x12\x12org:org:deactivate\x18\x01\x12r\n" +
 	"\rReactivateOrg\x12!.yima.org.v1.ReactivateOrgRequest\x1a\".yima.org.v1.ReactivateOrgResponse\"\x1a\xca\xf3\x18\x16\x12\x12org:org:deactivate\x18\x01\x12\x82\x01\n" +
 	"\x14ListOrgStatusHistory\x12(.yima.org.v1.ListOrgStatusHistoryRequest\x1a).yima.org.v1.ListOrgStatusHistoryResponse\"\x15\xca\xf3\x18\x0e\x12\forg:org:list\x90\x02\x01\x12t\n" +
@@ -1923,7 +2043,7 @@ func file_yima_org_v1_org_proto_rawDescGZIP() []byte {
 }
 
 var file_yima_org_v1_org_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_yima_org_v1_org_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_yima_org_v1_org_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_yima_org_v1_org_proto_goTypes = []any{
 	(OrgStatus)(0),                       // 0: yima.org.v1.OrgStatus
 	(OrgLevel)(0),                        // 1: yima.org.v1.OrgLevel
@@ -1942,25 +2062,27 @@ var file_yima_org_v1_org_proto_goTypes = []any{
 	(*GetOrgTreeResponse)(nil),           // 14: yima.org.v1.GetOrgTreeResponse
 	(*UpdateOrgRequest)(nil),             // 15: yima.org.v1.UpdateOrgRequest
 	(*UpdateOrgResponse)(nil),            // 16: yima.org.v1.UpdateOrgResponse
-	(*DeactivateOrgRequest)(nil),         // 17: yima.org.v1.DeactivateOrgRequest
-	(*DeactivateOrgResponse)(nil),        // 18: yima.org.v1.DeactivateOrgResponse
-	(*ReactivateOrgRequest)(nil),         // 19: yima.org.v1.ReactivateOrgRequest
-	(*ReactivateOrgResponse)(nil),        // 20: yima.org.v1.ReactivateOrgResponse
-	(*ListOrgStatusHistoryRequest)(nil),  // 21: yima.org.v1.ListOrgStatusHistoryRequest
-	(*OrgStatusChange)(nil),              // 22: yima.org.v1.OrgStatusChange
-	(*ListOrgStatusHistoryResponse)(nil), // 23: yima.org.v1.ListOrgStatusHistoryResponse
-	(*ListOrgChoicesRequest)(nil),        // 24: yima.org.v1.ListOrgChoicesRequest
-	(*OrgChoice)(nil),                    // 25: yima.org.v1.OrgChoice
-	(*ListOrgChoicesResponse)(nil),       // 26: yima.org.v1.ListOrgChoicesResponse
-	(*v1.Location)(nil),                  // 27: yima.common.v1.Location
-	(*timestamppb.Timestamp)(nil),        // 28: google.protobuf.Timestamp
+	(*SetOrgLogoRequest)(nil),            // 17: yima.org.v1.SetOrgLogoRequest
+	(*SetOrgLogoResponse)(nil),           // 18: yima.org.v1.SetOrgLogoResponse
+	(*DeactivateOrgRequest)(nil),         // 19: yima.org.v1.DeactivateOrgRequest
+	(*DeactivateOrgResponse)(nil),        // 20: yima.org.v1.DeactivateOrgResponse
+	(*ReactivateOrgRequest)(nil),         // 21: yima.org.v1.ReactivateOrgRequest
+	(*ReactivateOrgResponse)(nil),        // 22: yima.org.v1.ReactivateOrgResponse
+	(*ListOrgStatusHistoryRequest)(nil),  // 23: yima.org.v1.ListOrgStatusHistoryRequest
+	(*OrgStatusChange)(nil),              // 24: yima.org.v1.OrgStatusChange
+	(*ListOrgStatusHistoryResponse)(nil), // 25: yima.org.v1.ListOrgStatusHistoryResponse
+	(*ListOrgChoicesRequest)(nil),        // 26: yima.org.v1.ListOrgChoicesRequest
+	(*OrgChoice)(nil),                    // 27: yima.org.v1.OrgChoice
+	(*ListOrgChoicesResponse)(nil),       // 28: yima.org.v1.ListOrgChoicesResponse
+	(*v1.Location)(nil),                  // 29: yima.common.v1.Location
+	(*timestamppb.Timestamp)(nil),        // 30: google.protobuf.Timestamp
 }
 var file_yima_org_v1_org_proto_depIdxs = []int32{
 	1,  // 0: yima.org.v1.Org.level:type_name -> yima.org.v1.OrgLevel
 	0,  // 1: yima.org.v1.Org.status:type_name -> yima.org.v1.OrgStatus
-	27, // 2: yima.org.v1.Org.location:type_name -> yima.common.v1.Location
-	28, // 3: yima.org.v1.Org.created_at:type_name -> google.protobuf.Timestamp
-	27, // 4: yima.org.v1.RegisterOrgRequest.location:type_name -> yima.common.v1.Location
+	29, // 2: yima.org.v1.Org.location:type_name -> yima.common.v1.Location
+	30, // 3: yima.org.v1.Org.created_at:type_name -> google.protobuf.Timestamp
+	29, // 4: yima.org.v1.RegisterOrgRequest.location:type_name -> yima.common.v1.Location
 	2,  // 5: yima.org.v1.RegisterOrgResponse.org:type_name -> yima.org.v1.Org
 	2,  // 6: yima.org.v1.ReviewOrgResponse.org:type_name -> yima.org.v1.Org
 	2,  // 7: yima.org.v1.GetOrgResponse.org:type_name -> yima.org.v1.Org
@@ -1971,41 +2093,44 @@ var file_yima_org_v1_org_proto_depIdxs = []int32{
 	2,  // 12: yima.org.v1.OrgNode.org:type_name -> yima.org.v1.Org
 	13, // 13: yima.org.v1.OrgNode.children:type_name -> yima.org.v1.OrgNode
 	13, // 14: yima.org.v1.GetOrgTreeResponse.root:type_name -> yima.org.v1.OrgNode
-	27, // 15: yima.org.v1.UpdateOrgRequest.location:type_name -> yima.common.v1.Location
+	29, // 15: yima.org.v1.UpdateOrgRequest.location:type_name -> yima.common.v1.Location
 	2,  // 16: yima.org.v1.UpdateOrgResponse.org:type_name -> yima.org.v1.Org
-	2,  // 17: yima.org.v1.DeactivateOrgResponse.org:type_name -> yima.org.v1.Org
-	2,  // 18: yima.org.v1.ReactivateOrgResponse.org:type_name -> yima.org.v1.Org
-	0,  // 19: yima.org.v1.OrgStatusChange.from_status:type_name -> yima.org.v1.OrgStatus
-	0,  // 20: yima.org.v1.OrgStatusChange.to_status:type_name -> yima.org.v1.OrgStatus
-	28, // 21: yima.org.v1.OrgStatusChange.at:type_name -> google.protobuf.Timestamp
-	22, // 22: yima.org.v1.ListOrgStatusHistoryResponse.changes:type_name -> yima.org.v1.OrgStatusChange
-	1,  // 23: yima.org.v1.OrgChoice.level:type_name -> yima.org.v1.OrgLevel
-	25, // 24: yima.org.v1.ListOrgChoicesResponse.orgs:type_name -> yima.org.v1.OrgChoice
-	3,  // 25: yima.org.v1.OrgService.RegisterOrg:input_type -> yima.org.v1.RegisterOrgRequest
-	5,  // 26: yima.org.v1.OrgService.ReviewOrg:input_type -> yima.org.v1.ReviewOrgRequest
-	7,  // 27: yima.org.v1.OrgService.GetOrg:input_type -> yima.org.v1.GetOrgRequest
-	10, // 28: yima.org.v1.OrgService.ListOrgs:input_type -> yima.org.v1.ListOrgsRequest
-	12, // 29: yima.org.v1.OrgService.GetOrgTree:input_type -> yima.org.v1.GetOrgTreeRequest
-	15, // 30: yima.org.v1.OrgService.UpdateOrg:input_type -> yima.org.v1.UpdateOrgRequest
-	17, // 31: yima.org.v1.OrgService.DeactivateOrg:input_type -> yima.org.v1.DeactivateOrgRequest
-	19, // 32: yima.org.v1.OrgService.ReactivateOrg:input_type -> yima.org.v1.ReactivateOrgRequest
-	21, // 33: yima.org.v1.OrgService.ListOrgStatusHistory:input_type -> yima.org.v1.ListOrgStatusHistoryRequest
-	24, // 34: yima.org.v1.OrgService.ListOrgChoices:input_type -> yima.org.v1.ListOrgChoicesRequest
-	4,  // 35: yima.org.v1.OrgService.RegisterOrg:output_type -> yima.org.v1.RegisterOrgResponse
-	6,  // 36: yima.org.v1.OrgService.ReviewOrg:output_type -> yima.org.v1.ReviewOrgResponse
-	8,  // 37: yima.org.v1.OrgService.GetOrg:output_type -> yima.org.v1.GetOrgResponse
-	11, // 38: yima.org.v1.OrgService.ListOrgs:output_type -> yima.org.v1.ListOrgsResponse
-	14, // 39: yima.org.v1.OrgService.GetOrgTree:output_type -> yima.org.v1.GetOrgTreeResponse
-	16, // 40: yima.org.v1.OrgService.UpdateOrg:output_type -> yima.org.v1.UpdateOrgResponse
-	18, // 41: yima.org.v1.OrgService.DeactivateOrg:output_type -> yima.org.v1.DeactivateOrgResponse
-	20, // 42: yima.org.v1.OrgService.ReactivateOrg:output_type -> yima.org.v1.ReactivateOrgResponse
-	23, // 43: yima.org.v1.OrgService.ListOrgStatusHistory:output_type -> yima.org.v1.ListOrgStatusHistoryResponse
-	26, // 44: yima.org.v1.OrgService.ListOrgChoices:output_type -> yima.org.v1.ListOrgChoicesResponse
-	35, // [35:45] is the sub-list for method output_type
-	25, // [25:35] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	2,  // 17: yima.org.v1.SetOrgLogoResponse.org:type_name -> yima.org.v1.Org
+	2,  // 18: yima.org.v1.DeactivateOrgResponse.org:type_name -> yima.org.v1.Org
+	2,  // 19: yima.org.v1.ReactivateOrgResponse.org:type_name -> yima.org.v1.Org
+	0,  // 20: yima.org.v1.OrgStatusChange.from_status:type_name -> yima.org.v1.OrgStatus
+	0,  // 21: yima.org.v1.OrgStatusChange.to_status:type_name -> yima.org.v1.OrgStatus
+	30, // 22: yima.org.v1.OrgStatusChange.at:type_name -> google.protobuf.Timestamp
+	24, // 23: yima.org.v1.ListOrgStatusHistoryResponse.changes:type_name -> yima.org.v1.OrgStatusChange
+	1,  // 24: yima.org.v1.OrgChoice.level:type_name -> yima.org.v1.OrgLevel
+	27, // 25: yima.org.v1.ListOrgChoicesResponse.orgs:type_name -> yima.org.v1.OrgChoice
+	3,  // 26: yima.org.v1.OrgService.RegisterOrg:input_type -> yima.org.v1.RegisterOrgRequest
+	5,  // 27: yima.org.v1.OrgService.ReviewOrg:input_type -> yima.org.v1.ReviewOrgRequest
+	7,  // 28: yima.org.v1.OrgService.GetOrg:input_type -> yima.org.v1.GetOrgRequest
+	10, // 29: yima.org.v1.OrgService.ListOrgs:input_type -> yima.org.v1.ListOrgsRequest
+	12, // 30: yima.org.v1.OrgService.GetOrgTree:input_type -> yima.org.v1.GetOrgTreeRequest
+	15, // 31: yima.org.v1.OrgService.UpdateOrg:input_type -> yima.org.v1.UpdateOrgRequest
+	17, // 32: yima.org.v1.OrgService.SetOrgLogo:input_type -> yima.org.v1.SetOrgLogoRequest
+	19, // 33: yima.org.v1.OrgService.DeactivateOrg:input_type -> yima.org.v1.DeactivateOrgRequest
+	21, // 34: yima.org.v1.OrgService.ReactivateOrg:input_type -> yima.org.v1.ReactivateOrgRequest
+	23, // 35: yima.org.v1.OrgService.ListOrgStatusHistory:input_type -> yima.org.v1.ListOrgStatusHistoryRequest
+	26, // 36: yima.org.v1.OrgService.ListOrgChoices:input_type -> yima.org.v1.ListOrgChoicesRequest
+	4,  // 37: yima.org.v1.OrgService.RegisterOrg:output_type -> yima.org.v1.RegisterOrgResponse
+	6,  // 38: yima.org.v1.OrgService.ReviewOrg:output_type -> yima.org.v1.ReviewOrgResponse
+	8,  // 39: yima.org.v1.OrgService.GetOrg:output_type -> yima.org.v1.GetOrgResponse
+	11, // 40: yima.org.v1.OrgService.ListOrgs:output_type -> yima.org.v1.ListOrgsResponse
+	14, // 41: yima.org.v1.OrgService.GetOrgTree:output_type -> yima.org.v1.GetOrgTreeResponse
+	16, // 42: yima.org.v1.OrgService.UpdateOrg:output_type -> yima.org.v1.UpdateOrgResponse
+	18, // 43: yima.org.v1.OrgService.SetOrgLogo:output_type -> yima.org.v1.SetOrgLogoResponse
+	20, // 44: yima.org.v1.OrgService.DeactivateOrg:output_type -> yima.org.v1.DeactivateOrgResponse
+	22, // 45: yima.org.v1.OrgService.ReactivateOrg:output_type -> yima.org.v1.ReactivateOrgResponse
+	25, // 46: yima.org.v1.OrgService.ListOrgStatusHistory:output_type -> yima.org.v1.ListOrgStatusHistoryResponse
+	28, // 47: yima.org.v1.OrgService.ListOrgChoices:output_type -> yima.org.v1.ListOrgChoicesResponse
+	37, // [37:48] is the sub-list for method output_type
+	26, // [26:37] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_yima_org_v1_org_proto_init() }
@@ -2019,7 +2144,7 @@ func file_yima_org_v1_org_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_org_v1_org_proto_rawDesc), len(file_yima_org_v1_org_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   25,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -45,6 +45,8 @@ const (
 	OrgServiceGetOrgTreeProcedure = "/yima.org.v1.OrgService/GetOrgTree"
 	// OrgServiceUpdateOrgProcedure is the fully-qualified name of the OrgService's UpdateOrg RPC.
 	OrgServiceUpdateOrgProcedure = "/yima.org.v1.OrgService/UpdateOrg"
+	// OrgServiceSetOrgLogoProcedure is the fully-qualified name of the OrgService's SetOrgLogo RPC.
+	OrgServiceSetOrgLogoProcedure = "/yima.org.v1.OrgService/SetOrgLogo"
 	// OrgServiceDeactivateOrgProcedure is the fully-qualified name of the OrgService's DeactivateOrg
 	// RPC.
 	OrgServiceDeactivateOrgProcedure = "/yima.org.v1.OrgService/DeactivateOrg"
@@ -90,6 +92,14 @@ type OrgServiceClient interface {
 	// (ORG_NOT_FOUND), permission_denied (NOT_IN_SCOPE), already_exists
 	// (ORG_NAME_TAKEN).
 	UpdateOrg(context.Context, *connect.Request[v1.UpdateOrgRequest]) (*connect.Response[v1.UpdateOrgResponse], error)
+	// SetOrgLogo replaces an org's logo, or removes it when image is empty.
+	// Callers as UpdateOrg: its own leader or admin, or an overseer. The image
+	// is a PNG, JPEG or WebP of at most 512 KB; it is stored re-encoded as a
+	// PNG of at most 512×512 pixels and served to anyone at logo_url.
+	// Errors: invalid_argument (LOGO_TOO_LARGE, LOGO_NOT_IMAGE,
+	// LOGO_TYPE_INVALID, LOGO_TOO_SMALL), not_found (ORG_NOT_FOUND),
+	// permission_denied (NOT_IN_SCOPE).
+	SetOrgLogo(context.Context, *connect.Request[v1.SetOrgLogoRequest]) (*connect.Response[v1.SetOrgLogoResponse], error)
 	// DeactivateOrg switches an active org off; its leader and admin accounts
 	// stop working at once. Callers: an overseer only. Errors:
 	// invalid_argument (REASON_REQUIRED), not_found (ORG_NOT_FOUND),
@@ -162,6 +172,12 @@ func NewOrgServiceClient(httpClient connect.HTTPClient, baseURL string, opts ...
 			connect.WithSchema(orgServiceMethods.ByName("UpdateOrg")),
 			connect.WithClientOptions(opts...),
 		),
+		setOrgLogo: connect.NewClient[v1.SetOrgLogoRequest, v1.SetOrgLogoResponse](
+			httpClient,
+			baseURL+OrgServiceSetOrgLogoProcedure,
+			connect.WithSchema(orgServiceMethods.ByName("SetOrgLogo")),
+			connect.WithClientOptions(opts...),
+		),
 		deactivateOrg: connect.NewClient[v1.DeactivateOrgRequest, v1.DeactivateOrgResponse](
 			httpClient,
 			baseURL+OrgServiceDeactivateOrgProcedure,
@@ -199,6 +215,7 @@ type orgServiceClient struct {
 	listOrgs             *connect.Client[v1.ListOrgsRequest, v1.ListOrgsResponse]
 	getOrgTree           *connect.Client[v1.GetOrgTreeRequest, v1.GetOrgTreeResponse]
 	updateOrg            *connect.Client[v1.UpdateOrgRequest, v1.UpdateOrgResponse]
+	setOrgLogo           *connect.Client[v1.SetOrgLogoRequest, v1.SetOrgLogoResponse]
 	deactivateOrg        *connect.Client[v1.DeactivateOrgRequest, v1.DeactivateOrgResponse]
 	reactivateOrg        *connect.Client[v1.ReactivateOrgRequest, v1.ReactivateOrgResponse]
 	listOrgStatusHistory *connect.Client[v1.ListOrgStatusHistoryRequest, v1.ListOrgStatusHistoryResponse]
@@ -233,6 +250,11 @@ func (c *orgServiceClient) GetOrgTree(ctx context.Context, req *connect.Request[
 // UpdateOrg calls yima.org.v1.OrgService.UpdateOrg.
 func (c *orgServiceClient) UpdateOrg(ctx context.Context, req *connect.Request[v1.UpdateOrgRequest]) (*connect.Response[v1.UpdateOrgResponse], error) {
 	return c.updateOrg.CallUnary(ctx, req)
+}
+
+// SetOrgLogo calls yima.org.v1.OrgService.SetOrgLogo.
+func (c *orgServiceClient) SetOrgLogo(ctx context.Context, req *connect.Request[v1.SetOrgLogoRequest]) (*connect.Response[v1.SetOrgLogoResponse], error) {
+	return c.setOrgLogo.CallUnary(ctx, req)
 }
 
 // DeactivateOrg calls yima.org.v1.OrgService.DeactivateOrg.
@@ -286,6 +308,14 @@ type OrgServiceHandler interface {
 	// (ORG_NOT_FOUND), permission_denied (NOT_IN_SCOPE), already_exists
 	// (ORG_NAME_TAKEN).
 	UpdateOrg(context.Context, *connect.Request[v1.UpdateOrgRequest]) (*connect.Response[v1.UpdateOrgResponse], error)
+	// SetOrgLogo replaces an org's logo, or removes it when image is empty.
+	// Callers as UpdateOrg: its own leader or admin, or an overseer. The image
+	// is a PNG, JPEG or WebP of at most 512 KB; it is stored re-encoded as a
+	// PNG of at most 512×512 pixels and served to anyone at logo_url.
+	// Errors: invalid_argument (LOGO_TOO_LARGE, LOGO_NOT_IMAGE,
+	// LOGO_TYPE_INVALID, LOGO_TOO_SMALL), not_found (ORG_NOT_FOUND),
+	// permission_denied (NOT_IN_SCOPE).
+	SetOrgLogo(context.Context, *connect.Request[v1.SetOrgLogoRequest]) (*connect.Response[v1.SetOrgLogoResponse], error)
 	// DeactivateOrg switches an active org off; its leader and admin accounts
 	// stop working at once. Callers: an overseer only. Errors:
 	// invalid_argument (REASON_REQUIRED), not_found (ORG_NOT_FOUND),
@@ -354,6 +384,12 @@ func NewOrgServiceHandler(svc OrgServiceHandler, opts ...connect.HandlerOption) 
 		connect.WithSchema(orgServiceMethods.ByName("UpdateOrg")),
 		connect.WithHandlerOptions(opts...),
 	)
+	orgServiceSetOrgLogoHandler := connect.NewUnaryHandler(
+		OrgServiceSetOrgLogoProcedure,
+		svc.SetOrgLogo,
+		connect.WithSchema(orgServiceMethods.ByName("SetOrgLogo")),
+		connect.WithHandlerOptions(opts...),
+	)
 	orgServiceDeactivateOrgHandler := connect.NewUnaryHandler(
 		OrgServiceDeactivateOrgProcedure,
 		svc.DeactivateOrg,
@@ -394,6 +430,8 @@ func NewOrgServiceHandler(svc OrgServiceHandler, opts ...connect.HandlerOption) 
 			orgServiceGetOrgTreeHandler.ServeHTTP(w, r)
 		case OrgServiceUpdateOrgProcedure:
 			orgServiceUpdateOrgHandler.ServeHTTP(w, r)
+		case OrgServiceSetOrgLogoProcedure:
+			orgServiceSetOrgLogoHandler.ServeHTTP(w, r)
 		case OrgServiceDeactivateOrgProcedure:
 			orgServiceDeactivateOrgHandler.ServeHTTP(w, r)
 		case OrgServiceReactivateOrgProcedure:
@@ -433,6 +471,10 @@ func (UnimplementedOrgServiceHandler) GetOrgTree(context.Context, *connect.Reque
 
 func (UnimplementedOrgServiceHandler) UpdateOrg(context.Context, *connect.Request[v1.UpdateOrgRequest]) (*connect.Response[v1.UpdateOrgResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgService.UpdateOrg is not implemented"))
+}
+
+func (UnimplementedOrgServiceHandler) SetOrgLogo(context.Context, *connect.Request[v1.SetOrgLogoRequest]) (*connect.Response[v1.SetOrgLogoResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgService.SetOrgLogo is not implemented"))
 }
 
 func (UnimplementedOrgServiceHandler) DeactivateOrg(context.Context, *connect.Request[v1.DeactivateOrgRequest]) (*connect.Response[v1.DeactivateOrgResponse], error) {

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file yima/org/v1/org.proto.
  */
 export const file_yima_org_v1_org: GenFile = /*@__PURE__*/
-  fileDesc("ChV5aW1hL29yZy92MS9vcmcucHJvdG8SC3lpbWEub3JnLnYxIuMCCgNPcmcSCgoCaWQYASABKAkSFQoNcGFyZW50X29yZ19pZBgCIAEoCRIMCgRuYW1lGAMgASgJEiQKBWxldmVsGAQgASgOMhUueWltYS5vcmcudjEuT3JnTGV2ZWwSJgoGc3RhdHVzGAUgASgOMhYueWltYS5vcmcudjEuT3JnU3RhdHVzEhgKEHN1cGVydmlzaW5nX3VuaXQYBiABKAkSDwoHYWRkcmVzcxgHIAEoCRIqCghsb2NhdGlvbhgIIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgJIAMoCRIVCg1yZXZpZXdfcmVhc29uGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWludHJvGAwgASgJEhQKDGNvbnRhY3RfbmFtZRgNIAEoCSKsAQoSUmVnaXN0ZXJPcmdSZXF1ZXN0EgwKBG5hbWUYASABKAkSFQoNcGFyZW50X29yZ19pZBgCIAEoCRIYChBzdXBlcnZpc2luZ191bml0GAMgASgJEg8KB2FkZHJlc3MYBCABKAkSKgoIbG9jYXRpb24YBSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYBiADKAkiNAoTUmVnaXN0ZXJPcmdSZXNwb25zZRIdCgNvcmcYASABKAsyEC55aW1hLm9yZy52MS5PcmciQwoQUmV2aWV3T3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDwoHYXBwcm92ZRgCIAEoCBIOCgZyZWFzb24YAyABKAkiMgoRUmV2aWV3T3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAueWltYS5vcmcudjEuT3JnIh8KDUdldE9yZ1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJIi8KDkdldE9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZyJYCgpPcmdTdW1tYXJ5Eh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZxIUCgxtZW1iZXJfY291bnQYAiABKAMSFQoNcHJvamVjdF9jb3VudBgDIAEoAyK0AQoPTGlzdE9yZ3NSZXF1ZXN0EhUKDXBhcmVudF9vcmdfaWQYASABKAkSJAoFbGV2ZWwYAiABKA4yFS55aW1hLm9yZy52MS5PcmdMZXZlbBImCgZzdGF0dXMYAyABKA4yFi55aW1hLm9yZy52MS5PcmdTdGF0dXMSFQoNbmFtZV9jb250YWlucxgEIAEoCRIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCSJSChBMaXN0T3Jnc1Jlc3BvbnNlEiUKBG9yZ3MYASADKAsyFy55aW1hLm9yZy52MS5PcmdTdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI3ChFHZXRPcmdUcmVlUmVxdWVzdBITCgtyb290X29yZ19pZBgBIAEoCRINCgVkZXB0aBgCIAEoBSJQCgdPcmdOb2RlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZxImCghjaGlsZHJlbhgCIAMoCzIULnlpbWEub3JnLnYxLk9yZ05vZGUiSwoSR2V0T3JnVHJlZVJlc3BvbnNlEiIKBHJvb3QYASABKAsyFC55aW1hLm9yZy52MS5PcmdOb2RlEhEKCXRydW5jYXRlZBgCIAEoCCLIAQoQVXBkYXRlT3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIYChBzdXBlcnZpc2luZ191bml0GAMgASgJEg8KB2FkZHJlc3MYBCABKAkSKgoIbG9jYXRpb24YBSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYBiADKAkSDQoFaW50cm8YByABKAkSFAoMY29udGFjdF9uYW1lGAggASgJIjIKEVVwZGF0ZU9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZyI2ChREZWFjdGl2YXRlT3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIjYKFURlYWN0aXZhdGVPcmdSZXNwb25zZRIdCgNvcmcYASABKAsyEC55aW1hLm9yZy52MS5PcmciNgoUUmVhY3RpdmF0ZU9yZ1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSI2ChVSZWFjdGl2YXRlT3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAueWltYS5vcmcudjEuT3JnIi0KG0xpc3RPcmdTdGF0dXNIaXN0b3J5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkitwEKD09yZ1N0YXR1c0NoYW5nZRIrCgtmcm9tX3N0YXR1cxgBIAEoDjIWLnlpbWEub3JnLnYxLk9yZ1N0YXR1cxIpCgl0b19zdGF0dXMYAiABKA4yFi55aW1hLm9yZy52MS5PcmdTdGF0dXMSDgoGcmVhc29uGAMgASgJEhQKDGJ5X3BlcnNvbl9pZBgEIAEoCRImCgJhdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTQocTGlzdE9yZ1N0YXR1c0hpc3RvcnlSZXNwb25zZRItCgdjaGFuZ2VzGAEgAygLMhwueWltYS5vcmcudjEuT3JnU3RhdHVzQ2hhbmdlImwKFUxpc3RPcmdDaG9pY2VzUmVxdWVzdBIVCg1wYXJlbnRfb3JnX2lkGAEgASgJEhUKDW5hbWVfY29udGFpbnMYAiABKAkSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkijQEKCU9yZ0Nob2ljZRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEiQKBWxldmVsGAMgASgOMhUueWltYS5vcmcudjEuT3JnTGV2ZWwSFQoNcGFyZW50X29yZ19pZBgEIAEoCRITCgtwYXJlbnRfbmFtZRgFIAEoCRIUCgxoYXNfY2hpbGRyZW4YBiABKAgiVwoWTGlzdE9yZ0Nob2ljZXNSZXNwb25zZRIkCgRvcmdzGAEgAygLMhYueWltYS5vcmcudjEuT3JnQ2hvaWNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSqLAQoJT3JnU3RhdHVzEhoKFk9SR19TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJPUkdfU1RBVFVTX1BFTkRJTkcQARIVChFPUkdfU1RBVFVTX0FDVElWRRACEhcKE09SR19TVEFUVVNfUkVKRUNURUQQAxIaChZPUkdfU1RBVFVTX0RFQUNUSVZBVEVEEAQqlQEKCE9yZ0xldmVsEhkKFU9SR19MRVZFTF9VTlNQRUNJRklFRBAAEhIKDk9SR19MRVZFTF9DSVRZEAESFgoST1JHX0xFVkVMX0RJU1RSSUNUEAISFAoQT1JHX0xFVkVMX1NUUkVFVBADEhcKE09SR19MRVZFTF9DT01NVU5JVFkQBBITCg9PUkdfTEVWRUxfT1RIRVIQBTKzCAoKT3JnU2VydmljZRJqCgtSZWdpc3Rlck9yZxIfLnlpbWEub3JnLnYxLlJlZ2lzdGVyT3JnUmVxdWVzdBogLnlpbWEub3JnLnYxLlJlZ2lzdGVyT3JnUmVzcG9uc2UiGMrzGBQSEG9yZzpvcmc6cmVnaXN0ZXIYARJiCglSZXZpZXdPcmcSHS55aW1hLm9yZy52MS5SZXZpZXdPcmdSZXF1ZXN0Gh4ueWltYS5vcmcudjEuUmV2aWV3T3JnUmVzcG9uc2UiFsrzGBISDm9yZzpvcmc6cmV2aWV3GAESSgoGR2V0T3JnEhoueWltYS5vcmcudjEuR2V0T3JnUmVxdWVzdBobLnlpbWEub3JnLnYxLkdldE9yZ1Jlc3BvbnNlIgeQAgHK8xgAEl4KCExpc3RPcmdzEhwueWltYS5vcmcudjEuTGlzdE9yZ3NSZXF1ZXN0Gh0ueWltYS5vcmcudjEuTGlzdE9yZ3NSZXNwb25zZSIVkAIByvMYDhIMb3JnOm9yZzpsaXN0EmQKCkdldE9yZ1RyZWUSHi55aW1hLm9yZy52MS5HZXRPcmdUcmVlUmVxdWVzdBofLnlpbWEub3JnLnYxLkdldE9yZ1RyZWVSZXNwb25zZSIVkAIByvMYDhIMb3JnOm9yZzpsaXN0EmAKCVVwZGF0ZU9yZxIdLnlpbWEub3JnLnYxLlVwZGF0ZU9yZ1JlcXVlc3QaHi55aW1hLm9yZy52MS5VcGRhdGVPcmdSZXNwb25zZSIUyvMYEBIMb3JnOm9yZzplZGl0GAEScgoNRGVhY3RpdmF0ZU9yZxIhLnlpbWEub3JnLnYxLkRlYWN0aXZhdGVPcmdSZXF1ZXN0GiIueWltYS5vcmcudjEuRGVhY3RpdmF0ZU9yZ1Jlc3BvbnNlIhrK8xgWEhJvcmc6b3JnOmRlYWN0aXZhdGUYARJyCg1SZWFjdGl2YXRlT3JnEiEueWltYS5vcmcudjEuUmVhY3RpdmF0ZU9yZ1JlcXVlc3QaIi55aW1hLm9yZy52MS5SZWFjdGl2YXRlT3JnUmVzcG9uc2UiGsrzGBYSEm9yZzpvcmc6ZGVhY3RpdmF0ZRgBEoIBChRMaXN0T3JnU3RhdHVzSGlzdG9yeRIoLnlpbWEub3JnLnYxLkxpc3RPcmdTdGF0dXNIaXN0b3J5UmVxdWVzdBopLnlpbWEub3JnLnYxLkxpc3RPcmdTdGF0dXNIaXN0b3J5UmVzcG9uc2UiFZACAcrzGA4SDG9yZzpvcmc6bGlzdBJ0Cg5MaXN0T3JnQ2hvaWNlcxIiLnlpbWEub3JnLnYxLkxpc3RPcmdDaG9pY2VzUmVxdWVzdBojLnlpbWEub3JnLnYxLkxpc3RPcmdDaG9pY2VzUmVzcG9uc2UiGZACAcrzGBISEG9yZzpvcmc6cmVnaXN0ZXJCIFoeeWltYS9ycGMvZ2VuL3lpbWEvb3JnL3YxO29yZ3YxYgZwcm90bzM", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
+  fileDesc("ChV5aW1hL29yZy92MS9vcmcucHJvdG8SC3lpbWEub3JnLnYxIvUCCgNPcmcSCgoCaWQYASABKAkSFQoNcGFyZW50X29yZ19pZBgCIAEoCRIMCgRuYW1lGAMgASgJEiQKBWxldmVsGAQgASgOMhUueWltYS5vcmcudjEuT3JnTGV2ZWwSJgoGc3RhdHVzGAUgASgOMhYueWltYS5vcmcudjEuT3JnU3RhdHVzEhgKEHN1cGVydmlzaW5nX3VuaXQYBiABKAkSDwoHYWRkcmVzcxgHIAEoCRIqCghsb2NhdGlvbhgIIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgJIAMoCRIVCg1yZXZpZXdfcmVhc29uGAogASgJEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWludHJvGAwgASgJEhQKDGNvbnRhY3RfbmFtZRgNIAEoCRIQCghsb2dvX3VybBgOIAEoCSKsAQoSUmVnaXN0ZXJPcmdSZXF1ZXN0EgwKBG5hbWUYASABKAkSFQoNcGFyZW50X29yZ19pZBgCIAEoCRIYChBzdXBlcnZpc2luZ191bml0GAMgASgJEg8KB2FkZHJlc3MYBCABKAkSKgoIbG9jYXRpb24YBSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYBiADKAkiNAoTUmVnaXN0ZXJPcmdSZXNwb25zZRIdCgNvcmcYASABKAsyEC55aW1hLm9yZy52MS5PcmciQwoQUmV2aWV3T3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDwoHYXBwcm92ZRgCIAEoCBIOCgZyZWFzb24YAyABKAkiMgoRUmV2aWV3T3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAueWltYS5vcmcudjEuT3JnIh8KDUdldE9yZ1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJIi8KDkdldE9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZyJYCgpPcmdTdW1tYXJ5Eh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZxIUCgxtZW1iZXJfY291bnQYAiABKAMSFQoNcHJvamVjdF9jb3VudBgDIAEoAyK0AQoPTGlzdE9yZ3NSZXF1ZXN0EhUKDXBhcmVudF9vcmdfaWQYASABKAkSJAoFbGV2ZWwYAiABKA4yFS55aW1hLm9yZy52MS5PcmdMZXZlbBImCgZzdGF0dXMYAyABKA4yFi55aW1hLm9yZy52MS5PcmdTdGF0dXMSFQoNbmFtZV9jb250YWlucxgEIAEoCRIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCSJSChBMaXN0T3Jnc1Jlc3BvbnNlEiUKBG9yZ3MYASADKAsyFy55aW1hLm9yZy52MS5PcmdTdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI3ChFHZXRPcmdUcmVlUmVxdWVzdBITCgtyb290X29yZ19pZBgBIAEoCRINCgVkZXB0aBgCIAEoBSJQCgdPcmdOb2RlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZxImCghjaGlsZHJlbhgCIAMoCzIULnlpbWEub3JnLnYxLk9yZ05vZGUiSwoSR2V0T3JnVHJlZVJlc3BvbnNlEiIKBHJvb3QYASABKAsyFC55aW1hLm9yZy52MS5PcmdOb2RlEhEKCXRydW5jYXRlZBgCIAEoCCLIAQoQVXBkYXRlT3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIYChBzdXBlcnZpc2luZ191bml0GAMgASgJEg8KB2FkZHJlc3MYBCABKAkSKgoIbG9jYXRpb24YBSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYBiADKAkSDQoFaW50cm8YByABKAkSFAoMY29udGFjdF9uYW1lGAggASgJIjIKEVVwZGF0ZU9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZyIyChFTZXRPcmdMb2dvUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDQoFaW1hZ2UYAiABKAwiMwoSU2V0T3JnTG9nb1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnlpbWEub3JnLnYxLk9yZyI2ChREZWFjdGl2YXRlT3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIjYKFURlYWN0aXZhdGVPcmdSZXNwb25zZRIdCgNvcmcYASABKAsyEC55aW1hLm9yZy52MS5PcmciNgoUUmVhY3RpdmF0ZU9yZ1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSI2ChVSZWFjdGl2YXRlT3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAueWltYS5vcmcudjEuT3JnIi0KG0xpc3RPcmdTdGF0dXNIaXN0b3J5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkitwEKD09yZ1N0YXR1c0NoYW5nZRIrCgtmcm9tX3N0YXR1cxgBIAEoDjIWLnlpbWEub3JnLnYxLk9yZ1N0YXR1cxIpCgl0b19zdGF0dXMYAiABKA4yFi55aW1hLm9yZy52MS5PcmdTdGF0dXMSDgoGcmVhc29uGAMgASgJEhQKDGJ5X3BlcnNvbl9pZBgEIAEoCRImCgJhdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTQocTGlzdE9yZ1N0YXR1c0hpc3RvcnlSZXNwb25zZRItCgdjaGFuZ2VzGAEgAygLMhwueWltYS5vcmcudjEuT3JnU3RhdHVzQ2hhbmdlImwKFUxpc3RPcmdDaG9pY2VzUmVxdWVzdBIVCg1wYXJlbnRfb3JnX2lkGAEgASgJEhUKDW5hbWVfY29udGFpbnMYAiABKAkSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkijQEKCU9yZ0Nob2ljZRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEiQKBWxldmVsGAMgASgOMhUueWltYS5vcmcudjEuT3JnTGV2ZWwSFQoNcGFyZW50X29yZ19pZBgEIAEoCRITCgtwYXJlbnRfbmFtZRgFIAEoCRIUCgxoYXNfY2hpbGRyZW4YBiABKAgiVwoWTGlzdE9yZ0Nob2ljZXNSZXNwb25zZRIkCgRvcmdzGAEgAygLMhYueWltYS5vcmcudjEuT3JnQ2hvaWNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSqLAQoJT3JnU3RhdHVzEhoKFk9SR19TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJPUkdfU1RBVFVTX1BFTkRJTkcQARIVChFPUkdfU1RBVFVTX0FDVElWRRACEhcKE09SR19TVEFUVVNfUkVKRUNURUQQAxIaChZPUkdfU1RBVFVTX0RFQUNUSVZBVEVEEAQqlQEKCE9yZ0xldmVsEhkKFU9SR19MRVZFTF9VTlNQRUNJRklFRBAAEhIKDk9SR19MRVZFTF9DSVRZEAESFgoST1JHX0xFVkVMX0RJU1RSSUNUEAISFAoQT1JHX0xFVkVMX1NUUkVFVBADEhcKE09SR19MRVZFTF9DT01NVU5JVFkQBBITCg9PUkdfTEVWRUxfT1RIRVIQBTKYCQoKT3JnU2VydmljZRJqCgtSZWdpc3Rlck9yZxIfLnlpbWEub3JnLnYxLlJlZ2lzdGVyT3JnUmVxdWVzdBogLnlpbWEub3JnLnYxLlJlZ2lzdGVyT3JnUmVzcG9uc2UiGMrzGBQSEG9yZzpvcmc6cmVnaXN0ZXIYARJiCglSZXZpZXdPcmcSHS55aW1hLm9yZy52MS5SZXZpZXdPcmdSZXF1ZXN0Gh4ueWltYS5vcmcudjEuUmV2aWV3T3JnUmVzcG9uc2UiFsrzGBISDm9yZzpvcmc6cmV2aWV3GAESSgoGR2V0T3JnEhoueWltYS5vcmcudjEuR2V0T3JnUmVxdWVzdBobLnlpbWEub3JnLnYxLkdldE9yZ1Jlc3BvbnNlIgeQAgHK8xgAEl4KCExpc3RPcmdzEhwueWltYS5vcmcudjEuTGlzdE9yZ3NSZXF1ZXN0Gh0ueWltYS5vcmcudjEuTGlzdE9yZ3NSZXNwb25zZSIVkAIByvMYDhIMb3JnOm9yZzpsaXN0EmQKCkdldE9yZ1RyZWUSHi55aW1hLm9yZy52MS5HZXRPcmdUcmVlUmVxdWVzdBofLnlpbWEub3JnLnYxLkdldE9yZ1RyZWVSZXNwb25zZSIVkAIByvMYDhIMb3JnOm9yZzpsaXN0EmAKCVVwZGF0ZU9yZxIdLnlpbWEub3JnLnYxLlVwZGF0ZU9yZ1JlcXVlc3QaHi55aW1hLm9yZy52MS5VcGRhdGVPcmdSZXNwb25zZSIUyvMYEBIMb3JnOm9yZzplZGl0GAESYwoKU2V0T3JnTG9nbxIeLnlpbWEub3JnLnYxLlNldE9yZ0xvZ29SZXF1ZXN0Gh8ueWltYS5vcmcudjEuU2V0T3JnTG9nb1Jlc3BvbnNlIhTK8xgQEgxvcmc6b3JnOmVkaXQYARJyCg1EZWFjdGl2YXRlT3JnEiEueWltYS5vcmcudjEuRGVhY3RpdmF0ZU9yZ1JlcXVlc3QaIi55aW1hLm9yZy52MS5EZWFjdGl2YXRlT3JnUmVzcG9uc2UiGsrzGBYSEm9yZzpvcmc6ZGVhY3RpdmF0ZRgBEnIKDVJlYWN0aXZhdGVPcmcSIS55aW1hLm9yZy52MS5SZWFjdGl2YXRlT3JnUmVxdWVzdBoiLnlpbWEub3JnLnYxLlJlYWN0aXZhdGVPcmdSZXNwb25zZSIayvMYFhISb3JnOm9yZzpkZWFjdGl2YXRlGAESggEKFExpc3RPcmdTdGF0dXNIaXN0b3J5EigueWltYS5vcmcudjEuTGlzdE9yZ1N0YXR1c0hpc3RvcnlSZXF1ZXN0GikueWltYS5vcmcudjEuTGlzdE9yZ1N0YXR1c0hpc3RvcnlSZXNwb25zZSIVkAIByvMYDhIMb3JnOm9yZzpsaXN0EnQKDkxpc3RPcmdDaG9pY2VzEiIueWltYS5vcmcudjEuTGlzdE9yZ0Nob2ljZXNSZXF1ZXN0GiMueWltYS5vcmcudjEuTGlzdE9yZ0Nob2ljZXNSZXNwb25zZSIZkAIByvMYEhIQb3JnOm9yZzpyZWdpc3RlckIgWh55aW1hL3JwYy9nZW4veWltYS9vcmcvdjE7b3JndjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options]);
 
 /**
  * Org is a volunteer org.
@@ -113,6 +113,15 @@ export type Org = Message<"yima.org.v1.Org"> & {
    * @generated from field: string contact_name = 13;
    */
   contactName: string;
+
+  /**
+   * LogoURL is where anyone loads the org's logo (a PNG); empty when it
+   * has none. It changes with the logo, so it may be cached. Filled in by
+   * GetOrg, UpdateOrg and SetOrgLogo only; empty elsewhere.
+   *
+   * @generated from field: string logo_url = 14;
+   */
+  logoUrl: string;
 };
 
 /**
@@ -592,6 +601,55 @@ export const UpdateOrgResponseSchema: GenMessage<UpdateOrgResponse> = /*@__PURE_
   messageDesc(file_yima_org_v1_org, 14);
 
 /**
+ * SetOrgLogoRequest carries an org's new logo.
+ *
+ * @generated from message yima.org.v1.SetOrgLogoRequest
+ */
+export type SetOrgLogoRequest = Message<"yima.org.v1.SetOrgLogoRequest"> & {
+  /**
+   * OrgID whose logo it is.
+   *
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * Image is the PNG, JPEG or WebP file; empty removes the logo.
+   *
+   * @generated from field: bytes image = 2;
+   */
+  image: Uint8Array;
+};
+
+/**
+ * Describes the message yima.org.v1.SetOrgLogoRequest.
+ * Use `create(SetOrgLogoRequestSchema)` to create a new message.
+ */
+export const SetOrgLogoRequestSchema: GenMessage<SetOrgLogoRequest> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 15);
+
+/**
+ * SetOrgLogoResponse carries the org with its new logo_url.
+ *
+ * @generated from message yima.org.v1.SetOrgLogoResponse
+ */
+export type SetOrgLogoResponse = Message<"yima.org.v1.SetOrgLogoResponse"> & {
+  /**
+   * Org edited.
+   *
+   * @generated from field: yima.org.v1.Org org = 1;
+   */
+  org?: Org | undefined;
+};
+
+/**
+ * Describes the message yima.org.v1.SetOrgLogoResponse.
+ * Use `create(SetOrgLogoResponseSchema)` to create a new message.
+ */
+export const SetOrgLogoResponseSchema: GenMessage<SetOrgLogoResponse> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org, 16);
+
+/**
  * DeactivateOrgRequest switches an org off.
  *
  * @generated from message yima.org.v1.DeactivateOrgRequest
@@ -617,7 +675,7 @@ export type DeactivateOrgRequest = Message<"yima.org.v1.DeactivateOrgRequest"> &
  * Use `create(DeactivateOrgRequestSchema)` to create a new message.
  */
 export const DeactivateOrgRequestSchema: GenMessage<DeactivateOrgRequest> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org, 15);
+  messageDesc(file_yima_org_v1_org, 17);
 
 /**
  * DeactivateOrgResponse carries the deactivated org.
@@ -638,7 +696,7 @@ export type DeactivateOrgResponse = Message<"yima.org.v1.DeactivateOrgResponse">
  * Use `create(DeactivateOrgResponseSchema)` to create a new message.
  */
 export const DeactivateOrgResponseSchema: GenMessage<DeactivateOrgResponse> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org, 16);
+  messageDesc(file_yima_org_v1_org, 18);
 
 /**
  * ReactivateOrgRequest switches an org back on.
@@ -666,7 +724,7 @@ export type ReactivateOrgRequest = Message<"yima.org.v1.ReactivateOrgRequest"> &
  * Use `create(ReactivateOrgRequestSchema)` to create a new message.
  */
 export const ReactivateOrgRequestSchema: GenMessage<ReactivateOrgRequest> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org, 17);
+  messageDesc(file_yima_org_v1_org, 19);
 
 /**
  * ReactivateOrgResponse carries the reactivated org.
@@ -687,7 +745,7 @@ export type ReactivateOrgResponse = Message<"yima.org.v1.ReactivateOrgResponse">
  * Use `create(ReactivateOrgResponseSchema)` to create a new message.
  */
 export const ReactivateOrgResponseSchema: GenMessage<ReactivateOrgResponse> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org, 18);
+  messageDesc(file_yima_org_v1_org, 20);
 
 /**
  * ListOrgStatusHistoryRequest names an org.
@@ -708,7 +766,7 @@ export type ListOrgStatusHistoryRequest = Message<"yima.org.v1.ListOrgStatusHist
  * Use `create(ListOrgStatusHistoryRequestSchema)` to create a new message.
  */
 export const ListOrgStatusHistoryRequestSchema: GenMessage<ListOrgStatusHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org, 19);
+  messageDesc(file_yima_org_v1_org, 21);
 
 /**
  * OrgStatusChange is one change of an org's status.
@@ -757,7 +815,7 @@ export type OrgStatusChange = Message<"yima.org.v1.OrgStatusChange"> & {
  * Use `create(OrgStatusChangeSchema)` to create a new message.
  */
 export const OrgStatusChangeSchema: GenMessage<OrgStatusChange> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org, 20);
+  messageDesc(file_yima_org_v1_org, 22);
 
 /**
  * ListOrgStatusHistoryResponse is the org's history.
@@ -778,7 +836,7 @@ export type ListOrgStatusHistoryResponse = Message<"yima.org.v1.ListOrgStatusHis
  * Use `create(ListOrgStatusHistoryResponseSchema)` to create a new message.
  */
 export const ListOrgStatusHistoryResponseSchema: GenMessage<ListOrgStatusHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org, 21);
+  messageDesc(file_yima_org_v1_org, 23);
 
 /**
  * ListOrgChoicesRequest selects the orgs to offer.
@@ -820,7 +878,7 @@ export type ListOrgChoicesRequest = Message<"yima.org.v1.ListOrgChoicesRequest">
  * Use `create(ListOrgChoicesRequestSchema)` to create a new message.
  */
 export const ListOrgChoicesRequestSchema: GenMessage<ListOrgChoicesRequest> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org, 22);
+  messageDesc(file_yima_org_v1_org, 24);
 
 /**
  * OrgChoice is an active org a registrant may apply under.
@@ -876,7 +934,7 @@ export type OrgChoice = Message<"yima.org.v1.OrgChoice"> & {
  * Use `create(OrgChoiceSchema)` to create a new message.
  */
 export const OrgChoiceSchema: GenMessage<OrgChoice> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org, 23);
+  messageDesc(file_yima_org_v1_org, 25);
 
 /**
  * ListOrgChoicesResponse is one page of choices.
@@ -904,7 +962,7 @@ export type ListOrgChoicesResponse = Message<"yima.org.v1.ListOrgChoicesResponse
  * Use `create(ListOrgChoicesResponseSchema)` to create a new message.
  */
 export const ListOrgChoicesResponseSchema: GenMessage<ListOrgChoicesResponse> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org, 24);
+  messageDesc(file_yima_org_v1_org, 26);
 
 /**
  * OrgStatus is where an org stands.
@@ -1091,6 +1149,22 @@ export const OrgService: GenService<{
     methodKind: "unary";
     input: typeof UpdateOrgRequestSchema;
     output: typeof UpdateOrgResponseSchema;
+  },
+  /**
+   * SetOrgLogo replaces an org's logo, or removes it when image is empty.
+   * Callers as UpdateOrg: its own leader or admin, or an overseer. The image
+   * is a PNG, JPEG or WebP of at most 512 KB; it is stored re-encoded as a
+   * PNG of at most 512×512 pixels and served to anyone at logo_url.
+   * Errors: invalid_argument (LOGO_TOO_LARGE, LOGO_NOT_IMAGE,
+   * LOGO_TYPE_INVALID, LOGO_TOO_SMALL), not_found (ORG_NOT_FOUND),
+   * permission_denied (NOT_IN_SCOPE).
+   *
+   * @generated from rpc yima.org.v1.OrgService.SetOrgLogo
+   */
+  setOrgLogo: {
+    methodKind: "unary";
+    input: typeof SetOrgLogoRequestSchema;
+    output: typeof SetOrgLogoResponseSchema;
   },
   /**
    * DeactivateOrg switches an active org off; its leader and admin accounts
