@@ -135,10 +135,7 @@ func (h *volunteerHandler) GetVolunteerDetail(ctx context.Context, req *connect.
 		})
 	}
 	for _, r := range d.Records {
-		res.Records = append(res.Records, &volunteerv1.ServiceRecordRow{
-			Id: r.ID.String(), ProjectId: r.ProjectID.String(), ProjectTitle: r.ProjectTitle, PositionName: r.PositionName,
-			StartedAt: timestamppb.New(r.StartedAt), EndedAt: timestamppb.New(r.EndedAt), DurationSeconds: r.DurationSeconds,
-		})
+		res.Records = append(res.Records, recordRowToProto(r))
 	}
 	for _, c := range d.Certificates {
 		res.Certificates = append(res.Certificates, &volunteerv1.CertificateRow{
@@ -179,5 +176,46 @@ func progressToProto(p volunteer.Progress) *volunteerv1.SignUpProgress {
 	return &volunteerv1.SignUpProgress{
 		Pending: p.Pending, Hired: p.Hired,
 		HiredUpcoming: p.HiredUpcoming, HiredRunning: p.HiredRunning, HiredClosed: p.HiredClosed,
+	}
+}
+
+func (h *volunteerHandler) GetServiceRecordDetail(ctx context.Context, req *connect.Request[volunteerv1.GetServiceRecordDetailRequest]) (*connect.Response[volunteerv1.GetServiceRecordDetailResponse], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := parseID("record_id", req.Msg.RecordId)
+	if err != nil {
+		return nil, err
+	}
+	d, err := h.svc.RecordDetail(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&volunteerv1.GetServiceRecordDetailResponse{
+		Record: recordRowToProto(d.Record), OrgName: d.OrgName,
+		Session: &volunteerv1.RecordSession{
+			StartedAt: timestamppb.New(d.SessionStart), EndedAt: timestamppb.New(d.SessionEnd), DurationSeconds: d.SessionSeconds,
+			ClosedBy: d.ClosedBy, FlagReason: d.FlagReason, ReviewAction: d.ReviewAction, ReviewReason: d.ReviewReason,
+			ReviewedAt: optionalTime(d.ReviewedAt), ReviewerNameMasked: d.ReviewerNameMasked,
+			SignIn: recordScanToProto(d.SignIn), SignOut: recordScanToProto(d.SignOut),
+		},
+	}), nil
+}
+
+func recordRowToProto(r volunteer.Record) *volunteerv1.ServiceRecordRow {
+	return &volunteerv1.ServiceRecordRow{
+		Id: r.ID.String(), ProjectId: r.ProjectID.String(), ProjectTitle: r.ProjectTitle, PositionName: r.PositionName,
+		StartedAt: timestamppb.New(r.StartedAt), EndedAt: timestamppb.New(r.EndedAt), DurationSeconds: r.DurationSeconds,
+	}
+}
+
+func recordScanToProto(s *volunteer.RecordScan) *volunteerv1.RecordScan {
+	if s == nil {
+		return nil
+	}
+	return &volunteerv1.RecordScan{
+		ScannedAt: timestamppb.New(s.ScannedAt), ReceivedAt: timestamppb.New(s.ReceivedAt), Method: s.Method,
+		DeviceName: s.DeviceName, Gate: s.Gate, ByNameMasked: s.ByNameMasked,
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"yima/rpc/gen/yima/checkin/v1/checkinv1connect"
 	identityv1 "yima/rpc/gen/yima/identity/v1"
 	projectv1 "yima/rpc/gen/yima/project/v1"
+	volunteerv1 "yima/rpc/gen/yima/volunteer/v1"
 	"yima/store/demo"
 )
 
@@ -136,6 +137,28 @@ func TestCertificates(t *testing.T) {
 	checkErr(t, "apply before the close", err, connect.CodeFailedPrecondition, "PROJECT_NOT_CLOSED")
 	_, err = wang.project.CloseProject(t.Context(), connect.NewRequest(&projectv1.CloseProjectRequest{ProjectId: pr.Id}))
 	checkErr(t, "CloseProject", err, 0, "")
+
+	// The back office's archive (S1) shows how vols[0]'s record came about:
+	// both ends scanned by 王建国's staff scans.
+	t.Run("服务记录详情", func(t *testing.T) {
+		var recordID string
+		if err := pool.QueryRow(t.Context(), `SELECT r.id::text FROM record.service_record r JOIN volunteer.volunteer v ON v.id = r.volunteer_id
+			JOIN identity.person p ON p.id = v.person_id WHERE r.project_id = $1 AND p.name = '欧阳晓雯'`, pr.Id).Scan(&recordID); err != nil {
+			t.Fatal(err)
+		}
+		res, err := admin.volunteer.GetServiceRecordDetail(t.Context(), connect.NewRequest(&volunteerv1.GetServiceRecordDetailRequest{RecordId: recordID}))
+		checkErr(t, "GetServiceRecordDetail", err, 0, "")
+		// The clock runs on between servedFrom and the scan: allow a minute.
+		ss := res.Msg.Session
+		if d := ss.StartedAt.AsTime().Sub(servedFrom); ss.ClosedBy != "scan" || d < 0 || d > time.Minute || ss.DurationSeconds/60 != 90 {
+			t.Errorf("session = %v, want 90 minutes from %v closed by a scan", ss, servedFrom)
+		}
+		for _, sc := range []*volunteerv1.RecordScan{ss.SignIn, ss.SignOut} {
+			if sc == nil || sc.Method != "staff" || sc.ByNameMasked != "王**" {
+				t.Errorf("scan = %v, want a staff scan by 王**", sc)
+			}
+		}
+	})
 
 	var app *certificatev1.CertificateApplication
 	t.Run("申请", func(t *testing.T) {

@@ -18,8 +18,8 @@ import (
 // TestVolunteerProfile drives the volunteer user center (V9) and the back
 // office's volunteer archive (S1) on the demo data: 李晓梅's own profile
 // and its update (audited; bad input changes nothing), the archive of a
-// volunteer with service records, and the data scope of a 徐汇 district
-// clerk both ways.
+// volunteer with service records and a record's detail, and the data scope
+// of a 徐汇 district clerk both ways.
 func TestVolunteerProfile(t *testing.T) {
 	t.Parallel()
 	s := startServerAlone(t, "--demo")
@@ -121,6 +121,18 @@ func TestVolunteerProfile(t *testing.T) {
 		if !strings.Contains(m.Profile.Volunteer.IdNumberMasked, "*") {
 			t.Errorf("id number = %q, want masked", m.Profile.Volunteer.IdNumberMasked)
 		}
+		// The demo writes sessions without a scan log: the record shows
+		// its session, closed by a scan, and no scans.
+		rd, err := admin.volunteer.GetServiceRecordDetail(ctx, connect.NewRequest(&volunteerv1.GetServiceRecordDetailRequest{RecordId: m.Records[0].Id}))
+		checkErr(t, "GetServiceRecordDetail", err, 0, "")
+		if r, ss := rd.Msg.Record, rd.Msg.Session; r.Id != m.Records[0].Id || rd.Msg.OrgName == "" || ss.ClosedBy != "scan" ||
+			!ss.StartedAt.AsTime().Equal(r.StartedAt.AsTime()) || ss.DurationSeconds < int64(r.DurationSeconds) || ss.SignIn != nil {
+			t.Errorf("record detail = %v", rd.Msg)
+		}
+		_, err = admin.volunteer.GetServiceRecordDetail(ctx, connect.NewRequest(&volunteerv1.GetServiceRecordDetailRequest{RecordId: uuid.NewString()}))
+		checkErr(t, "unknown record", err, connect.CodeNotFound, "RECORD_NOT_FOUND")
+		_, err = li.volunteer.GetServiceRecordDetail(ctx, connect.NewRequest(&volunteerv1.GetServiceRecordDetailRequest{RecordId: m.Records[0].Id}))
+		checkErr(t, "volunteer opens a record", err, connect.CodePermissionDenied, "PERMISSION_DENIED")
 		_, err = admin.volunteer.GetVolunteerDetail(ctx, connect.NewRequest(&volunteerv1.GetVolunteerDetailRequest{VolunteerId: "x"}))
 		checkErr(t, "bad id", err, connect.CodeInvalidArgument, "ID_INVALID")
 		_, err = admin.volunteer.GetVolunteerDetail(ctx, connect.NewRequest(&volunteerv1.GetVolunteerDetailRequest{VolunteerId: uuid.NewString()}))
@@ -165,6 +177,18 @@ func TestVolunteerProfile(t *testing.T) {
 		}
 		_, err = clerk.volunteer.GetVolunteerDetail(ctx, connect.NewRequest(&volunteerv1.GetVolunteerDetailRequest{VolunteerId: outID}))
 		checkErr(t, "detail out of scope", err, connect.CodePermissionDenied, "NOT_IN_SCOPE")
+		// A record of such a volunteer is out of scope as well.
+		var outRecord string
+		if err := pool.QueryRow(ctx, `SELECT r.id::text FROM record.service_record r JOIN volunteer.volunteer v ON v.id = r.volunteer_id
+			WHERE v.district_code NOT IN ('', (SELECT district_code FROM org.org WHERE id = $1))
+			  AND NOT EXISTS (SELECT 1 FROM volunteer.membership m JOIN org.org o ON o.id = m.org_id WHERE m.volunteer_id = v.id AND $1 = ANY (o.path))
+			  AND NOT EXISTS (SELECT 1 FROM project.sign_up s JOIN project.project pr ON pr.id = s.project_id JOIN org.org o ON o.id = pr.org_id
+			                  WHERE s.volunteer_id = v.id AND s.status = 'hired' AND $1 = ANY (o.path))
+			ORDER BY r.id LIMIT 1`, xuhui).Scan(&outRecord); err != nil {
+			t.Fatal(err)
+		}
+		_, err = clerk.volunteer.GetServiceRecordDetail(ctx, connect.NewRequest(&volunteerv1.GetServiceRecordDetailRequest{RecordId: outRecord}))
+		checkErr(t, "record out of scope", err, connect.CodePermissionDenied, "NOT_IN_SCOPE")
 		res, err = clerk.volunteer.ListVolunteers(ctx, connect.NewRequest(&volunteerv1.ListVolunteersRequest{NameContains: outName, DistrictCode: outDistrict}))
 		checkErr(t, "ListVolunteers out of scope", err, 0, "")
 		if len(res.Msg.Volunteers) != 0 {

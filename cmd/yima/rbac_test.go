@@ -701,7 +701,7 @@ func TestStaffPermissions(t *testing.T) {
 		checkErr(t, "ListMyMenus", err, 0, "")
 		if got, want := sorted(menuIDs(menus.Msg.Menus)), []string{"message", "message.send", "message.sent", "monitor", "monitor.audit",
 			"org", "org.certificate", "org.groups", "org.info", "org.review", "org.users", "project", "project.info", "project.review",
-			"system", "system.dept", "system.user"}; !slices.Equal(got, want) {
+			"system", "system.dept", "system.user", "volunteer", "volunteer.cards", "volunteer.list"}; !slices.Equal(got, want) {
 			t.Errorf("district admin menus = %v, want %v (pages and directories, no buttons)", got, want)
 		}
 	})

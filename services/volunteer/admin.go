@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,8 +14,10 @@ import (
 	"yima/catalog"
 	"yima/fault"
 	"yima/paging"
+	"yima/sensitive"
 	"yima/services/identity/idnumber"
 	"yima/services/project"
+	"yima/store"
 	"yima/store/db"
 )
 
@@ -168,8 +171,7 @@ func (s *Service) Detail(ctx context.Context, p *access.Principal, id uuid.UUID,
 	if err != nil {
 		return Detail{}, err
 	}
-	all, roots, districts, err := s.staffScope(ctx, p)
-	if err != nil {
+	if err := s.checkStaff(p); err != nil {
 		return Detail{}, err
 	}
 	ok, err := s.st.Q.VolunteerExists(ctx, id)
@@ -179,14 +181,8 @@ func (s *Service) Detail(ctx context.Context, p *access.Principal, id uuid.UUID,
 	if !ok {
 		return Detail{}, fault.New(fault.NotFound, "VOLUNTEER_NOT_FOUND", "志愿者不存在")
 	}
-	if !all {
-		covered, err := s.st.Q.VolunteerInScope(ctx, db.VolunteerInScopeParams{VolunteerID: id, Roots: roots, Districts: districts})
-		if err != nil {
-			return Detail{}, fmt.Errorf("check volunteer scope: %w", err)
-		}
-		if !covered {
-			return Detail{}, fault.New(fault.PermissionDenied, "NOT_IN_SCOPE", "该志愿者不在您的管理范围内")
-		}
+	if err := s.checkInScope(ctx, p, id); err != nil {
+		return Detail{}, err
 	}
 	c, err := s.center(ctx, id)
 	if err != nil {
@@ -254,11 +250,113 @@ func (s *Service) signUps(ctx context.Context, id uuid.UUID) ([]SignUp, error) {
 	return out, nil
 }
 
+// RecordScan is the scan that began or ended a session.
+type RecordScan struct {
+	ScannedAt, ReceivedAt time.Time
+	Method                string // staff or self
+	DeviceName, Gate      string
+	ByNameMasked          string
+}
+
+// RecordDetail is a service record and the session it was made from.
+type RecordDetail struct {
+	Record
+	OrgName string
+	// The session: its times before rounding, what closed it, why it was
+	// flagged and how it was reviewed (see checkin.session).
+	SessionStart, SessionEnd   time.Time
+	SessionSeconds             int64
+	ClosedBy, FlagReason       string
+	ReviewAction, ReviewReason string
+	ReviewedAt                 time.Time // zero when not reviewed
+	ReviewerNameMasked         string
+	SignIn, SignOut            *RecordScan // nil when not made by a scan
+}
+
+// RecordDetail returns how the service record id of a volunteer in the
+// staff p's scope came about. Errors: not_found (RECORD_NOT_FOUND),
+// permission_denied (NOT_STAFF, NOT_IN_SCOPE, NO_ORG_SCOPE).
+func (s *Service) RecordDetail(ctx context.Context, p *access.Principal, id uuid.UUID) (RecordDetail, error) {
+	if err := s.checkStaff(p); err != nil {
+		return RecordDetail{}, err
+	}
+	r, err := s.st.Q.GetServiceRecordSession(ctx, id)
+	if store.IsNotFound(err) {
+		return RecordDetail{}, fault.New(fault.NotFound, "RECORD_NOT_FOUND", "服务记录不存在")
+	}
+	if err != nil {
+		return RecordDetail{}, fmt.Errorf("find service record: %w", err)
+	}
+	if err := s.checkInScope(ctx, p, r.VolunteerID); err != nil {
+		return RecordDetail{}, err
+	}
+	d := RecordDetail{
+		Record: Record{
+			ID: r.ID, ProjectID: r.ProjectID, ProjectTitle: r.ProjectTitle, PositionName: r.PositionName,
+			StartedAt: r.StartedAt, EndedAt: r.EndedAt, DurationSeconds: r.DurationSeconds,
+		},
+		OrgName:      r.OrgName,
+		SessionStart: r.SessionStartedAt, SessionEnd: r.SessionEndedAt, SessionSeconds: int64(r.SessionSeconds),
+		ClosedBy: r.ClosedBy, FlagReason: r.FlagReason, ReviewAction: r.ReviewAction, ReviewReason: r.ReviewReason,
+		ReviewedAt: r.ReviewedAt.Time, ReviewerNameMasked: sensitive.MaskName(r.ReviewerName),
+	}
+	ids := slices.DeleteFunc([]string{r.StartScanID, r.EndScanID}, func(id string) bool { return id == "" })
+	if len(ids) == 0 {
+		return d, nil
+	}
+	scans, err := s.st.Q.GetScansByID(ctx, ids)
+	if err != nil {
+		return RecordDetail{}, fmt.Errorf("find scans of session: %w", err)
+	}
+	for _, sc := range scans {
+		rs := &RecordScan{
+			ScannedAt: sc.ScannedAt, ReceivedAt: sc.ReceivedAt, Method: sc.Method,
+			DeviceName: sc.DeviceName, Gate: sc.Gate, ByNameMasked: sensitive.MaskName(sc.ByName),
+		}
+		// One scan both ends a session elsewhere and begins this one, so
+		// a scan id may be either end.
+		if sc.ScanID == r.StartScanID {
+			d.SignIn = rs
+		}
+		if sc.ScanID == r.EndScanID {
+			d.SignOut = rs
+		}
+	}
+	return d, nil
+}
+
+// checkInScope checks that the volunteer id is in the staff p's scope
+// (see the note above ListFilter). Errors: permission_denied (NOT_STAFF,
+// NOT_IN_SCOPE, NO_ORG_SCOPE).
+func (s *Service) checkInScope(ctx context.Context, p *access.Principal, id uuid.UUID) error {
+	all, roots, districts, err := s.staffScope(ctx, p)
+	if err != nil || all {
+		return err
+	}
+	covered, err := s.st.Q.VolunteerInScope(ctx, db.VolunteerInScopeParams{VolunteerID: id, Roots: roots, Districts: districts})
+	if err != nil {
+		return fmt.Errorf("check volunteer scope: %w", err)
+	}
+	if !covered {
+		return fault.New(fault.PermissionDenied, "NOT_IN_SCOPE", "该志愿者不在您的管理范围内")
+	}
+	return nil
+}
+
+// checkStaff refuses a principal who is not back-office staff. Errors:
+// permission_denied (NOT_STAFF).
+func (s *Service) checkStaff(p *access.Principal) error {
+	if p.Kind != access.KindStaff {
+		return fault.New(fault.PermissionDenied, "NOT_STAFF", "仅后台工作人员可查看志愿者档案")
+	}
+	return nil
+}
+
 // staffScope resolves the staff p's scope over volunteers (see the note
 // above ListFilter). Errors: permission_denied (NOT_STAFF, NO_ORG_SCOPE).
 func (s *Service) staffScope(ctx context.Context, p *access.Principal) (all bool, roots []uuid.UUID, districts []string, err error) {
-	if p.Kind != access.KindStaff {
-		return false, nil, nil, fault.New(fault.PermissionDenied, "NOT_STAFF", "仅后台工作人员可查看志愿者档案")
+	if err := s.checkStaff(p); err != nil {
+		return false, nil, nil, err
 	}
 	if s.opt.Orgs == nil {
 		return false, nil, nil, noScope()

@@ -39,6 +39,10 @@ var Catalog = []Menu{
 	// Deciding the dev record-check department's cases (V6); its RPCs are
 	// served by `yima dev` only. A button until the console has a page.
 	{ID: "monitor.devrecordcheck", ParentID: "monitor", Name: "开发审查部门：无犯罪记录审查", Kind: "button", Permission: "monitor:recordcheck:decide", Sort: 3},
+	// The push of volunteer cards to the city e-license library (V1): the
+	// outbox in every mode, the dev library's register in `yima dev`.
+	{ID: "monitor.develicense", ParentID: "monitor", Name: "电子证照推送", Kind: "menu", Path: "/monitor/dev-elicense", Permission: "monitor:elicense:list", Icon: "Files", Sort: 4},
+	{ID: "monitor.develicense.retry", ParentID: "monitor.develicense", Name: "重试推送", Kind: "button", Permission: "monitor:elicense:retry", Sort: 1},
 
 	// Notifications (S4): SMS and in-app messages to org users, and what
 	// became of them.
@@ -59,15 +63,19 @@ var Catalog = []Menu{
 	{ID: "org.info.members", ParentID: "org.info", Name: "查看组织志愿者", Kind: "button", Permission: "org:member:list", Sort: 4},
 	{ID: "org.info.tag", ParentID: "org.info", Name: "设置上级标签", Kind: "button", Permission: "org:tag:edit", Sort: 10},
 	{ID: "org.info.code", ParentID: "org.info", Name: "组织码", Kind: "button", Permission: "org:org:code", Sort: 11},
-	// The volunteer archive (S1) has no page of its own yet: its RPCs are
-	// granted as buttons of the org page, where volunteers are reached.
-	{ID: "org.info.volunteer_list", ParentID: "org.info", Name: "志愿者档案", Kind: "button", Permission: "volunteer:volunteer:list", Sort: 12},
-	{ID: "org.info.volunteer_query", ParentID: "org.info", Name: "志愿者档案详情", Kind: "button", Permission: "volunteer:volunteer:query", Sort: 13},
 	{ID: "org.users", ParentID: "org", Name: "组织用户", Kind: "menu", Path: "/org/users", Permission: "org:admin:list", Icon: "User", Sort: 10},
 	{ID: "org.groups", ParentID: "org", Name: "组织分组", Kind: "menu", Path: "/org/groups", Permission: "org:group:list", Icon: "Menu", Sort: 11},
 	{ID: "org.groups.edit", ParentID: "org.groups", Name: "编辑/合并分组", Kind: "button", Permission: "org:group:edit", Sort: 1},
 	// The register of issued service certificates (S5).
 	{ID: "org.certificate", ParentID: "org", Name: "服务证明登记", Kind: "menu", Path: "/org/certificates", Permission: "org:certificate:list", Icon: "Document", Sort: 20},
+	// The volunteer archive (S1): the list opens with the list permission;
+	// a volunteer's detail and its service records are its button.
+	{ID: "volunteer", Name: "志愿者管理", Kind: "directory", Path: "/volunteer", Icon: "UserFilled", Sort: 9},
+	{ID: "volunteer.list", ParentID: "volunteer", Name: "志愿者列表", Kind: "menu", Path: "/volunteer/list", Permission: "volunteer:volunteer:list", Icon: "List", Sort: 1},
+	{ID: "volunteer.list.query", ParentID: "volunteer.list", Name: "志愿者档案详情", Kind: "button", Permission: "volunteer:volunteer:query", Sort: 1},
+	// The archive of electronic volunteer cards (V1) and their sync to the
+	// city e-license library.
+	{ID: "volunteer.cards", ParentID: "volunteer", Name: "志愿者证", Kind: "menu", Path: "/volunteer/cards", Permission: "volunteer:card:query", Icon: "Tickets", Sort: 2},
 	{ID: "project", Name: "项目管理", Kind: "directory", Path: "/project", Icon: "Files", Sort: 11},
 	{ID: "project.review", ParentID: "project", Name: "项目审核", Kind: "menu", Path: "/project/review", Permission: "org:project:list", Icon: "Checked", Sort: 1},
 	{ID: "project.review.approve", ParentID: "project.review", Name: "审核项目", Kind: "button", Permission: "org:project:review", Sort: 1},
@@ -85,6 +93,7 @@ var Catalog = []Menu{
 	{ID: "app.h5.signup", ParentID: "app.h5", Name: "报名项目", Kind: "button", Permission: "volunteer:signup:add", Sort: 2},
 	{ID: "app.h5.code", ParentID: "app.h5", Name: "亮码", Kind: "button", Permission: "volunteer:code:show", Sort: 3},
 	{ID: "app.h5.records", ParentID: "app.h5", Name: "服务记录", Kind: "button", Permission: "volunteer:record:list", Sort: 4},
+	{ID: "app.h5.card", ParentID: "app.h5", Name: "电子志愿者证", Kind: "button", Permission: "volunteer:card:show", Sort: 6},
 	{ID: "app.h5.org_register", ParentID: "app.h5", Name: "申请成立组织", Kind: "button", Permission: "org:org:register", Sort: 5},
 	{ID: "app.h5.certificate", ParentID: "app.h5", Name: "申请服务证明", Kind: "button", Permission: "volunteer:certificate:apply", Sort: 70},
 	{ID: "app.h5.record_check", ParentID: "app.h5", Name: "申请无犯罪记录证明", Kind: "button", Permission: "volunteer:recordcheck:apply", Sort: 71},
@@ -141,7 +150,7 @@ var (
 	volunteerMenus = append(slices.Clip(citizenMenus), "app.h5.signup", "app.h5.code", "app.h5.records", "app.org.scan",
 		"app.h5.org_join", "app.h5.org_mine", "app.h5.signup_list", "app.h5.rating",
 		"app.h5.certificate", "app.h5.profile", "app.h5.profile_edit",
-		"app.h5.record_check")
+		"app.h5.record_check", "app.h5.card")
 	orgMenus = []string{
 		"app.h5.org_register", "app.org.org_review", "app.org.project_add", "app.org.project_review",
 		"app.org.signup_review", "app.org.project_close", "app.org.code", "app.org.scan",
@@ -182,7 +191,8 @@ var builtinRoles = []builtinRole{
 			"app.org.project_edit", "app.org.member_list",
 			"message", "message.send", "message.sent",
 			"org", "org.review", "org.review.approve", "org.review.edit", "org.info", "org.info.edit", "org.info.deactivate", "org.info.projects", "org.info.members",
-			"org.info.tag", "org.info.code", "org.info.volunteer_list", "org.info.volunteer_query", "org.users", "org.groups", "org.groups.edit",
+			"org.info.tag", "org.info.code", "org.users", "org.groups", "org.groups.edit",
+			"volunteer", "volunteer.list", "volunteer.list.query", "volunteer.cards",
 			"project", "project.review", "project.review.approve", "project.review.edit",
 			"project.info", "project.info.code", "project.info.roster", "project.info.tag",
 			"app.org.rating_query",

@@ -1,4 +1,4 @@
-import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import { createRouter, createWebHistory, type RouteLocationNormalizedLoaded, type RouteRecordRaw } from "vue-router";
 import { installAuthGuard, type Boot } from "@yima/shared";
 import type { Console } from "./console";
 
@@ -6,7 +6,14 @@ declare module "vue-router" {
   interface RouteMeta {
     /** page routes are reachable only when the caller's menus hold their path. */
     page?: boolean;
+    /** menu is the menu path of a page opened from another (a detail), in place of its own path. */
+    menu?: string;
   }
+}
+
+/** menuPath is the menu entry a route belongs to: its menu, else its own path. */
+export function menuPath(route: RouteLocationNormalizedLoaded): string {
+  return route.meta.menu ?? route.path;
 }
 
 // Each console page has a fixed route; the menu tree from ListMyMenus decides
@@ -72,6 +79,23 @@ const pages: RouteRecordRaw[] = [
     component: () => import("./views/project/ProjectInfoView.vue"),
     meta: { page: true, title: "项目信息" },
   },
+  // The volunteer archive (S1); a volunteer's detail belongs to the list.
+  {
+    path: "volunteer/list",
+    component: () => import("./views/volunteer/VolunteerListView.vue"),
+    meta: { page: true, title: "志愿者列表" },
+  },
+  {
+    path: "volunteer/cards",
+    component: () => import("./views/volunteer/CardArchiveView.vue"),
+    meta: { page: true, title: "志愿者证" },
+  },
+  {
+    path: "volunteer/:id",
+    component: () => import("./views/volunteer/VolunteerDetailView.vue"),
+    props: true,
+    meta: { page: true, menu: "/volunteer/list", title: "志愿者详情" },
+  },
   // Notifications (S4) and the dev SMS gateway's inbox.
   {
     path: "message/send",
@@ -87,6 +111,12 @@ const pages: RouteRecordRaw[] = [
     path: "monitor/dev-sms",
     component: () => import("./views/message/DevSmsView.vue"),
     meta: { page: true, title: "开发短信网关" },
+  },
+  // The push of volunteer cards to the city e-license library (V1).
+  {
+    path: "monitor/dev-elicense",
+    component: () => import("./views/monitor/DevElicenseView.vue"),
+    meta: { page: true, title: "电子证照推送" },
   },
 ];
 
@@ -127,7 +157,7 @@ export function createConsoleRouter(b: Boot, con: Console) {
   router.beforeEach(async (to) => {
     if (!to.meta.page) return true;
     await con.ensureLoaded();
-    return con.hasPage(to.path) ? true : { name: "forbidden", query: { from: to.fullPath } };
+    return con.hasPage(menuPath(to)) ? true : { name: "forbidden", query: { from: to.fullPath } };
   });
   router.afterEach((to) => {
     document.title = to.meta.title ? `${to.meta.title} · 一码做志愿管理后台` : "一码做志愿管理后台";

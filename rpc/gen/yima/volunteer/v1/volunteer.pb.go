@@ -1734,6 +1734,348 @@ func (x *GetVolunteerDetailResponse) GetCertificates() []*CertificateRow {
 	return nil
 }
 
+// GetServiceRecordDetailRequest names the record.
+type GetServiceRecordDetailRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// RecordId of the service record.
+	RecordId      string `protobuf:"bytes,1,opt,name=record_id,json=recordId,proto3" json:"record_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetServiceRecordDetailRequest) Reset() {
+	*x = GetServiceRecordDetailRequest{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetServiceRecordDetailRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetServiceRecordDetailRequest) ProtoMessage() {}
+
+func (x *GetServiceRecordDetailRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetServiceRecordDetailRequest.ProtoReflect.Descriptor instead.
+func (*GetServiceRecordDetailRequest) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *GetServiceRecordDetailRequest) GetRecordId() string {
+	if x != nil {
+		return x.RecordId
+	}
+	return ""
+}
+
+// RecordScan is the scan that began or ended a session.
+type RecordScan struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ScannedAt is when it was scanned (earlier than received for offline
+	// uploads).
+	ScannedAt *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=scanned_at,json=scannedAt,proto3" json:"scanned_at,omitempty"`
+	// ReceivedAt is when the server received it.
+	ReceivedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	// Method is staff (an org's scanner read the volunteer's code) or self
+	// (the volunteer scanned the project's code).
+	Method string `protobuf:"bytes,3,opt,name=method,proto3" json:"method,omitempty"`
+	// DeviceName of the registered scanner, if any.
+	DeviceName string `protobuf:"bytes,4,opt,name=device_name,json=deviceName,proto3" json:"device_name,omitempty"`
+	// Gate names the entrance, if any.
+	Gate string `protobuf:"bytes,5,opt,name=gate,proto3" json:"gate,omitempty"`
+	// ByNameMasked is who submitted the scan, masked.
+	ByNameMasked  string `protobuf:"bytes,6,opt,name=by_name_masked,json=byNameMasked,proto3" json:"by_name_masked,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordScan) Reset() {
+	*x = RecordScan{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordScan) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordScan) ProtoMessage() {}
+
+func (x *RecordScan) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordScan.ProtoReflect.Descriptor instead.
+func (*RecordScan) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *RecordScan) GetScannedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ScannedAt
+	}
+	return nil
+}
+
+func (x *RecordScan) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
+}
+
+func (x *RecordScan) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *RecordScan) GetDeviceName() string {
+	if x != nil {
+		return x.DeviceName
+	}
+	return ""
+}
+
+func (x *RecordScan) GetGate() string {
+	if x != nil {
+		return x.Gate
+	}
+	return ""
+}
+
+func (x *RecordScan) GetByNameMasked() string {
+	if x != nil {
+		return x.ByNameMasked
+	}
+	return ""
+}
+
+// RecordSession is the check-in session a service record was made from.
+type RecordSession struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// StartedAt is the sign-in time.
+	StartedAt *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// EndedAt is the sign-out time.
+	EndedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=ended_at,json=endedAt,proto3" json:"ended_at,omitempty"`
+	// DurationSeconds of the session before rounding.
+	DurationSeconds int64 `protobuf:"varint,3,opt,name=duration_seconds,json=durationSeconds,proto3" json:"duration_seconds,omitempty"`
+	// ClosedBy says what ended it: scan, auto (the deadline sweep), close
+	// (the project was closed) or staff.
+	ClosedBy string `protobuf:"bytes,4,opt,name=closed_by,json=closedBy,proto3" json:"closed_by,omitempty"`
+	// FlagReason is why the session waited for a review (PROJECT_ENDED,
+	// MAX_LENGTH, PROJECT_CLOSED, OTHER_PROJECT_SIGN_IN…); empty if it did not.
+	FlagReason string `protobuf:"bytes,5,opt,name=flag_reason,json=flagReason,proto3" json:"flag_reason,omitempty"`
+	// ReviewAction is approved, adjusted, manual (entered by staff) or empty.
+	ReviewAction string `protobuf:"bytes,6,opt,name=review_action,json=reviewAction,proto3" json:"review_action,omitempty"`
+	// ReviewReason the reviewer gave.
+	ReviewReason string `protobuf:"bytes,7,opt,name=review_reason,json=reviewReason,proto3" json:"review_reason,omitempty"`
+	// ReviewedAt is when it was reviewed.
+	ReviewedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=reviewed_at,json=reviewedAt,proto3" json:"reviewed_at,omitempty"`
+	// ReviewerNameMasked is the reviewer's name, masked.
+	ReviewerNameMasked string `protobuf:"bytes,9,opt,name=reviewer_name_masked,json=reviewerNameMasked,proto3" json:"reviewer_name_masked,omitempty"`
+	// SignIn is the scan that began the session; unset for hours entered by
+	// staff or imported without a scan log.
+	SignIn *RecordScan `protobuf:"bytes,10,opt,name=sign_in,json=signIn,proto3" json:"sign_in,omitempty"`
+	// SignOut is the scan that ended it; unset when it did not end by a scan.
+	SignOut       *RecordScan `protobuf:"bytes,11,opt,name=sign_out,json=signOut,proto3" json:"sign_out,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordSession) Reset() {
+	*x = RecordSession{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordSession) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordSession) ProtoMessage() {}
+
+func (x *RecordSession) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordSession.ProtoReflect.Descriptor instead.
+func (*RecordSession) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RecordSession) GetStartedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartedAt
+	}
+	return nil
+}
+
+func (x *RecordSession) GetEndedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndedAt
+	}
+	return nil
+}
+
+func (x *RecordSession) GetDurationSeconds() int64 {
+	if x != nil {
+		return x.DurationSeconds
+	}
+	return 0
+}
+
+func (x *RecordSession) GetClosedBy() string {
+	if x != nil {
+		return x.ClosedBy
+	}
+	return ""
+}
+
+func (x *RecordSession) GetFlagReason() string {
+	if x != nil {
+		return x.FlagReason
+	}
+	return ""
+}
+
+func (x *RecordSession) GetReviewAction() string {
+	if x != nil {
+		return x.ReviewAction
+	}
+	return ""
+}
+
+func (x *RecordSession) GetReviewReason() string {
+	if x != nil {
+		return x.ReviewReason
+	}
+	return ""
+}
+
+func (x *RecordSession) GetReviewedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReviewedAt
+	}
+	return nil
+}
+
+func (x *RecordSession) GetReviewerNameMasked() string {
+	if x != nil {
+		return x.ReviewerNameMasked
+	}
+	return ""
+}
+
+func (x *RecordSession) GetSignIn() *RecordScan {
+	if x != nil {
+		return x.SignIn
+	}
+	return nil
+}
+
+func (x *RecordSession) GetSignOut() *RecordScan {
+	if x != nil {
+		return x.SignOut
+	}
+	return nil
+}
+
+// GetServiceRecordDetailResponse is a record and how it came about.
+type GetServiceRecordDetailResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Record as the volunteer's archive lists it.
+	Record *ServiceRecordRow `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`
+	// OrgName of the project's org.
+	OrgName string `protobuf:"bytes,2,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
+	// Session the record was made from.
+	Session       *RecordSession `protobuf:"bytes,3,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetServiceRecordDetailResponse) Reset() {
+	*x = GetServiceRecordDetailResponse{}
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetServiceRecordDetailResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetServiceRecordDetailResponse) ProtoMessage() {}
+
+func (x *GetServiceRecordDetailResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_volunteer_v1_volunteer_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetServiceRecordDetailResponse.ProtoReflect.Descriptor instead.
+func (*GetServiceRecordDetailResponse) Descriptor() ([]byte, []int) {
+	return file_yima_volunteer_v1_volunteer_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetServiceRecordDetailResponse) GetRecord() *ServiceRecordRow {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
+func (x *GetServiceRecordDetailResponse) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
+func (x *GetServiceRecordDetailResponse) GetSession() *RecordSession {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
 var File_yima_volunteer_v1_volunteer_proto protoreflect.FileDescriptor
 
 const file_yima_volunteer_v1_volunteer_proto_rawDesc = "" +
@@ -1875,14 +2217,48 @@ const file_yima_volunteer_v1_volunteer_proto_rawDesc = "" +
 	"\x14certificates_pending\x18\b \x01(\x05R\x13certificatesPending\x123\n" +
 	"\x15certificates_rejected\x18\t \x01(\x05R\x14certificatesRejected\x12E\n" +
 	"\fcertificates\x18\n" +
-	" \x03(\v2!.yima.volunteer.v1.CertificateRowR\fcertificates2\xad\x06\n" +
+	" \x03(\v2!.yima.volunteer.v1.CertificateRowR\fcertificates\"<\n" +
+	"\x1dGetServiceRecordDetailRequest\x12\x1b\n" +
+	"\trecord_id\x18\x01 \x01(\tR\brecordId\"\xf7\x01\n" +
+	"\n" +
+	"RecordScan\x129\n" +
+	"\n" +
+	"scanned_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tscannedAt\x12;\n" +
+	"\vreceived_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\x12\x16\n" +
+	"\x06method\x18\x03 \x01(\tR\x06method\x12\x1f\n" +
+	"\vdevice_name\x18\x04 \x01(\tR\n" +
+	"deviceName\x12\x12\n" +
+	"\x04gate\x18\x05 \x01(\tR\x04gate\x12$\n" +
+	"\x0eby_name_masked\x18\x06 \x01(\tR\fbyNameMasked\"\x95\x04\n" +
+	"\rRecordSession\x129\n" +
+	"\n" +
+	"started_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x125\n" +
+	"\bended_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\aendedAt\x12)\n" +
+	"\x10duration_seconds\x18\x03 \x01(\x03R\x0fdurationSeconds\x12\x1b\n" +
+	"\tclosed_by\x18\x04 \x01(\tR\bclosedBy\x12\x1f\n" +
+	"\vflag_reason\x18\x05 \x01(\tR\n" +
+	"flagReason\x12#\n" +
+	"\rreview_action\x18\x06 \x01(\tR\freviewAction\x12#\n" +
+	"\rreview_reason\x18\a \x01(\tR\freviewReason\x12;\n" +
+	"\vreviewed_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"reviewedAt\x120\n" +
+	"\x14reviewer_name_masked\x18\t \x01(\tR\x12reviewerNameMasked\x126\n" +
+	"\asign_in\x18\n" +
+	" \x01(\v2\x1d.yima.volunteer.v1.RecordScanR\x06signIn\x128\n" +
+	"\bsign_out\x18\v \x01(\v2\x1d.yima.volunteer.v1.RecordScanR\asignOut\"\xb4\x01\n" +
+	"\x1eGetServiceRecordDetailResponse\x12;\n" +
+	"\x06record\x18\x01 \x01(\v2#.yima.volunteer.v1.ServiceRecordRowR\x06record\x12\x19\n" +
+	"\borg_name\x18\x02 \x01(\tR\aorgName\x12:\n" +
+	"\asession\x18\x03 \x01(\v2 .yima.volunteer.v1.RecordSessionR\asession2\xd1\a\n" +
 	"\x10VolunteerService\x12w\n" +
 	"\bRegister\x12\".yima.volunteer.v1.RegisterRequest\x1a#.yima.volunteer.v1.RegisterResponse\"\"\xca\xf3\x18\x1e\x12\x1avolunteer:profile:register\x18\x01\x12n\n" +
 	"\x0eGetMyVolunteer\x12(.yima.volunteer.v1.GetMyVolunteerRequest\x1a).yima.volunteer.v1.GetMyVolunteerResponse\"\a\xca\xf3\x18\x00\x90\x02\x01\x12\x81\x01\n" +
 	"\fGetMyProfile\x12&.yima.volunteer.v1.GetMyProfileRequest\x1a'.yima.volunteer.v1.GetMyProfileResponse\" \xca\xf3\x18\x19\x12\x17volunteer:profile:query\x90\x02\x01\x12\x88\x01\n" +
 	"\x0fUpdateMyProfile\x12).yima.volunteer.v1.UpdateMyProfileRequest\x1a*.yima.volunteer.v1.UpdateMyProfileResponse\"\x1e\xca\xf3\x18\x1a\x12\x16volunteer:profile:edit\x18\x01\x12\x88\x01\n" +
 	"\x0eListVolunteers\x12(.yima.volunteer.v1.ListVolunteersRequest\x1a).yima.volunteer.v1.ListVolunteersResponse\"!\xca\xf3\x18\x1a\x12\x18volunteer:volunteer:list\x90\x02\x01\x12\x95\x01\n" +
-	"\x12GetVolunteerDetail\x12,.yima.volunteer.v1.GetVolunteerDetailRequest\x1a-.yima.volunteer.v1.GetVolunteerDetailResponse\"\"\xca\xf3\x18\x1b\x12\x19volunteer:volunteer:query\x90\x02\x01B,Z*yima/rpc/gen/yima/volunteer/v1;volunteerv1b\x06proto3"
+	"\x12GetVolunteerDetail\x12,.yima.volunteer.v1.GetVolunteerDetailRequest\x1a-.yima.volunteer.v1.GetVolunteerDetailResponse\"\"\xca\xf3\x18\x1b\x12\x19volunteer:volunteer:query\x90\x02\x01\x12\xa1\x01\n" +
+	"\x16GetServiceRecordDetail\x120.yima.volunteer.v1.GetServiceRecordDetailRequest\x1a1.yima.volunteer.v1.GetServiceRecordDetailResponse\"\"\xca\xf3\x18\x1b\x12\x19volunteer:volunteer:query\x90\x02\x01B,Z*yima/rpc/gen/yima/volunteer/v1;volunteerv1b\x06proto3"
 
 var (
 	file_yima_volunteer_v1_volunteer_proto_rawDescOnce sync.Once
@@ -1896,39 +2272,43 @@ func file_yima_volunteer_v1_volunteer_proto_rawDescGZIP() []byte {
 	return file_yima_volunteer_v1_volunteer_proto_rawDescData
 }
 
-var file_yima_volunteer_v1_volunteer_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_yima_volunteer_v1_volunteer_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_yima_volunteer_v1_volunteer_proto_goTypes = []any{
-	(*Volunteer)(nil),                  // 0: yima.volunteer.v1.Volunteer
-	(*RegisterRequest)(nil),            // 1: yima.volunteer.v1.RegisterRequest
-	(*RegisterResponse)(nil),           // 2: yima.volunteer.v1.RegisterResponse
-	(*GetMyVolunteerRequest)(nil),      // 3: yima.volunteer.v1.GetMyVolunteerRequest
-	(*GetMyVolunteerResponse)(nil),     // 4: yima.volunteer.v1.GetMyVolunteerResponse
-	(*Profile)(nil),                    // 5: yima.volunteer.v1.Profile
-	(*ServiceStats)(nil),               // 6: yima.volunteer.v1.ServiceStats
-	(*OrgMembership)(nil),              // 7: yima.volunteer.v1.OrgMembership
-	(*SignUpProgress)(nil),             // 8: yima.volunteer.v1.SignUpProgress
-	(*GetMyProfileRequest)(nil),        // 9: yima.volunteer.v1.GetMyProfileRequest
-	(*GetMyProfileResponse)(nil),       // 10: yima.volunteer.v1.GetMyProfileResponse
-	(*UpdateMyProfileRequest)(nil),     // 11: yima.volunteer.v1.UpdateMyProfileRequest
-	(*UpdateMyProfileResponse)(nil),    // 12: yima.volunteer.v1.UpdateMyProfileResponse
-	(*VolunteerSummary)(nil),           // 13: yima.volunteer.v1.VolunteerSummary
-	(*ListVolunteersRequest)(nil),      // 14: yima.volunteer.v1.ListVolunteersRequest
-	(*ListVolunteersResponse)(nil),     // 15: yima.volunteer.v1.ListVolunteersResponse
-	(*GetVolunteerDetailRequest)(nil),  // 16: yima.volunteer.v1.GetVolunteerDetailRequest
-	(*ProjectSignUp)(nil),              // 17: yima.volunteer.v1.ProjectSignUp
-	(*ServiceRecordRow)(nil),           // 18: yima.volunteer.v1.ServiceRecordRow
-	(*RatingRow)(nil),                  // 19: yima.volunteer.v1.RatingRow
-	(*CertificateRow)(nil),             // 20: yima.volunteer.v1.CertificateRow
-	(*GetVolunteerDetailResponse)(nil), // 21: yima.volunteer.v1.GetVolunteerDetailResponse
-	(*timestamppb.Timestamp)(nil),      // 22: google.protobuf.Timestamp
+	(*Volunteer)(nil),                      // 0: yima.volunteer.v1.Volunteer
+	(*RegisterRequest)(nil),                // 1: yima.volunteer.v1.RegisterRequest
+	(*RegisterResponse)(nil),               // 2: yima.volunteer.v1.RegisterResponse
+	(*GetMyVolunteerRequest)(nil),          // 3: yima.volunteer.v1.GetMyVolunteerRequest
+	(*GetMyVolunteerResponse)(nil),         // 4: yima.volunteer.v1.GetMyVolunteerResponse
+	(*Profile)(nil),                        // 5: yima.volunteer.v1.Profile
+	(*ServiceStats)(nil),                   // 6: yima.volunteer.v1.ServiceStats
+	(*OrgMembership)(nil),                  // 7: yima.volunteer.v1.OrgMembership
+	(*SignUpProgress)(nil),                 // 8: yima.volunteer.v1.SignUpProgress
+	(*GetMyProfileRequest)(nil),            // 9: yima.volunteer.v1.GetMyProfileRequest
+	(*GetMyProfileResponse)(nil),           // 10: yima.volunteer.v1.GetMyProfileResponse
+	(*UpdateMyProfileRequest)(nil),         // 11: yima.volunteer.v1.UpdateMyProfileRequest
+	(*UpdateMyProfileResponse)(nil),        // 12: yima.volunteer.v1.UpdateMyProfileResponse
+	(*VolunteerSummary)(nil),               // 13: yima.volunteer.v1.VolunteerSummary
+	(*ListVolunteersRequest)(nil),          // 14: yima.volunteer.v1.ListVolunteersRequest
+	(*ListVolunteersResponse)(nil),         // 15: yima.volunteer.v1.ListVolunteersResponse
+	(*GetVolunteerDetailRequest)(nil),      // 16: yima.volunteer.v1.GetVolunteerDetailRequest
+	(*ProjectSignUp)(nil),                  // 17: yima.volunteer.v1.ProjectSignUp
+	(*ServiceRecordRow)(nil),               // 18: yima.volunteer.v1.ServiceRecordRow
+	(*RatingRow)(nil),                      // 19: yima.volunteer.v1.RatingRow
+	(*CertificateRow)(nil),                 // 20: yima.volunteer.v1.CertificateRow
+	(*GetVolunteerDetailResponse)(nil),     // 21: yima.volunteer.v1.GetVolunteerDetailResponse
+	(*GetServiceRecordDetailRequest)(nil),  // 22: yima.volunteer.v1.GetServiceRecordDetailRequest
+	(*RecordScan)(nil),                     // 23: yima.volunteer.v1.RecordScan
+	(*RecordSession)(nil),                  // 24: yima.volunteer.v1.RecordSession
+	(*GetServiceRecordDetailResponse)(nil), // 25: yima.volunteer.v1.GetServiceRecordDetailResponse
+	(*timestamppb.Timestamp)(nil),          // 26: google.protobuf.Timestamp
 }
 var file_yima_volunteer_v1_volunteer_proto_depIdxs = []int32{
-	22, // 0: yima.volunteer.v1.Volunteer.registered_at:type_name -> google.protobuf.Timestamp
+	26, // 0: yima.volunteer.v1.Volunteer.registered_at:type_name -> google.protobuf.Timestamp
 	0,  // 1: yima.volunteer.v1.RegisterResponse.volunteer:type_name -> yima.volunteer.v1.Volunteer
 	0,  // 2: yima.volunteer.v1.GetMyVolunteerResponse.volunteer:type_name -> yima.volunteer.v1.Volunteer
 	0,  // 3: yima.volunteer.v1.Profile.volunteer:type_name -> yima.volunteer.v1.Volunteer
-	22, // 4: yima.volunteer.v1.OrgMembership.joined_at:type_name -> google.protobuf.Timestamp
-	22, // 5: yima.volunteer.v1.OrgMembership.applied_at:type_name -> google.protobuf.Timestamp
+	26, // 4: yima.volunteer.v1.OrgMembership.joined_at:type_name -> google.protobuf.Timestamp
+	26, // 5: yima.volunteer.v1.OrgMembership.applied_at:type_name -> google.protobuf.Timestamp
 	5,  // 6: yima.volunteer.v1.GetMyProfileResponse.profile:type_name -> yima.volunteer.v1.Profile
 	6,  // 7: yima.volunteer.v1.GetMyProfileResponse.stats:type_name -> yima.volunteer.v1.ServiceStats
 	7,  // 8: yima.volunteer.v1.GetMyProfileResponse.orgs:type_name -> yima.volunteer.v1.OrgMembership
@@ -1936,12 +2316,12 @@ var file_yima_volunteer_v1_volunteer_proto_depIdxs = []int32{
 	5,  // 10: yima.volunteer.v1.UpdateMyProfileResponse.profile:type_name -> yima.volunteer.v1.Profile
 	5,  // 11: yima.volunteer.v1.VolunteerSummary.profile:type_name -> yima.volunteer.v1.Profile
 	13, // 12: yima.volunteer.v1.ListVolunteersResponse.volunteers:type_name -> yima.volunteer.v1.VolunteerSummary
-	22, // 13: yima.volunteer.v1.ProjectSignUp.start_time:type_name -> google.protobuf.Timestamp
-	22, // 14: yima.volunteer.v1.ProjectSignUp.end_time:type_name -> google.protobuf.Timestamp
-	22, // 15: yima.volunteer.v1.ProjectSignUp.created_at:type_name -> google.protobuf.Timestamp
-	22, // 16: yima.volunteer.v1.ServiceRecordRow.started_at:type_name -> google.protobuf.Timestamp
-	22, // 17: yima.volunteer.v1.ServiceRecordRow.ended_at:type_name -> google.protobuf.Timestamp
-	22, // 18: yima.volunteer.v1.RatingRow.updated_at:type_name -> google.protobuf.Timestamp
+	26, // 13: yima.volunteer.v1.ProjectSignUp.start_time:type_name -> google.protobuf.Timestamp
+	26, // 14: yima.volunteer.v1.ProjectSignUp.end_time:type_name -> google.protobuf.Timestamp
+	26, // 15: yima.volunteer.v1.ProjectSignUp.created_at:type_name -> google.protobuf.Timestamp
+	26, // 16: yima.volunteer.v1.ServiceRecordRow.started_at:type_name -> google.protobuf.Timestamp
+	26, // 17: yima.volunteer.v1.ServiceRecordRow.ended_at:type_name -> google.protobuf.Timestamp
+	26, // 18: yima.volunteer.v1.RatingRow.updated_at:type_name -> google.protobuf.Timestamp
 	5,  // 19: yima.volunteer.v1.GetVolunteerDetailResponse.profile:type_name -> yima.volunteer.v1.Profile
 	6,  // 20: yima.volunteer.v1.GetVolunteerDetailResponse.stats:type_name -> yima.volunteer.v1.ServiceStats
 	7,  // 21: yima.volunteer.v1.GetVolunteerDetailResponse.orgs:type_name -> yima.volunteer.v1.OrgMembership
@@ -1949,23 +2329,34 @@ var file_yima_volunteer_v1_volunteer_proto_depIdxs = []int32{
 	19, // 23: yima.volunteer.v1.GetVolunteerDetailResponse.ratings:type_name -> yima.volunteer.v1.RatingRow
 	18, // 24: yima.volunteer.v1.GetVolunteerDetailResponse.records:type_name -> yima.volunteer.v1.ServiceRecordRow
 	20, // 25: yima.volunteer.v1.GetVolunteerDetailResponse.certificates:type_name -> yima.volunteer.v1.CertificateRow
-	1,  // 26: yima.volunteer.v1.VolunteerService.Register:input_type -> yima.volunteer.v1.RegisterRequest
-	3,  // 27: yima.volunteer.v1.VolunteerService.GetMyVolunteer:input_type -> yima.volunteer.v1.GetMyVolunteerRequest
-	9,  // 28: yima.volunteer.v1.VolunteerService.GetMyProfile:input_type -> yima.volunteer.v1.GetMyProfileRequest
-	11, // 29: yima.volunteer.v1.VolunteerService.UpdateMyProfile:input_type -> yima.volunteer.v1.UpdateMyProfileRequest
-	14, // 30: yima.volunteer.v1.VolunteerService.ListVolunteers:input_type -> yima.volunteer.v1.ListVolunteersRequest
-	16, // 31: yima.volunteer.v1.VolunteerService.GetVolunteerDetail:input_type -> yima.volunteer.v1.GetVolunteerDetailRequest
-	2,  // 32: yima.volunteer.v1.VolunteerService.Register:output_type -> yima.volunteer.v1.RegisterResponse
-	4,  // 33: yima.volunteer.v1.VolunteerService.GetMyVolunteer:output_type -> yima.volunteer.v1.GetMyVolunteerResponse
-	10, // 34: yima.volunteer.v1.VolunteerService.GetMyProfile:output_type -> yima.volunteer.v1.GetMyProfileResponse
-	12, // 35: yima.volunteer.v1.VolunteerService.UpdateMyProfile:output_type -> yima.volunteer.v1.UpdateMyProfileResponse
-	15, // 36: yima.volunteer.v1.VolunteerService.ListVolunteers:output_type -> yima.volunteer.v1.ListVolunteersResponse
-	21, // 37: yima.volunteer.v1.VolunteerService.GetVolunteerDetail:output_type -> yima.volunteer.v1.GetVolunteerDetailResponse
-	32, // [32:38] is the sub-list for method output_type
-	26, // [26:32] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	26, // 26: yima.volunteer.v1.RecordScan.scanned_at:type_name -> google.protobuf.Timestamp
+	26, // 27: yima.volunteer.v1.RecordScan.received_at:type_name -> google.protobuf.Timestamp
+	26, // 28: yima.volunteer.v1.RecordSession.started_at:type_name -> google.protobuf.Timestamp
+	26, // 29: yima.volunteer.v1.RecordSession.ended_at:type_name -> google.protobuf.Timestamp
+	26, // 30: yima.volunteer.v1.RecordSession.reviewed_at:type_name -> google.protobuf.Timestamp
+	23, // 31: yima.volunteer.v1.RecordSession.sign_in:type_name -> yima.volunteer.v1.RecordScan
+	23, // 32: yima.volunteer.v1.RecordSession.sign_out:type_name -> yima.volunteer.v1.RecordScan
+	18, // 33: yima.volunteer.v1.GetServiceRecordDetailResponse.record:type_name -> yima.volunteer.v1.ServiceRecordRow
+	24, // 34: yima.volunteer.v1.GetServiceRecordDetailResponse.session:type_name -> yima.volunteer.v1.RecordSession
+	1,  // 35: yima.volunteer.v1.VolunteerService.Register:input_type -> yima.volunteer.v1.RegisterRequest
+	3,  // 36: yima.volunteer.v1.VolunteerService.GetMyVolunteer:input_type -> yima.volunteer.v1.GetMyVolunteerRequest
+	9,  // 37: yima.volunteer.v1.VolunteerService.GetMyProfile:input_type -> yima.volunteer.v1.GetMyProfileRequest
+	11, // 38: yima.volunteer.v1.VolunteerService.UpdateMyProfile:input_type -> yima.volunteer.v1.UpdateMyProfileRequest
+	14, // 39: yima.volunteer.v1.VolunteerService.ListVolunteers:input_type -> yima.volunteer.v1.ListVolunteersRequest
+	16, // 40: yima.volunteer.v1.VolunteerService.GetVolunteerDetail:input_type -> yima.volunteer.v1.GetVolunteerDetailRequest
+	22, // 41: yima.volunteer.v1.VolunteerService.GetServiceRecordDetail:input_type -> yima.volunteer.v1.GetServiceRecordDetailRequest
+	2,  // 42: yima.volunteer.v1.VolunteerService.Register:output_type -> yima.volunteer.v1.RegisterResponse
+	4,  // 43: yima.volunteer.v1.VolunteerService.GetMyVolunteer:output_type -> yima.volunteer.v1.GetMyVolunteerResponse
+	10, // 44: yima.volunteer.v1.VolunteerService.GetMyProfile:output_type -> yima.volunteer.v1.GetMyProfileResponse
+	12, // 45: yima.volunteer.v1.VolunteerService.UpdateMyProfile:output_type -> yima.volunteer.v1.UpdateMyProfileResponse
+	15, // 46: yima.volunteer.v1.VolunteerService.ListVolunteers:output_type -> yima.volunteer.v1.ListVolunteersResponse
+	21, // 47: yima.volunteer.v1.VolunteerService.GetVolunteerDetail:output_type -> yima.volunteer.v1.GetVolunteerDetailResponse
+	25, // 48: yima.volunteer.v1.VolunteerService.GetServiceRecordDetail:output_type -> yima.volunteer.v1.GetServiceRecordDetailResponse
+	42, // [42:49] is the sub-list for method output_type
+	35, // [35:42] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_yima_volunteer_v1_volunteer_proto_init() }
@@ -1979,7 +2370,7 @@ func file_yima_volunteer_v1_volunteer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_volunteer_v1_volunteer_proto_rawDesc), len(file_yima_volunteer_v1_volunteer_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

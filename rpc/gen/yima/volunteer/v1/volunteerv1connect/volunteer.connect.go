@@ -51,6 +51,9 @@ const (
 	// VolunteerServiceGetVolunteerDetailProcedure is the fully-qualified name of the VolunteerService's
 	// GetVolunteerDetail RPC.
 	VolunteerServiceGetVolunteerDetailProcedure = "/yima.volunteer.v1.VolunteerService/GetVolunteerDetail"
+	// VolunteerServiceGetServiceRecordDetailProcedure is the fully-qualified name of the
+	// VolunteerService's GetServiceRecordDetail RPC.
+	VolunteerServiceGetServiceRecordDetailProcedure = "/yima.volunteer.v1.VolunteerService/GetServiceRecordDetail"
 )
 
 // VolunteerServiceClient is a client for the yima.volunteer.v1.VolunteerService service.
@@ -85,6 +88,12 @@ type VolunteerServiceClient interface {
 	// (VOLUNTEER_NOT_FOUND), permission_denied (NOT_STAFF, NOT_IN_SCOPE,
 	// NO_ORG_SCOPE).
 	GetVolunteerDetail(context.Context, *connect.Request[v1.GetVolunteerDetailRequest]) (*connect.Response[v1.GetVolunteerDetailResponse], error)
+	// GetServiceRecordDetail shows how a service record of a volunteer in the
+	// staff caller's scope came about (S1): the session it was made from, its
+	// sign-in and sign-out scans, how it closed and its review. Errors:
+	// invalid_argument (ID_INVALID), not_found (RECORD_NOT_FOUND),
+	// permission_denied (NOT_STAFF, NOT_IN_SCOPE, NO_ORG_SCOPE).
+	GetServiceRecordDetail(context.Context, *connect.Request[v1.GetServiceRecordDetailRequest]) (*connect.Response[v1.GetServiceRecordDetailResponse], error)
 }
 
 // NewVolunteerServiceClient constructs a client for the yima.volunteer.v1.VolunteerService service.
@@ -138,17 +147,25 @@ func NewVolunteerServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		getServiceRecordDetail: connect.NewClient[v1.GetServiceRecordDetailRequest, v1.GetServiceRecordDetailResponse](
+			httpClient,
+			baseURL+VolunteerServiceGetServiceRecordDetailProcedure,
+			connect.WithSchema(volunteerServiceMethods.ByName("GetServiceRecordDetail")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // volunteerServiceClient implements VolunteerServiceClient.
 type volunteerServiceClient struct {
-	register           *connect.Client[v1.RegisterRequest, v1.RegisterResponse]
-	getMyVolunteer     *connect.Client[v1.GetMyVolunteerRequest, v1.GetMyVolunteerResponse]
-	getMyProfile       *connect.Client[v1.GetMyProfileRequest, v1.GetMyProfileResponse]
-	updateMyProfile    *connect.Client[v1.UpdateMyProfileRequest, v1.UpdateMyProfileResponse]
-	listVolunteers     *connect.Client[v1.ListVolunteersRequest, v1.ListVolunteersResponse]
-	getVolunteerDetail *connect.Client[v1.GetVolunteerDetailRequest, v1.GetVolunteerDetailResponse]
+	register               *connect.Client[v1.RegisterRequest, v1.RegisterResponse]
+	getMyVolunteer         *connect.Client[v1.GetMyVolunteerRequest, v1.GetMyVolunteerResponse]
+	getMyProfile           *connect.Client[v1.GetMyProfileRequest, v1.GetMyProfileResponse]
+	updateMyProfile        *connect.Client[v1.UpdateMyProfileRequest, v1.UpdateMyProfileResponse]
+	listVolunteers         *connect.Client[v1.ListVolunteersRequest, v1.ListVolunteersResponse]
+	getVolunteerDetail     *connect.Client[v1.GetVolunteerDetailRequest, v1.GetVolunteerDetailResponse]
+	getServiceRecordDetail *connect.Client[v1.GetServiceRecordDetailRequest, v1.GetServiceRecordDetailResponse]
 }
 
 // Register calls yima.volunteer.v1.VolunteerService.Register.
@@ -179,6 +196,11 @@ func (c *volunteerServiceClient) ListVolunteers(ctx context.Context, req *connec
 // GetVolunteerDetail calls yima.volunteer.v1.VolunteerService.GetVolunteerDetail.
 func (c *volunteerServiceClient) GetVolunteerDetail(ctx context.Context, req *connect.Request[v1.GetVolunteerDetailRequest]) (*connect.Response[v1.GetVolunteerDetailResponse], error) {
 	return c.getVolunteerDetail.CallUnary(ctx, req)
+}
+
+// GetServiceRecordDetail calls yima.volunteer.v1.VolunteerService.GetServiceRecordDetail.
+func (c *volunteerServiceClient) GetServiceRecordDetail(ctx context.Context, req *connect.Request[v1.GetServiceRecordDetailRequest]) (*connect.Response[v1.GetServiceRecordDetailResponse], error) {
+	return c.getServiceRecordDetail.CallUnary(ctx, req)
 }
 
 // VolunteerServiceHandler is an implementation of the yima.volunteer.v1.VolunteerService service.
@@ -213,6 +235,12 @@ type VolunteerServiceHandler interface {
 	// (VOLUNTEER_NOT_FOUND), permission_denied (NOT_STAFF, NOT_IN_SCOPE,
 	// NO_ORG_SCOPE).
 	GetVolunteerDetail(context.Context, *connect.Request[v1.GetVolunteerDetailRequest]) (*connect.Response[v1.GetVolunteerDetailResponse], error)
+	// GetServiceRecordDetail shows how a service record of a volunteer in the
+	// staff caller's scope came about (S1): the session it was made from, its
+	// sign-in and sign-out scans, how it closed and its review. Errors:
+	// invalid_argument (ID_INVALID), not_found (RECORD_NOT_FOUND),
+	// permission_denied (NOT_STAFF, NOT_IN_SCOPE, NO_ORG_SCOPE).
+	GetServiceRecordDetail(context.Context, *connect.Request[v1.GetServiceRecordDetailRequest]) (*connect.Response[v1.GetServiceRecordDetailResponse], error)
 }
 
 // NewVolunteerServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -262,6 +290,13 @@ func NewVolunteerServiceHandler(svc VolunteerServiceHandler, opts ...connect.Han
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	volunteerServiceGetServiceRecordDetailHandler := connect.NewUnaryHandler(
+		VolunteerServiceGetServiceRecordDetailProcedure,
+		svc.GetServiceRecordDetail,
+		connect.WithSchema(volunteerServiceMethods.ByName("GetServiceRecordDetail")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/yima.volunteer.v1.VolunteerService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case VolunteerServiceRegisterProcedure:
@@ -276,6 +311,8 @@ func NewVolunteerServiceHandler(svc VolunteerServiceHandler, opts ...connect.Han
 			volunteerServiceListVolunteersHandler.ServeHTTP(w, r)
 		case VolunteerServiceGetVolunteerDetailProcedure:
 			volunteerServiceGetVolunteerDetailHandler.ServeHTTP(w, r)
+		case VolunteerServiceGetServiceRecordDetailProcedure:
+			volunteerServiceGetServiceRecordDetailHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -307,4 +344,8 @@ func (UnimplementedVolunteerServiceHandler) ListVolunteers(context.Context, *con
 
 func (UnimplementedVolunteerServiceHandler) GetVolunteerDetail(context.Context, *connect.Request[v1.GetVolunteerDetailRequest]) (*connect.Response[v1.GetVolunteerDetailResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.volunteer.v1.VolunteerService.GetVolunteerDetail is not implemented"))
+}
+
+func (UnimplementedVolunteerServiceHandler) GetServiceRecordDetail(context.Context, *connect.Request[v1.GetServiceRecordDetailRequest]) (*connect.Response[v1.GetServiceRecordDetailResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.volunteer.v1.VolunteerService.GetServiceRecordDetail is not implemented"))
 }

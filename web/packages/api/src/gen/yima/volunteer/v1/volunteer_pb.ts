@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file yima/volunteer/v1/volunteer.proto.
  */
 export const file_yima_volunteer_v1_volunteer: GenFile = /*@__PURE__*/
-  fileDesc("CiF5aW1hL3ZvbHVudGVlci92MS92b2x1bnRlZXIucHJvdG8SEXlpbWEudm9sdW50ZWVyLnYxIr4BCglWb2x1bnRlZXISCgoCaWQYASABKAkSFAoMdm9sdW50ZWVyX25vGAIgASgJEgwKBG5hbWUYAyABKAkSGAoQaWRfbnVtYmVyX21hc2tlZBgEIAEoCRIYChBwb2xpdGljYWxfc3RhdHVzGAUgASgJEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgGIAMoCRIxCg1yZWdpc3RlcmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJHCg9SZWdpc3RlclJlcXVlc3QSGAoQcG9saXRpY2FsX3N0YXR1cxgBIAEoCRIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYAiADKAkiQwoQUmVnaXN0ZXJSZXNwb25zZRIvCgl2b2x1bnRlZXIYASABKAsyHC55aW1hLnZvbHVudGVlci52MS5Wb2x1bnRlZXIiFwoVR2V0TXlWb2x1bnRlZXJSZXF1ZXN0IkkKFkdldE15Vm9sdW50ZWVyUmVzcG9uc2USLwoJdm9sdW50ZWVyGAEgASgLMhwueWltYS52b2x1bnRlZXIudjEuVm9sdW50ZWVyIqYBCgdQcm9maWxlEi8KCXZvbHVudGVlchgBIAEoCzIcLnlpbWEudm9sdW50ZWVyLnYxLlZvbHVudGVlchIUCgxwaG9uZV9tYXNrZWQYAiABKAkSFQoNZGlzdHJpY3RfY29kZRgDIAEoCRIMCgR0YWdzGAQgAygJEhcKD2F2YWlsYWJsZV9zbG90cxgFIAMoCRIWCg5hdmFpbGFibGVfbm90ZRgGIAEoCSKuAQoMU2VydmljZVN0YXRzEhcKD3NlcnZpY2Vfc2Vjb25kcxgBIAEoAxIUCgxyZWNvcmRfY291bnQYAiABKAUSFwoPcHJvamVjdHNfc2VydmVkGAMgASgFEhQKDHJhdGluZ19jb3VudBgEIAEoBRIXCg9hdmdfcHVuY3R1YWxpdHkYBSABKAESFAoMYXZnX2F0dGl0dWRlGAYgASgBEhEKCWF2Z19za2lsbBgHIAEoASKgAQoNT3JnTWVtYmVyc2hpcBIOCgZvcmdfaWQYASABKAkSEAoIb3JnX25hbWUYAiABKAkSDgoGc3RhdHVzGAMgASgJEi0KCWpvaW5lZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKYXBwbGllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidQoOU2lnblVwUHJvZ3Jlc3MSDwoHcGVuZGluZxgBIAEoBRINCgVoaXJlZBgCIAEoBRIWCg5oaXJlZF91cGNvbWluZxgDIAEoBRIVCg1oaXJlZF9ydW5uaW5nGAQgASgFEhQKDGhpcmVkX2Nsb3NlZBgFIAEoBSIVChNHZXRNeVByb2ZpbGVSZXF1ZXN0ItgBChRHZXRNeVByb2ZpbGVSZXNwb25zZRIrCgdwcm9maWxlGAEgASgLMhoueWltYS52b2x1bnRlZXIudjEuUHJvZmlsZRIuCgVzdGF0cxgCIAEoCzIfLnlpbWEudm9sdW50ZWVyLnYxLlNlcnZpY2VTdGF0cxIuCgRvcmdzGAMgAygLMiAueWltYS52b2x1bnRlZXIudjEuT3JnTWVtYmVyc2hpcBIzCghzaWduX3VwcxgEIAEoCzIhLnlpbWEudm9sdW50ZWVyLnYxLlNpZ25VcFByb2dyZXNzIo0BChZVcGRhdGVNeVByb2ZpbGVSZXF1ZXN0EhgKEHBvbGl0aWNhbF9zdGF0dXMYASABKAkSGgoSc2VydmljZV9jYXRlZ29yaWVzGAIgAygJEgwKBHRhZ3MYAyADKAkSFwoPYXZhaWxhYmxlX3Nsb3RzGAQgAygJEhYKDmF2YWlsYWJsZV9ub3RlGAUgASgJIkYKF1VwZGF0ZU15UHJvZmlsZVJlc3BvbnNlEisKB3Byb2ZpbGUYASABKAsyGi55aW1hLnZvbHVudGVlci52MS5Qcm9maWxlIlgKEFZvbHVudGVlclN1bW1hcnkSKwoHcHJvZmlsZRgBIAEoCzIaLnlpbWEudm9sdW50ZWVyLnYxLlByb2ZpbGUSFwoPc2VydmljZV9zZWNvbmRzGAIgASgDIqYBChVMaXN0Vm9sdW50ZWVyc1JlcXVlc3QSFQoNbmFtZV9jb250YWlucxgBIAEoCRIRCglpZF9udW1iZXIYAiABKAkSFQoNZGlzdHJpY3RfY29kZRgDIAEoCRIYChBzZXJ2aWNlX2NhdGVnb3J5GAQgASgJEgsKA3RhZxgFIAEoCRIRCglwYWdlX3NpemUYBiABKAUSEgoKcGFnZV90b2tlbhgHIAEoCSJqChZMaXN0Vm9sdW50ZWVyc1Jlc3BvbnNlEjcKCnZvbHVudGVlcnMYASADKAsyIy55aW1hLnZvbHVudGVlci52MS5Wb2x1bnRlZXJTdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJmChlHZXRWb2x1bnRlZXJEZXRhaWxSZXF1ZXN0EhQKDHZvbHVudGVlcl9pZBgBIAEoCRIYChByZWNvcmRfcGFnZV9zaXplGAIgASgFEhkKEXJlY29yZF9wYWdlX3Rva2VuGAMgASgJIq0CCg1Qcm9qZWN0U2lnblVwEhIKCnNpZ25fdXBfaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRIVCg1wcm9qZWN0X3RpdGxlGAMgASgJEhYKDnByb2plY3Rfc3RhdHVzGAQgASgJEg4KBnN0YXR1cxgFIAEoCRIVCg1wb3NpdGlvbl9uYW1lGAYgASgJEhAKCG9yZ19uYW1lGAcgASgJEi4KCnN0YXJ0X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLYAQoQU2VydmljZVJlY29yZFJvdxIKCgJpZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEhUKDXByb2plY3RfdGl0bGUYAyABKAkSFQoNcG9zaXRpb25fbmFtZRgEIAEoCRIuCgpzdGFydGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQZHVyYXRpb25fc2Vjb25kcxgHIAEoBSKtAQoJUmF0aW5nUm93EhIKCnByb2plY3RfaWQYASABKAkSFQoNcHJvamVjdF90aXRsZRgCIAEoCRITCgtwdW5jdHVhbGl0eRgDIAEoBRIQCghhdHRpdHVkZRgEIAEoBRINCgVza2lsbBgFIAEoBRIPCgdjb21tZW50GAYgASgJEi4KCnVwZGF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpgBCg5DZXJ0aWZpY2F0ZVJvdxIKCgJpZBgBIAEoCRIOCgZudW1iZXIYAiABKAkSEgoKcHJvamVjdF9pZBgDIAEoCRIVCg1wcm9qZWN0X3RpdGxlGAQgASgJEhMKC2lzc3Vlcl9uYW1lGAUgASgJEhcKD3NlcnZpY2Vfc2Vjb25kcxgGIAEoAxIRCglpc3N1ZWRfb24YByABKAki2AMKGkdldFZvbHVudGVlckRldGFpbFJlc3BvbnNlEisKB3Byb2ZpbGUYASABKAsyGi55aW1hLnZvbHVudGVlci52MS5Qcm9maWxlEi4KBXN0YXRzGAIgASgLMh8ueWltYS52b2x1bnRlZXIudjEuU2VydmljZVN0YXRzEi4KBG9yZ3MYAyADKAsyIC55aW1hLnZvbHVudGVlci52MS5PcmdNZW1iZXJzaGlwEjIKCHNpZ25fdXBzGAQgAygLMiAueWltYS52b2x1bnRlZXIudjEuUHJvamVjdFNpZ25VcBItCgdyYXRpbmdzGAUgAygLMhwueWltYS52b2x1bnRlZXIudjEuUmF0aW5nUm93EjQKB3JlY29yZHMYBiADKAsyIy55aW1hLnZvbHVudGVlci52MS5TZXJ2aWNlUmVjb3JkUm93Eh4KFm5leHRfcmVjb3JkX3BhZ2VfdG9rZW4YByABKAkSHAoUY2VydGlmaWNhdGVzX3BlbmRpbmcYCCABKAUSHQoVY2VydGlmaWNhdGVzX3JlamVjdGVkGAkgASgFEjcKDGNlcnRpZmljYXRlcxgKIAMoCzIhLnlpbWEudm9sdW50ZWVyLnYxLkNlcnRpZmljYXRlUm93Mq0GChBWb2x1bnRlZXJTZXJ2aWNlEncKCFJlZ2lzdGVyEiIueWltYS52b2x1bnRlZXIudjEuUmVnaXN0ZXJSZXF1ZXN0GiMueWltYS52b2x1bnRlZXIudjEuUmVnaXN0ZXJSZXNwb25zZSIiyvMYHhIadm9sdW50ZWVyOnByb2ZpbGU6cmVnaXN0ZXIYARJuCg5HZXRNeVZvbHVudGVlchIoLnlpbWEudm9sdW50ZWVyLnYxLkdldE15Vm9sdW50ZWVyUmVxdWVzdBopLnlpbWEudm9sdW50ZWVyLnYxLkdldE15Vm9sdW50ZWVyUmVzcG9uc2UiB5ACAcrzGAASgQEKDEdldE15UHJvZmlsZRImLnlpbWEudm9sdW50ZWVyLnYxLkdldE15UHJvZmlsZVJlcXVlc3QaJy55aW1hLnZvbHVudGVlci52MS5HZXRNeVByb2ZpbGVSZXNwb25zZSIgkAIByvMYGRIXdm9sdW50ZWVyOnByb2ZpbGU6cXVlcnkSiAEKD1VwZGF0ZU15UHJvZmlsZRIpLnlpbWEudm9sdW50ZWVyLnYxLlVwZGF0ZU15UHJvZmlsZVJlcXVlc3QaKi55aW1hLnZvbHVudGVlci52MS5VcGRhdGVNeVByb2ZpbGVSZXNwb25zZSIeyvMYGhIWdm9sdW50ZWVyOnByb2ZpbGU6ZWRpdBgBEogBCg5MaXN0Vm9sdW50ZWVycxIoLnlpbWEudm9sdW50ZWVyLnYxLkxpc3RWb2x1bnRlZXJzUmVxdWVzdBopLnlpbWEudm9sdW50ZWVyLnYxLkxpc3RWb2x1bnRlZXJzUmVzcG9uc2UiIZACAcrzGBoSGHZvbHVudGVlcjp2b2x1bnRlZXI6bGlzdBKVAQoSR2V0Vm9sdW50ZWVyRGV0YWlsEiwueWltYS52b2x1bnRlZXIudjEuR2V0Vm9sdW50ZWVyRGV0YWlsUmVxdWVzdBotLnlpbWEudm9sdW50ZWVyLnYxLkdldFZvbHVudGVlckRldGFpbFJlc3BvbnNlIiKQAgHK8xgbEhl2b2x1bnRlZXI6dm9sdW50ZWVyOnF1ZXJ5QixaKnlpbWEvcnBjL2dlbi95aW1hL3ZvbHVudGVlci92MTt2b2x1bnRlZXJ2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_options_v1_options]);
+  fileDesc("CiF5aW1hL3ZvbHVudGVlci92MS92b2x1bnRlZXIucHJvdG8SEXlpbWEudm9sdW50ZWVyLnYxIr4BCglWb2x1bnRlZXISCgoCaWQYASABKAkSFAoMdm9sdW50ZWVyX25vGAIgASgJEgwKBG5hbWUYAyABKAkSGAoQaWRfbnVtYmVyX21hc2tlZBgEIAEoCRIYChBwb2xpdGljYWxfc3RhdHVzGAUgASgJEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgGIAMoCRIxCg1yZWdpc3RlcmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJHCg9SZWdpc3RlclJlcXVlc3QSGAoQcG9saXRpY2FsX3N0YXR1cxgBIAEoCRIaChJzZXJ2aWNlX2NhdGVnb3JpZXMYAiADKAkiQwoQUmVnaXN0ZXJSZXNwb25zZRIvCgl2b2x1bnRlZXIYASABKAsyHC55aW1hLnZvbHVudGVlci52MS5Wb2x1bnRlZXIiFwoVR2V0TXlWb2x1bnRlZXJSZXF1ZXN0IkkKFkdldE15Vm9sdW50ZWVyUmVzcG9uc2USLwoJdm9sdW50ZWVyGAEgASgLMhwueWltYS52b2x1bnRlZXIudjEuVm9sdW50ZWVyIqYBCgdQcm9maWxlEi8KCXZvbHVudGVlchgBIAEoCzIcLnlpbWEudm9sdW50ZWVyLnYxLlZvbHVudGVlchIUCgxwaG9uZV9tYXNrZWQYAiABKAkSFQoNZGlzdHJpY3RfY29kZRgDIAEoCRIMCgR0YWdzGAQgAygJEhcKD2F2YWlsYWJsZV9zbG90cxgFIAMoCRIWCg5hdmFpbGFibGVfbm90ZRgGIAEoCSKuAQoMU2VydmljZVN0YXRzEhcKD3NlcnZpY2Vfc2Vjb25kcxgBIAEoAxIUCgxyZWNvcmRfY291bnQYAiABKAUSFwoPcHJvamVjdHNfc2VydmVkGAMgASgFEhQKDHJhdGluZ19jb3VudBgEIAEoBRIXCg9hdmdfcHVuY3R1YWxpdHkYBSABKAESFAoMYXZnX2F0dGl0dWRlGAYgASgBEhEKCWF2Z19za2lsbBgHIAEoASKgAQoNT3JnTWVtYmVyc2hpcBIOCgZvcmdfaWQYASABKAkSEAoIb3JnX25hbWUYAiABKAkSDgoGc3RhdHVzGAMgASgJEi0KCWpvaW5lZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKYXBwbGllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidQoOU2lnblVwUHJvZ3Jlc3MSDwoHcGVuZGluZxgBIAEoBRINCgVoaXJlZBgCIAEoBRIWCg5oaXJlZF91cGNvbWluZxgDIAEoBRIVCg1oaXJlZF9ydW5uaW5nGAQgASgFEhQKDGhpcmVkX2Nsb3NlZBgFIAEoBSIVChNHZXRNeVByb2ZpbGVSZXF1ZXN0ItgBChRHZXRNeVByb2ZpbGVSZXNwb25zZRIrCgdwcm9maWxlGAEgASgLMhoueWltYS52b2x1bnRlZXIudjEuUHJvZmlsZRIuCgVzdGF0cxgCIAEoCzIfLnlpbWEudm9sdW50ZWVyLnYxLlNlcnZpY2VTdGF0cxIuCgRvcmdzGAMgAygLMiAueWltYS52b2x1bnRlZXIudjEuT3JnTWVtYmVyc2hpcBIzCghzaWduX3VwcxgEIAEoCzIhLnlpbWEudm9sdW50ZWVyLnYxLlNpZ25VcFByb2dyZXNzIo0BChZVcGRhdGVNeVByb2ZpbGVSZXF1ZXN0EhgKEHBvbGl0aWNhbF9zdGF0dXMYASABKAkSGgoSc2VydmljZV9jYXRlZ29yaWVzGAIgAygJEgwKBHRhZ3MYAyADKAkSFwoPYXZhaWxhYmxlX3Nsb3RzGAQgAygJEhYKDmF2YWlsYWJsZV9ub3RlGAUgASgJIkYKF1VwZGF0ZU15UHJvZmlsZVJlc3BvbnNlEisKB3Byb2ZpbGUYASABKAsyGi55aW1hLnZvbHVudGVlci52MS5Qcm9maWxlIlgKEFZvbHVudGVlclN1bW1hcnkSKwoHcHJvZmlsZRgBIAEoCzIaLnlpbWEudm9sdW50ZWVyLnYxLlByb2ZpbGUSFwoPc2VydmljZV9zZWNvbmRzGAIgASgDIqYBChVMaXN0Vm9sdW50ZWVyc1JlcXVlc3QSFQoNbmFtZV9jb250YWlucxgBIAEoCRIRCglpZF9udW1iZXIYAiABKAkSFQoNZGlzdHJpY3RfY29kZRgDIAEoCRIYChBzZXJ2aWNlX2NhdGVnb3J5GAQgASgJEgsKA3RhZxgFIAEoCRIRCglwYWdlX3NpemUYBiABKAUSEgoKcGFnZV90b2tlbhgHIAEoCSJqChZMaXN0Vm9sdW50ZWVyc1Jlc3BvbnNlEjcKCnZvbHVudGVlcnMYASADKAsyIy55aW1hLnZvbHVudGVlci52MS5Wb2x1bnRlZXJTdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJmChlHZXRWb2x1bnRlZXJEZXRhaWxSZXF1ZXN0EhQKDHZvbHVudGVlcl9pZBgBIAEoCRIYChByZWNvcmRfcGFnZV9zaXplGAIgASgFEhkKEXJlY29yZF9wYWdlX3Rva2VuGAMgASgJIq0CCg1Qcm9qZWN0U2lnblVwEhIKCnNpZ25fdXBfaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRIVCg1wcm9qZWN0X3RpdGxlGAMgASgJEhYKDnByb2plY3Rfc3RhdHVzGAQgASgJEg4KBnN0YXR1cxgFIAEoCRIVCg1wb3NpdGlvbl9uYW1lGAYgASgJEhAKCG9yZ19uYW1lGAcgASgJEi4KCnN0YXJ0X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLYAQoQU2VydmljZVJlY29yZFJvdxIKCgJpZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEhUKDXByb2plY3RfdGl0bGUYAyABKAkSFQoNcG9zaXRpb25fbmFtZRgEIAEoCRIuCgpzdGFydGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQZHVyYXRpb25fc2Vjb25kcxgHIAEoBSKtAQoJUmF0aW5nUm93EhIKCnByb2plY3RfaWQYASABKAkSFQoNcHJvamVjdF90aXRsZRgCIAEoCRITCgtwdW5jdHVhbGl0eRgDIAEoBRIQCghhdHRpdHVkZRgEIAEoBRINCgVza2lsbBgFIAEoBRIPCgdjb21tZW50GAYgASgJEi4KCnVwZGF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpgBCg5DZXJ0aWZpY2F0ZVJvdxIKCgJpZBgBIAEoCRIOCgZudW1iZXIYAiABKAkSEgoKcHJvamVjdF9pZBgDIAEoCRIVCg1wcm9qZWN0X3RpdGxlGAQgASgJEhMKC2lzc3Vlcl9uYW1lGAUgASgJEhcKD3NlcnZpY2Vfc2Vjb25kcxgGIAEoAxIRCglpc3N1ZWRfb24YByABKAki2AMKGkdldFZvbHVudGVlckRldGFpbFJlc3BvbnNlEisKB3Byb2ZpbGUYASABKAsyGi55aW1hLnZvbHVudGVlci52MS5Qcm9maWxlEi4KBXN0YXRzGAIgASgLMh8ueWltYS52b2x1bnRlZXIudjEuU2VydmljZVN0YXRzEi4KBG9yZ3MYAyADKAsyIC55aW1hLnZvbHVudGVlci52MS5PcmdNZW1iZXJzaGlwEjIKCHNpZ25fdXBzGAQgAygLMiAueWltYS52b2x1bnRlZXIudjEuUHJvamVjdFNpZ25VcBItCgdyYXRpbmdzGAUgAygLMhwueWltYS52b2x1bnRlZXIudjEuUmF0aW5nUm93EjQKB3JlY29yZHMYBiADKAsyIy55aW1hLnZvbHVudGVlci52MS5TZXJ2aWNlUmVjb3JkUm93Eh4KFm5leHRfcmVjb3JkX3BhZ2VfdG9rZW4YByABKAkSHAoUY2VydGlmaWNhdGVzX3BlbmRpbmcYCCABKAUSHQoVY2VydGlmaWNhdGVzX3JlamVjdGVkGAkgASgFEjcKDGNlcnRpZmljYXRlcxgKIAMoCzIhLnlpbWEudm9sdW50ZWVyLnYxLkNlcnRpZmljYXRlUm93IjIKHUdldFNlcnZpY2VSZWNvcmREZXRhaWxSZXF1ZXN0EhEKCXJlY29yZF9pZBgBIAEoCSK4AQoKUmVjb3JkU2NhbhIuCgpzY2FubmVkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNlaXZlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGbWV0aG9kGAMgASgJEhMKC2RldmljZV9uYW1lGAQgASgJEgwKBGdhdGUYBSABKAkSFgoOYnlfbmFtZV9tYXNrZWQYBiABKAkijQMKDVJlY29yZFNlc3Npb24SLgoKc3RhcnRlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAMSEQoJY2xvc2VkX2J5GAQgASgJEhMKC2ZsYWdfcmVhc29uGAUgASgJEhUKDXJldmlld19hY3Rpb24YBiABKAkSFQoNcmV2aWV3X3JlYXNvbhgHIAEoCRIvCgtyZXZpZXdlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUcmV2aWV3ZXJfbmFtZV9tYXNrZWQYCSABKAkSLgoHc2lnbl9pbhgKIAEoCzIdLnlpbWEudm9sdW50ZWVyLnYxLlJlY29yZFNjYW4SLwoIc2lnbl9vdXQYCyABKAsyHS55aW1hLnZvbHVudGVlci52MS5SZWNvcmRTY2FuIpoBCh5HZXRTZXJ2aWNlUmVjb3JkRGV0YWlsUmVzcG9uc2USMwoGcmVjb3JkGAEgASgLMiMueWltYS52b2x1bnRlZXIudjEuU2VydmljZVJlY29yZFJvdxIQCghvcmdfbmFtZRgCIAEoCRIxCgdzZXNzaW9uGAMgASgLMiAueWltYS52b2x1bnRlZXIudjEuUmVjb3JkU2Vzc2lvbjLRBwoQVm9sdW50ZWVyU2VydmljZRJ3CghSZWdpc3RlchIiLnlpbWEudm9sdW50ZWVyLnYxLlJlZ2lzdGVyUmVxdWVzdBojLnlpbWEudm9sdW50ZWVyLnYxLlJlZ2lzdGVyUmVzcG9uc2UiIsrzGB4SGnZvbHVudGVlcjpwcm9maWxlOnJlZ2lzdGVyGAESbgoOR2V0TXlWb2x1bnRlZXISKC55aW1hLnZvbHVudGVlci52MS5HZXRNeVZvbHVudGVlclJlcXVlc3QaKS55aW1hLnZvbHVudGVlci52MS5HZXRNeVZvbHVudGVlclJlc3BvbnNlIgeQAgHK8xgAEoEBCgxHZXRNeVByb2ZpbGUSJi55aW1hLnZvbHVudGVlci52MS5HZXRNeVByb2ZpbGVSZXF1ZXN0GicueWltYS52b2x1bnRlZXIudjEuR2V0TXlQcm9maWxlUmVzcG9uc2UiIJACAcrzGBkSF3ZvbHVudGVlcjpwcm9maWxlOnF1ZXJ5EogBCg9VcGRhdGVNeVByb2ZpbGUSKS55aW1hLnZvbHVudGVlci52MS5VcGRhdGVNeVByb2ZpbGVSZXF1ZXN0GioueWltYS52b2x1bnRlZXIudjEuVXBkYXRlTXlQcm9maWxlUmVzcG9uc2UiHsrzGBoSFnZvbHVudGVlcjpwcm9maWxlOmVkaXQYARKIAQoOTGlzdFZvbHVudGVlcnMSKC55aW1hLnZvbHVudGVlci52MS5MaXN0Vm9sdW50ZWVyc1JlcXVlc3QaKS55aW1hLnZvbHVudGVlci52MS5MaXN0Vm9sdW50ZWVyc1Jlc3BvbnNlIiGQAgHK8xgaEhh2b2x1bnRlZXI6dm9sdW50ZWVyOmxpc3QSlQEKEkdldFZvbHVudGVlckRldGFpbBIsLnlpbWEudm9sdW50ZWVyLnYxLkdldFZvbHVudGVlckRldGFpbFJlcXVlc3QaLS55aW1hLnZvbHVudGVlci52MS5HZXRWb2x1bnRlZXJEZXRhaWxSZXNwb25zZSIikAIByvMYGxIZdm9sdW50ZWVyOnZvbHVudGVlcjpxdWVyeRKhAQoWR2V0U2VydmljZVJlY29yZERldGFpbBIwLnlpbWEudm9sdW50ZWVyLnYxLkdldFNlcnZpY2VSZWNvcmREZXRhaWxSZXF1ZXN0GjEueWltYS52b2x1bnRlZXIudjEuR2V0U2VydmljZVJlY29yZERldGFpbFJlc3BvbnNlIiKQAgHK8xgbEhl2b2x1bnRlZXI6dm9sdW50ZWVyOnF1ZXJ5QixaKnlpbWEvcnBjL2dlbi95aW1hL3ZvbHVudGVlci92MTt2b2x1bnRlZXJ2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_yima_options_v1_options]);
 
 /**
  * Volunteer is a registered volunteer.
@@ -1025,6 +1025,214 @@ export const GetVolunteerDetailResponseSchema: GenMessage<GetVolunteerDetailResp
   messageDesc(file_yima_volunteer_v1_volunteer, 21);
 
 /**
+ * GetServiceRecordDetailRequest names the record.
+ *
+ * @generated from message yima.volunteer.v1.GetServiceRecordDetailRequest
+ */
+export type GetServiceRecordDetailRequest = Message<"yima.volunteer.v1.GetServiceRecordDetailRequest"> & {
+  /**
+   * RecordId of the service record.
+   *
+   * @generated from field: string record_id = 1;
+   */
+  recordId: string;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.GetServiceRecordDetailRequest.
+ * Use `create(GetServiceRecordDetailRequestSchema)` to create a new message.
+ */
+export const GetServiceRecordDetailRequestSchema: GenMessage<GetServiceRecordDetailRequest> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 22);
+
+/**
+ * RecordScan is the scan that began or ended a session.
+ *
+ * @generated from message yima.volunteer.v1.RecordScan
+ */
+export type RecordScan = Message<"yima.volunteer.v1.RecordScan"> & {
+  /**
+   * ScannedAt is when it was scanned (earlier than received for offline
+   * uploads).
+   *
+   * @generated from field: google.protobuf.Timestamp scanned_at = 1;
+   */
+  scannedAt?: Timestamp | undefined;
+
+  /**
+   * ReceivedAt is when the server received it.
+   *
+   * @generated from field: google.protobuf.Timestamp received_at = 2;
+   */
+  receivedAt?: Timestamp | undefined;
+
+  /**
+   * Method is staff (an org's scanner read the volunteer's code) or self
+   * (the volunteer scanned the project's code).
+   *
+   * @generated from field: string method = 3;
+   */
+  method: string;
+
+  /**
+   * DeviceName of the registered scanner, if any.
+   *
+   * @generated from field: string device_name = 4;
+   */
+  deviceName: string;
+
+  /**
+   * Gate names the entrance, if any.
+   *
+   * @generated from field: string gate = 5;
+   */
+  gate: string;
+
+  /**
+   * ByNameMasked is who submitted the scan, masked.
+   *
+   * @generated from field: string by_name_masked = 6;
+   */
+  byNameMasked: string;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.RecordScan.
+ * Use `create(RecordScanSchema)` to create a new message.
+ */
+export const RecordScanSchema: GenMessage<RecordScan> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 23);
+
+/**
+ * RecordSession is the check-in session a service record was made from.
+ *
+ * @generated from message yima.volunteer.v1.RecordSession
+ */
+export type RecordSession = Message<"yima.volunteer.v1.RecordSession"> & {
+  /**
+   * StartedAt is the sign-in time.
+   *
+   * @generated from field: google.protobuf.Timestamp started_at = 1;
+   */
+  startedAt?: Timestamp | undefined;
+
+  /**
+   * EndedAt is the sign-out time.
+   *
+   * @generated from field: google.protobuf.Timestamp ended_at = 2;
+   */
+  endedAt?: Timestamp | undefined;
+
+  /**
+   * DurationSeconds of the session before rounding.
+   *
+   * @generated from field: int64 duration_seconds = 3;
+   */
+  durationSeconds: bigint;
+
+  /**
+   * ClosedBy says what ended it: scan, auto (the deadline sweep), close
+   * (the project was closed) or staff.
+   *
+   * @generated from field: string closed_by = 4;
+   */
+  closedBy: string;
+
+  /**
+   * FlagReason is why the session waited for a review (PROJECT_ENDED,
+   * MAX_LENGTH, PROJECT_CLOSED, OTHER_PROJECT_SIGN_IN…); empty if it did not.
+   *
+   * @generated from field: string flag_reason = 5;
+   */
+  flagReason: string;
+
+  /**
+   * ReviewAction is approved, adjusted, manual (entered by staff) or empty.
+   *
+   * @generated from field: string review_action = 6;
+   */
+  reviewAction: string;
+
+  /**
+   * ReviewReason the reviewer gave.
+   *
+   * @generated from field: string review_reason = 7;
+   */
+  reviewReason: string;
+
+  /**
+   * ReviewedAt is when it was reviewed.
+   *
+   * @generated from field: google.protobuf.Timestamp reviewed_at = 8;
+   */
+  reviewedAt?: Timestamp | undefined;
+
+  /**
+   * ReviewerNameMasked is the reviewer's name, masked.
+   *
+   * @generated from field: string reviewer_name_masked = 9;
+   */
+  reviewerNameMasked: string;
+
+  /**
+   * SignIn is the scan that began the session; unset for hours entered by
+   * staff or imported without a scan log.
+   *
+   * @generated from field: yima.volunteer.v1.RecordScan sign_in = 10;
+   */
+  signIn?: RecordScan | undefined;
+
+  /**
+   * SignOut is the scan that ended it; unset when it did not end by a scan.
+   *
+   * @generated from field: yima.volunteer.v1.RecordScan sign_out = 11;
+   */
+  signOut?: RecordScan | undefined;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.RecordSession.
+ * Use `create(RecordSessionSchema)` to create a new message.
+ */
+export const RecordSessionSchema: GenMessage<RecordSession> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 24);
+
+/**
+ * GetServiceRecordDetailResponse is a record and how it came about.
+ *
+ * @generated from message yima.volunteer.v1.GetServiceRecordDetailResponse
+ */
+export type GetServiceRecordDetailResponse = Message<"yima.volunteer.v1.GetServiceRecordDetailResponse"> & {
+  /**
+   * Record as the volunteer's archive lists it.
+   *
+   * @generated from field: yima.volunteer.v1.ServiceRecordRow record = 1;
+   */
+  record?: ServiceRecordRow | undefined;
+
+  /**
+   * OrgName of the project's org.
+   *
+   * @generated from field: string org_name = 2;
+   */
+  orgName: string;
+
+  /**
+   * Session the record was made from.
+   *
+   * @generated from field: yima.volunteer.v1.RecordSession session = 3;
+   */
+  session?: RecordSession | undefined;
+};
+
+/**
+ * Describes the message yima.volunteer.v1.GetServiceRecordDetailResponse.
+ * Use `create(GetServiceRecordDetailResponseSchema)` to create a new message.
+ */
+export const GetServiceRecordDetailResponseSchema: GenMessage<GetServiceRecordDetailResponse> = /*@__PURE__*/
+  messageDesc(file_yima_volunteer_v1_volunteer, 25);
+
+/**
  * VolunteerService registers citizens as volunteers and serves their
  * profile.
  *
@@ -1108,6 +1316,20 @@ export const VolunteerService: GenService<{
     methodKind: "unary";
     input: typeof GetVolunteerDetailRequestSchema;
     output: typeof GetVolunteerDetailResponseSchema;
+  },
+  /**
+   * GetServiceRecordDetail shows how a service record of a volunteer in the
+   * staff caller's scope came about (S1): the session it was made from, its
+   * sign-in and sign-out scans, how it closed and its review. Errors:
+   * invalid_argument (ID_INVALID), not_found (RECORD_NOT_FOUND),
+   * permission_denied (NOT_STAFF, NOT_IN_SCOPE, NO_ORG_SCOPE).
+   *
+   * @generated from rpc yima.volunteer.v1.VolunteerService.GetServiceRecordDetail
+   */
+  getServiceRecordDetail: {
+    methodKind: "unary";
+    input: typeof GetServiceRecordDetailRequestSchema;
+    output: typeof GetServiceRecordDetailResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_yima_volunteer_v1_volunteer, 0);
