@@ -50,14 +50,16 @@ type Options struct {
 	// Discovery is the discovery_nearby scenario: its own projects, seeded
 	// after the check-in scenarios so they do not change them.
 	Discovery DiscoveryOptions
+	// H5 is the h5_load scenario: the volunteer H5's first pages in
+	// Chromium on an emulated phone, against a `yima dev --demo` of its own.
+	H5 H5LoadOptions
 
 	// InprocProfile, when set, receives a CPU profile of this process
 	// while the engine runs in it (the engine_inproc scenario only).
 	InprocProfile io.Writer
 
 	// Skip names scenarios not to run: "storm", "ceiling", "baseline", "inproc",
-	// "discovery"
-	// (their figures print as 0). For quicker experiments.
+	// "discovery", "h5" (their figures print as 0). For quicker experiments.
 	Skip map[string]bool
 
 	// Log receives progress; Out the result lines.
@@ -90,6 +92,7 @@ type Report struct {
 	InprocCPU       cpuUse
 
 	Discovery DiscoveryResult
+	H5        H5LoadResult
 
 	Protocol, Codec string
 	Workers         int
@@ -183,6 +186,12 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		log.Info("discovery: seeding", "projects", opt.Discovery.Projects)
 		if rep.Discovery, err = discoveryNearby(ctx, env.pool, fx, opt.Discovery); err != nil {
 			return nil, fmt.Errorf("discovery: %w", err)
+		}
+	}
+	// The H5's pages, last, on a machine the other scenarios left idle.
+	if !opt.Skip["h5"] {
+		if rep.H5, err = h5Load(ctx, opt, env, filepath.Join(work, "h5"), logFile); err != nil {
+			return nil, fmt.Errorf("h5_load: %w", err)
 		}
 	}
 	rep.Total = time.Since(began)
@@ -299,6 +308,37 @@ func inproc(ctx context.Context, opt Options, env *env, fx *Fixture, rep *Report
 	return err
 }
 
+// h5Load starts `yima dev --demo` on a database of its own in the bench's
+// PostgreSQL server — the demo's volunteer and projects, none of the seeded
+// rows — and runs the H5 page loads against it.
+func h5Load(ctx context.Context, opt Options, env *env, dataDir string, out io.Writer) (H5LoadResult, error) {
+	opt.H5.defaults()
+	if env.pg == nil {
+		opt.Log.Warn("h5_load skipped", "why", "it needs a database of its own, which -database-url does not give")
+		return H5LoadResult{Skipped: "database_url"}, nil
+	}
+	if code, why := h5LoadMissing(opt.H5.WebDir); code != "" {
+		opt.Log.Warn("h5_load skipped", "why", why)
+		return H5LoadResult{Skipped: code}, nil
+	}
+	const db = "yima_h5"
+	if err := env.pg.EnsureDatabase(ctx, db); err != nil {
+		return H5LoadResult{}, err
+	}
+	opt.Log.Info("h5 page loads: starting yima dev --demo", "runs", opt.H5.Runs)
+	s, err := StartServer(ctx, ServerOptions{
+		Binary: opt.Yima, DatabaseURL: env.pg.URL(db), DataDir: dataDir, Args: []string{"--demo"}, Output: out,
+	})
+	if err != nil {
+		return H5LoadResult{}, err
+	}
+	res, err := H5Load(ctx, s.URL, opt.H5, os.Stderr)
+	if serr := s.Stop(context.WithoutCancel(ctx)); err == nil {
+		err = serr
+	}
+	return res, err
+}
+
 // withServer starts a server, signs every org's leader in and runs fn with
 // one target per org, then stops the server.
 func withServer(ctx context.Context, so ServerOptions, co ClientOptions, fx *Fixture, fn func(*Server, *Client, []Target) error) (err error) {
@@ -410,6 +450,10 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "engine_inproc scans_per_s=%.0f\n", r.Inproc.PerSecond)
 	dv := r.Discovery
 	fmt.Fprintf(w, "discovery_nearby projects=%d p50_ms=%s p99_ms=%s\n", dv.Projects, ms(dv.P50), ms(dv.P99))
+	h5 := r.H5
+	all := h5.All()
+	h5p95 := percentile(all, 0.95)
+	fmt.Fprintf(w, "h5_load p50_ms=%.0f p95_ms=%.0f js_kb_gz=%.1f\n", msf(percentile(all, 0.50)), msf(h5p95), float64(h5.JSBytesGz)/1024)
 
 	fmt.Fprintf(w, "bench_setup orgs=%d projects=%d volunteers=%d open_sessions=%d seed_s=%.1f protocol=%s codec=%s workers=%d cpus=%d load1_start=%s load1_end=%s\n",
 		r.Orgs, r.Projects, r.Volunteers, r.OpenSessions, r.SeedTime.Seconds(), r.Protocol, r.Codec, r.Workers,
@@ -440,6 +484,9 @@ func (r *Report) Print(w io.Writer) {
 		perOp(ic.self, in.Acked), perOp(ic.pg, in.Acked), pct(ic.machine, time.Duration(runtime.NumCPU())*ic.wall))
 	fmt.Fprintf(w, "discovery_nearby_detail open=%d queries=%d rows_per_query=%.1f seed_s=%.1f p99_ok=%t\n",
 		dv.Open, dv.Queries, dv.Rows, dv.Seed.Seconds(), dv.P99 <= 20*time.Millisecond)
+	fmt.Fprintf(w, "h5_load_detail runs=%d home_p50_ms=%.0f home_p95_ms=%.0f code_p50_ms=%.0f code_p95_ms=%.0f max_ms=%.0f cache=%s network=fast3g cpu_throttling=4 js_sized_by=%s p95_ok=%t skipped=%s\n",
+		h5.Runs, msf(percentile(h5.Home, 0.50)), msf(percentile(h5.Home, 0.95)), msf(percentile(h5.Code, 0.50)), msf(percentile(h5.Code, 0.95)),
+		msf(percentile(all, 1)), orDash(h5.Cache), orDash(h5.JSSizedBy), len(all) > 0 && h5p95 <= 1500*time.Millisecond, orDash(h5.Skipped))
 	fmt.Fprintf(w, "bench_targets storm_vs_ceiling_pct=%.0f scans_per_s_ok=%t p99_ok=%t acked_per_commit_ok=%t lost_ok=%t double_sessions_ok=%t engine_inproc_ok=%t total_s=%.0f\n",
 		100*s.PerSecond/max(h.PerSecond, 1),
 		s.PerSecond >= 0.6*h.PerSecond && s.PerSecond >= 5000, s.P99 <= 50*time.Millisecond,
@@ -469,7 +516,16 @@ func (r *Report) Err() error {
 	return errors.Join(errs...)
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f", msf(d)) }
+
+func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
 
 func ratio(n int, d int64) float64 {
 	if d <= 0 {

@@ -38,6 +38,8 @@ type ServerOptions struct {
 	Env []string
 	// Output receives the child's stdout and stderr.
 	Output io.Writer
+	// Args are more flags of `yima dev`, e.g. --demo.
+	Args []string
 }
 
 // Server is a running `yima dev` child.
@@ -57,7 +59,8 @@ func StartServer(ctx context.Context, opt ServerOptions) (*Server, error) {
 		return nil, err
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	cmd := exec.Command(opt.Binary, "dev", "--addr", addr, "--data-dir", opt.DataDir, "--database-url", opt.DatabaseURL)
+	args := append([]string{"dev", "--addr", addr, "--data-dir", opt.DataDir, "--database-url", opt.DatabaseURL}, opt.Args...)
+	cmd := exec.Command(opt.Binary, args...)
 	// Warnings only: an info line per request would cost the server CPU
 	// the storm is measuring.
 	cmd.Env = append(append(os.Environ(), "YIMA_LOG_LEVEL=warn"), opt.Env...)

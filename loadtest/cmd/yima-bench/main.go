@@ -3,11 +3,13 @@
 // the check-in storm against a `yima dev` child process (with group commit,
 // then without it for the baseline, and a do-nothing RPC for the HTTP
 // ceiling), runs the engine and ledger in process without HTTP, checks
-// PostgreSQL against what was acknowledged, and prints one line per
+// PostgreSQL against what was acknowledged, times the volunteer H5's first
+// pages in Chromium on an emulated slow phone, and prints one line per
 // scenario, `name key=value …`:
 //
 //	checkin_storm scans_per_s=… p50_ms=… p99_ms=… errors=… acked=… committed=… commits=… lost=… double_sessions=… baseline_scans_per_s=… http_ceiling_per_s=…
 //	engine_inproc scans_per_s=…
+//	h5_load p50_ms=… p95_ms=… js_kb_gz=…
 //
 // followed by lines of its own. It exits 1 when the system lost an
 // acknowledged scan, overlapped sessions or answered with errors; slow
@@ -92,7 +94,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	fs.IntVar(&opt.Discovery.Projects, "discovery-projects", 100_000, "projects seeded for discovery_nearby")
 	fs.IntVar(&opt.Discovery.Queries, "discovery-queries", 500, "measured discovery searches")
-	skip := fs.String("skip", "", "comma-separated scenarios not to run: storm, ceiling, baseline, inproc, discovery")
+	fs.IntVar(&opt.H5.Runs, "h5-runs", 10, "cold loads of each H5 page in h5_load")
+	fs.StringVar(&opt.H5.WebDir, "web-dir", "web", "the web workspace, whose scripts/h5-load.mjs h5_load runs")
+	skip := fs.String("skip", "", "comma-separated scenarios not to run: storm, ceiling, baseline, inproc, discovery, h5")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the engine_inproc scenario (engine, ledger and callers in this process) to FILE")
 	exportK6 := fs.String("export-k6", "", "instead of benchmarking, write k6 data to FILE and keep yima dev running for k6")
 	k6Targets := fs.Int("export-targets", 20000, "volunteers in the k6 data")
@@ -111,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, s := range strings.Split(*skip, ",") {
 		switch s = strings.TrimSpace(s); s {
 		case "":
-		case "storm", "ceiling", "baseline", "inproc", "discovery":
+		case "storm", "ceiling", "baseline", "inproc", "discovery", "h5":
 			opt.Skip[s] = true
 		default:
 			return fmt.Errorf("-skip: unknown scenario %q", s)

@@ -1,5 +1,6 @@
 import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
+import { earlyInterceptor } from "./early";
 import { IdentityService } from "./gen/yima/identity/v1/identity_pb";
 import { clearToken, getToken } from "./token";
 
@@ -56,7 +57,7 @@ export function createApi(opts: ApiOptions = {}): Api {
     baseUrl: opts.baseUrl ?? window.location.origin,
     useBinaryFormat: false,
     defaultTimeoutMs: opts.timeoutMs ?? 15_000,
-    interceptors: [authInterceptor(opts.onUnauthenticated)],
+    interceptors: [authInterceptor(opts.onUnauthenticated), earlyInterceptor()],
   });
   return {
     transport,

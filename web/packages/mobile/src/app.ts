@@ -1,5 +1,6 @@
 import { createApp, type Component } from "vue";
-import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import { START_LOCATION, createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import { closeEarly } from "@yima/api";
 import { boot, installAuthGuard } from "@yima/shared";
 import MobileLogin from "./MobileLogin.vue";
 import NotFound from "./NotFound.vue";
@@ -39,7 +40,9 @@ export function createMobileApp(opts: MobileAppOptions) {
       ...opts.routes,
       { path: "/:pathMatch(.*)*", name: "not-found", component: NotFound, meta: { public: true, title: "页面不存在" } },
     ],
-    scrollBehavior: () => ({ top: 0 }),
+    // A new page starts at its top; the first one is there already, and
+    // scrolling it would force a layout before its content has arrived.
+    scrollBehavior: (_to, from) => (from === START_LOCATION ? false : { top: 0 }),
   });
   installAuthGuard(router, b, { loginRoute: "login" });
   router.afterEach((to) => {
@@ -47,6 +50,11 @@ export function createMobileApp(opts: MobileAppOptions) {
   });
   const app = createApp(opts.root);
   app.use(router).use(b.session);
-  void router.isReady().then(() => app.mount("#app"));
+  void router.isReady().then(() => {
+    app.mount("#app");
+    // The first page has made its first calls: what early.js asked for and
+    // nobody took would only go stale.
+    setTimeout(closeEarly);
+  });
   return { app, router, session: b.session };
 }

@@ -16,3 +16,9 @@ export function formatTime(ts: Timestamp | undefined, withSeconds = false): stri
 export function formatDate(ts: Timestamp | undefined): string {
   return formatTime(ts).slice(0, 10);
 }
+
+/** formatHours renders seconds of service as hours with at most one decimal: "12.5". */
+export function formatHours(seconds: bigint | number | undefined): string {
+  const h = Number(seconds ?? 0) / 3600;
+  return String(Math.round(h * 10) / 10);
+}

@@ -7,6 +7,7 @@ import {
   setToken,
   timestampDate,
   type Account,
+  type AccountKind,
   type Api,
   type GetMeResponse,
   type Person,
@@ -53,6 +54,20 @@ export interface Session {
 
 const SessionKey: InjectionKey<Session> = Symbol("yima.session");
 
+// The kind of the account acting, kept for the next page load: the H5's
+// early.js (apps/h5/public/early.js) asks for a volunteer's first page
+// before the app knows who is signed in.
+const KIND_KEY = "yima.account_kind";
+
+function rememberAccountKind(kind: AccountKind | undefined): void {
+  try {
+    if (kind === undefined) localStorage.removeItem(KIND_KEY);
+    else localStorage.setItem(KIND_KEY, String(kind));
+  } catch {
+    // storage disabled: early.js then asks only who is signed in
+  }
+}
+
 /** createSession builds the session of one app over its API clients. */
 export function createSession(api: Api): Session {
   const state = reactive<SessionState>({
@@ -69,6 +84,7 @@ export function createSession(api: Api): Session {
     state.account = me?.account;
     state.permissions = me?.permissions ?? [];
     state.accounts = accounts;
+    rememberAccountKind(me?.account?.kind);
   }
 
   function reset() {
