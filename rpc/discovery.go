@@ -15,7 +15,19 @@ import (
 // discoveryHandler serves DiscoveryService: public, so it never asks for a
 // principal.
 type discoveryHandler struct {
-	svc *project.Service
+	svc   *project.Service
+	tiles MapTiles
+}
+
+// MapTiles are the base map tiles of the 找项目 map (config web.map_tile_url).
+type MapTiles struct {
+	// URL is a Leaflet URL template on the pages' origin; "" draws no tiles.
+	URL         string
+	Attribution string
+}
+
+func (h *discoveryHandler) GetMapOptions(context.Context, *connect.Request[projectv1.GetMapOptionsRequest]) (*connect.Response[projectv1.GetMapOptionsResponse], error) {
+	return connect.NewResponse(&projectv1.GetMapOptionsResponse{TileUrl: h.tiles.URL, TileAttribution: h.tiles.Attribution}), nil
 }
 
 var discoverySorts = map[projectv1.DiscoverySort]project.DiscoverySort{
@@ -37,6 +49,11 @@ func (h *discoveryHandler) SearchProjects(ctx context.Context, req *connect.Requ
 	}
 	f.Sort = sort
 	var err error
+	if m.OrgId != "" {
+		if f.OrgID, err = parseID("org_id", m.OrgId); err != nil {
+			return nil, err
+		}
+	}
 	if f.From, err = parseTime("from", m.From); err != nil {
 		return nil, err
 	}

@@ -12,7 +12,8 @@ import (
 // orgDiscoveryHandler serves OrgDiscoveryService: public org search and
 // pages (V4).
 type orgDiscoveryHandler struct {
-	svc *org.Service
+	svc   *org.Service
+	codes *org.Codes
 }
 
 var orgSorts = map[orgv1.OrgSort]org.OrgSort{
@@ -54,6 +55,14 @@ func (h *orgDiscoveryHandler) GetPublicOrg(ctx context.Context, req *connect.Req
 	return connect.NewResponse(&orgv1.GetPublicOrgResponse{Org: publicOrgToProto(o, true)}), nil
 }
 
+func (h *orgDiscoveryHandler) ResolveOrgCode(ctx context.Context, req *connect.Request[orgv1.ResolveOrgCodeRequest]) (*connect.Response[orgv1.ResolveOrgCodeResponse], error) {
+	o, err := h.codes.Resolve(ctx, req.Msg.Payload)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&orgv1.ResolveOrgCodeResponse{OrgId: o.ID.String(), Name: o.Name}), nil
+}
+
 // publicOrgToProto maps a public org; the contact and intro only on its
 // own page (detail).
 func publicOrgToProto(o org.PublicOrg, detail bool) *orgv1.PublicOrg {
@@ -62,6 +71,7 @@ func publicOrgToProto(o org.PublicOrg, detail bool) *orgv1.PublicOrg {
 		DistrictCode: o.DistrictCode, ServiceCategories: o.ServiceCategories, Address: o.Address,
 		Location: locationToProto(o.Location), MemberCount: o.MemberCount, ProjectCount: o.ProjectCount,
 		ServiceSeconds: o.ServiceSeconds, DistanceKm: o.DistanceKm, ParentName: o.ParentName,
+		LogoUrl: orgLogoURL(o.ID, o.LogoHash),
 	}
 	if detail {
 		out.Intro, out.ContactName, out.ContactPhoneMasked = o.Intro, o.ContactName, o.ContactPhoneMasked

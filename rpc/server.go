@@ -43,6 +43,8 @@ import (
 	"yima/services/audit"
 	"yima/services/certificate"
 	"yima/services/checkin"
+	"yima/services/elicense"
+	"yima/services/elicense/library"
 	"yima/services/identity"
 	"yima/services/member"
 	"yima/services/notify"
@@ -53,6 +55,7 @@ import (
 	"yima/services/recordcheck"
 	"yima/services/recordcheck/dept"
 	"yima/services/volunteer"
+	"yima/services/volunteer/card"
 )
 
 // Deps is what the router serves.
@@ -83,7 +86,8 @@ type Deps struct {
 	// /verify/certificate/.
 	Certificate *certificate.Service
 	// OrgAdmins and OrgCodes serve OrgAdminService (with Org: tags and
-	// groups) and the org code downloads under /codes/org/.
+	// groups), the org code downloads under /codes/org/ and the reading of
+	// scanned org codes (OrgDiscoveryService/ResolveOrgCode).
 	OrgAdmins *org.Admins
 	OrgCodes  *org.Codes
 	// Notify serves messages and inboxes; DevSMS is the dev SMS gateway
@@ -96,6 +100,16 @@ type Deps struct {
 	// the dev record-check department when it is the active one, else nil.
 	RecordCheck   *recordcheck.Service
 	DevDepartment *dept.Dev
+	// Elicense shows the push of volunteer cards to the city e-license
+	// library; DevLibrary is the dev library when it is the active one,
+	// else nil.
+	Elicense   *elicense.Service
+	DevLibrary *library.Dev
+	// Card serves the volunteer cards (CardService), their downloads
+	// under /cards/ and the public verification pages under /verify/card/.
+	Card *card.Service
+	// MapTiles are the base map tiles the 找项目 map may draw; zero: none.
+	MapTiles MapTiles
 	// Ready reports whether the node can serve (database and bus up).
 	Ready func(ctx context.Context) error
 	// DemoUsernames are offered on dev login pages.
@@ -124,9 +138,15 @@ func Services() []protoreflect.ServiceDescriptor {
 		notifyv1.File_yima_notify_v1_notify_proto.Services().ByName("NotifyService"),
 		orgv1.File_yima_org_v1_member_proto.Services().ByName("MemberService"),
 		volunteerv1.File_yima_volunteer_v1_record_check_proto.Services().ByName("RecordCheckService"),
+		volunteerv1.File_yima_volunteer_v1_elicense_proto.Services().ByName("ElicenseService"),
+		volunteerv1.File_yima_volunteer_v1_card_proto.Services().ByName("CardService"),
 		projectv1.File_yima_project_v1_discovery_proto.Services().ByName("DiscoveryService"),
 	}
 }
+
+// maxRequestBytes bounds a Connect request message; larger ones are
+// refused with resource_exhausted.
+const maxRequestBytes = 1 << 20
 
 // NewHandler builds the whole HTTP handler.
 func NewHandler(d Deps) (http.Handler, error) {
@@ -139,8 +159,12 @@ func NewHandler(d Deps) (http.Handler, error) {
 		log: d.Log, metrics: newMetrics(d.Registry),
 	}
 	// Answers are a few hundred bytes; compressing them costs more CPU than
-	// it saves on the wire.
-	opts := append([]connect.HandlerOption{connect.WithInterceptors(g), connect.WithCompressMinBytes(1024)}, jsonCodecs()...)
+	// it saves on the wire. Requests are bounded before they are read in
+	// full: the largest legitimate one is an org logo (512 KB, a third more
+	// as JSON base64).
+	opts := append([]connect.HandlerOption{
+		connect.WithInterceptors(g), connect.WithCompressMinBytes(1024), connect.WithReadMaxBytes(maxRequestBytes),
+	}, jsonCodecs()...)
 	mux := http.NewServeMux()
 	mux.Handle(identityv1connect.NewIdentityServiceHandler(&identityHandler{svc: d.Identity, demoUsernames: d.DemoUsernames}, opts...))
 	mux.Handle(rbacv1connect.NewRbacServiceHandler(&rbacHandler{svc: d.RBAC}, opts...))
@@ -163,8 +187,12 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(notifyv1connect.NewNotifyServiceHandler(&notifyHandler{svc: d.Notify, dev: d.DevSMS}, opts...))
 	mux.Handle(orgv1connect.NewMemberServiceHandler(&memberHandler{svc: d.Member}, opts...))
 	mux.Handle(volunteerv1connect.NewRecordCheckServiceHandler(&recordCheckHandler{svc: d.RecordCheck, dev: d.DevDepartment}, opts...))
-	mux.Handle(projectv1connect.NewDiscoveryServiceHandler(&discoveryHandler{svc: d.Project}, opts...))
-	mux.Handle(orgv1connect.NewOrgDiscoveryServiceHandler(&orgDiscoveryHandler{svc: d.Org}, opts...))
+	mux.Handle(volunteerv1connect.NewElicenseServiceHandler(&elicenseHandler{svc: d.Elicense, dev: d.DevLibrary}, opts...))
+	mux.Handle(volunteerv1connect.NewCardServiceHandler(&cardHandler{svc: d.Card}, opts...))
+	(&cardRoutes{routeAuth: auth, svc: d.Card, log: d.Log}).register(mux)
+	mux.Handle(projectv1connect.NewDiscoveryServiceHandler(&discoveryHandler{svc: d.Project, tiles: d.MapTiles}, opts...))
+	mux.Handle(orgv1connect.NewOrgDiscoveryServiceHandler(&orgDiscoveryHandler{svc: d.Org, codes: d.OrgCodes}, opts...))
+	(&orgLogoRoutes{svc: d.Org, log: d.Log}).register(mux)
 
 	names := make([]string, 0, len(Services()))
 	for _, s := range Services() {

@@ -24,6 +24,7 @@ import (
 	"yima/access"
 	"yima/config"
 	"yima/directory"
+	"yima/docsign"
 	"yima/engine/actors"
 	"yima/engine/codes"
 	"yima/engine/ledger"
@@ -37,6 +38,8 @@ import (
 	"yima/services/certificate"
 	certpdf "yima/services/certificate/pdf"
 	"yima/services/checkin"
+	"yima/services/elicense"
+	"yima/services/elicense/library"
 	"yima/services/identity"
 	"yima/services/identity/oidc"
 	"yima/services/identity/oidcdev"
@@ -50,6 +53,7 @@ import (
 	"yima/services/recordcheck"
 	"yima/services/recordcheck/dept"
 	"yima/services/volunteer"
+	"yima/services/volunteer/card"
 	"yima/store"
 	"yima/store/demo"
 	"yima/store/migrations"
@@ -258,9 +262,27 @@ func (m *Main) Run(ctx context.Context) error {
 			return v.All, v.Departments, err
 		}),
 	})
+	// One renderer, and so one read of the CJK font, for the certificate
+	// and card documents.
+	docs := certpdf.New(certpdf.DefaultFont)
+	// Cards list the volunteers of the volunteer archive's scope, which a
+	// volunteer service without cards resolves.
+	// The card service tells the e-license sweeper of the cards it issues,
+	// and the sweeper reads them back from it; the sweeper is built before
+	// anything issues a card.
+	var elicenseSvc *elicense.Service
+	cardSvc, err := m.cards(st, box, keys, docs, volunteer.NewWith(st, now, volunteer.Options{Orgs: orgSvc}), func() { elicenseSvc.Kick() }, now)
+	if err != nil {
+		return err
+	}
+	elicenseSvc, devLibrary, err := m.elicenses(ctx, st, cardSvc, now)
+	if err != nil {
+		return err
+	}
 	volunteerSvc := volunteer.NewWith(st, now, volunteer.Options{
 		Orgs:          orgSvc,
 		IDNumberIndex: func(n string) []byte { return box.Index(identity.FieldIDNumber, n) },
+		Cards:         cardSvc,
 	})
 	// The check-in engine: a ledger on this node that group-commits the
 	// decisions of the ProjectGrains this node hosts.
@@ -324,6 +346,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.log.Info("demo data", "loaded_now", sum.Loaded, "districts", sum.Districts, "projects", sum.Projects, "volunteers", sum.Volunteers)
 	}
+	go m.backfillCards(ctx, cardSvc)
 
 	routes, err := m.signInRoutes(idSvc, keys, dev)
 	if err != nil {
@@ -341,7 +364,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.closers = append(m.closers, hub.Close)
 	routes["GET /ws"] = hub
 	recordSvc := record.New(st, now, m.log)
-	certificateSvc, err := m.certificates(st, box, keys, orgSvc, rbacSvc, projectSvc, now)
+	certificateSvc, err := m.certificates(st, box, keys, docs, orgSvc, rbacSvc, projectSvc, now)
 	if err != nil {
 		return err
 	}
@@ -369,7 +392,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Notify: notifySvc, DevSMS: devSMS,
 		OrgAdmins: orgAdmins, OrgCodes: orgCodes,
 		Member:      memberSvc,
+		Card:        cardSvc,
 		RecordCheck: recordCheckSvc, DevDepartment: devDepartment,
+		Elicense: elicenseSvc, DevLibrary: devLibrary,
 		Ready: func(ctx context.Context) error {
 			if err := st.Pool.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)
@@ -377,6 +402,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return bus.Ready()
 		},
 		DemoUsernames: []string{rbac.AdminUsername},
+		MapTiles:      rpc.MapTiles{URL: cfg.Web.MapTileURL, Attribution: cfg.Web.MapTileAttribution},
 		Routes:        routes,
 	})
 	if err != nil {
@@ -502,6 +528,19 @@ func (m *Main) smsGateway(st *store.Store, now func() time.Time) (sms.Gateway, *
 	return dev, dev, nil
 }
 
+// runUntilClose runs run in its own goroutine until ctx ends or the
+// program closes, which waits for it to return: a sweeper must not touch
+// the store after the store closed.
+func (m *Main) runUntilClose(ctx context.Context, run func(context.Context)) {
+	ctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		run(ctx)
+	}()
+	m.closers = append(m.closers, func() error { stop(); <-done; return nil })
+}
+
 // recordChecks builds the record-check service and starts its sweeper,
 // stopped before the store closes. The department is the production client
 // when one is configured (serve requires one), else the dev department,
@@ -524,13 +563,34 @@ func (m *Main) recordChecks(ctx context.Context, st *store.Store, box *sensitive
 		m.log.Info("dev record-check department: applications are decided by hand (DecideDevRecordCheck)")
 	}
 	svc := recordcheck.New(recordcheck.Options{Store: st, Box: box, Department: department, Now: now, Log: m.log})
-	ctx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		svc.Run(ctx)
-	}()
-	m.closers = append(m.closers, func() error { stop(); <-done; return nil })
+	m.runUntilClose(ctx, svc.Run)
+	return svc, dev, nil
+}
+
+// elicenses builds the service pushing volunteer cards to the city
+// e-license library and starts its sweeper, stopped before the store
+// closes. The library is the production client when one is configured
+// (serve requires one), else the dev library, returned too so that the
+// console shows what it received.
+func (m *Main) elicenses(ctx context.Context, st *store.Store, cards elicense.Cards, now func() time.Time) (*elicense.Service, *library.Dev, error) {
+	var lib library.Library
+	var dev *library.Dev
+	if c := m.Config.Elicense; c.Endpoint != "" {
+		client, err := library.NewClient(library.ClientConfig{Endpoint: c.Endpoint, AppKey: c.AppKey, AppSecret: c.AppSecret, Timeout: c.Timeout}, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		lib = client
+	} else {
+		if m.Config.Mode != config.ModeDev {
+			return nil, nil, errors.New("serve: no e-license library configured")
+		}
+		dev = library.NewDev(st, m.log, now)
+		lib = dev
+		m.log.Info("dev e-license library: cards are recorded and logged, not pushed", "console", m.BaseURL+"/admin/monitor/dev-elicense")
+	}
+	svc := elicense.New(elicense.Options{Store: st, Library: lib, Cards: cards, Now: now, Log: m.log})
+	m.runUntilClose(ctx, svc.Run)
 	return svc, dev, nil
 }
 
@@ -574,7 +634,7 @@ func (m *Main) signInRoutes(idSvc *identity.Service, keys *keyring.Keyring, dev 
 // certificates builds the service certificate use cases: signed with the
 // keyring's SM2 key, download links under a key derived from the token
 // key, verification links on the server's base URL.
-func (m *Main) certificates(st *store.Store, box *sensitive.Box, keys *keyring.Keyring, orgSvc *org.Service, rbacSvc *rbac.Service, projectSvc *project.Service, now func() time.Time) (*certificate.Service, error) {
+func (m *Main) certificates(st *store.Store, box *sensitive.Box, keys *keyring.Keyring, docs *certpdf.Renderer, orgSvc *org.Service, rbacSvc *rbac.Service, projectSvc *project.Service, now func() time.Time) (*certificate.Service, error) {
 	signer, err := certificate.NewSigner(keys.Sign())
 	if err != nil {
 		return nil, err
@@ -584,7 +644,7 @@ func (m *Main) certificates(st *store.Store, box *sensitive.Box, keys *keyring.K
 		return nil, fmt.Errorf("derive certificate ticket key: %w", err)
 	}
 	return certificate.New(certificate.Options{
-		Store: st, Box: box, Signer: signer, Renderer: certpdf.New(certpdf.DefaultFont), Orgs: orgSvc,
+		Store: st, Box: box, Signer: signer, Renderer: docs, Orgs: orgSvc,
 		Staff: org.StaffScopeFunc(func(ctx context.Context, p *access.Principal) (bool, []uuid.UUID, error) {
 			v, err := rbacSvc.Visible(ctx, p)
 			return v.All, v.Departments, err
@@ -592,6 +652,38 @@ func (m *Main) certificates(st *store.Store, box *sensitive.Box, keys *keyring.K
 		TicketKey: ticketKey, VerifyBase: m.BaseURL, Now: now, Log: m.log,
 		Ratings: certificateRatings{projectSvc},
 	})
+}
+
+// cards builds the volunteer card use cases: signed with the keyring's
+// SM2 key, download links under a key derived from the token key,
+// verification links on the server's base URL.
+func (m *Main) cards(st *store.Store, box *sensitive.Box, keys *keyring.Keyring, docs *certpdf.Renderer, scope card.Scoper, kick func(), now func() time.Time) (*card.Service, error) {
+	signer, err := docsign.NewSigner(keys.Sign())
+	if err != nil {
+		return nil, err
+	}
+	ticketKey, err := keys.Token().Derive("yima/card/ticket/v1", 32)
+	if err != nil {
+		return nil, fmt.Errorf("derive card ticket key: %w", err)
+	}
+	return card.New(card.Options{
+		Store: st, Box: box, Signer: signer, Renderer: docs, Scope: scope, Kick: kick,
+		TicketKey: ticketKey, VerifyBase: m.BaseURL, Now: now, Log: m.log,
+	})
+}
+
+// backfillCards issues the cards of volunteers who have none (the demo's,
+// those of a restored or imported database). It runs beside serving: a
+// volunteer who opens their card before it reaches them gets it then.
+func (m *Main) backfillCards(ctx context.Context, cards *card.Service) {
+	n, err := cards.Backfill(ctx)
+	if err != nil && ctx.Err() == nil {
+		m.log.Error("backfill volunteer cards", "issued", n, "err", err)
+		return
+	}
+	if n > 0 {
+		m.log.Info("volunteer cards backfilled", "issued", n)
+	}
 }
 
 // certificateRatings shows a project's rating of the volunteer, in its

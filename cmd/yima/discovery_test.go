@@ -157,6 +157,25 @@ func TestDiscoveryOnDemoData(t *testing.T) {
 		}
 	})
 
+	t.Run("一个组织的项目", func(t *testing.T) {
+		var org string
+		if err := pool.QueryRow(t.Context(), `SELECT id::text FROM org.org WHERE name = $1`, demo.OrgXujiahui).Scan(&org); err != nil {
+			t.Fatal(err)
+		}
+		res, err := anon.SearchProjects(t.Context(), connect.NewRequest(&projectv1.SearchProjectsRequest{OrgId: org, PageSize: 50}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Msg.Projects) == 0 {
+			t.Fatalf("%s has no open project in the demo data", demo.OrgXujiahui)
+		}
+		for _, p := range res.Msg.Projects {
+			if p.OrgId != org {
+				t.Errorf("%s of org %s in the list of %s", p.Title, p.OrgName, demo.OrgXujiahui)
+			}
+		}
+	})
+
 	t.Run("错误输入", func(t *testing.T) {
 		for _, tc := range []struct {
 			name, reason string
@@ -170,6 +189,7 @@ func TestDiscoveryOnDemoData(t *testing.T) {
 			{"未知排序", "SORT_INVALID", &projectv1.SearchProjectsRequest{Sort: 99}},
 			{"负页长", "PAGE_SIZE_INVALID", &projectv1.SearchProjectsRequest{PageSize: -1}},
 			{"坏分页标记", "PAGE_TOKEN_INVALID", &projectv1.SearchProjectsRequest{PageToken: "!!"}},
+			{"坏组织ID", "ID_INVALID", &projectv1.SearchProjectsRequest{OrgId: "nope"}},
 		} {
 			_, err := anon.SearchProjects(t.Context(), connect.NewRequest(tc.req))
 			checkErr(t, tc.name, err, connect.CodeInvalidArgument, tc.reason)

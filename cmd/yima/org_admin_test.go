@@ -4,6 +4,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -433,6 +434,35 @@ func TestOrgAdmins(t *testing.T) {
 					t.Errorf("GET %s = %d %s %.80q, want %d %s containing %q", tc.path, status, ctype, body, tc.status, tc.ctype, tc.contains)
 				}
 			})
+		}
+
+		// A volunteer's scanner reads the printed code to open the org's
+		// page: anyone may resolve it, only an authentic org code resolves.
+		_, _, page := get("", res.Msg.PrintUrl)
+		code := regexp.MustCompile(`YO1\.[A-Z0-9]{130}`).FindString(page)
+		if code == "" {
+			t.Fatalf("the print page shows no org code: %.200q", page)
+		}
+		anon := orgv1connect.NewOrgDiscoveryServiceClient(s.client(""), s.URL)
+		resolve := func(payload string) (*orgv1.ResolveOrgCodeResponse, error) {
+			r, err := anon.ResolveOrgCode(ctx, connect.NewRequest(&orgv1.ResolveOrgCodeRequest{Payload: payload}))
+			if err != nil {
+				return nil, err
+			}
+			return r.Msg, nil
+		}
+		got, err := resolve(code)
+		checkErr(t, "ResolveOrgCode", err, 0, "")
+		if got.OrgId != xujiahui || got.Name != demo.OrgXujiahui {
+			t.Errorf("the code resolves to %s %s, want %s %s", got.OrgId, got.Name, xujiahui, demo.OrgXujiahui)
+		}
+		// A character inside the signature changed (the last one may only
+		// carry padding bits).
+		forged := []byte(code)
+		forged[100] = map[bool]byte{true: 'B', false: 'A'}[forged[100] == 'A']
+		for _, bad := range []string{string(forged), "YV1.NOTACODE", ""} {
+			_, err := resolve(bad)
+			checkErr(t, "resolve "+bad, err, connect.CodeInvalidArgument, "CODE_INVALID")
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"yima/access"
+	"yima/engine/codes"
 	"yima/fault"
 )
 
@@ -25,9 +26,11 @@ import (
 // CodeTicketTTL is how long the links of an org code work.
 const CodeTicketTTL = 10 * time.Minute
 
-// CodeIssuer signs org codes; *codes.Codes is the one the program passes.
+// CodeIssuer signs and checks org codes; *codes.Codes is the one the
+// program passes.
 type CodeIssuer interface {
 	IssueOrgCode(id [16]byte) (string, error)
+	VerifyStatic(payload string) (codes.StaticClaim, error)
 }
 
 // Codes issues org codes and the tickets of their links.
@@ -103,6 +106,24 @@ func (c *Codes) SheetByTicket(ctx context.Context, org uuid.UUID, ticket string)
 		return CodeSheet{}, err
 	}
 	return c.sheet(o)
+}
+
+// Resolve reads a scanned org code: the active org it names. Anyone may
+// ask, as anyone may read the printed code. Errors: invalid_argument
+// (CODE_INVALID), not_found (ORG_NOT_FOUND, also for an org not active).
+func (c *Codes) Resolve(ctx context.Context, payload string) (Org, error) {
+	claim, err := c.issuer.VerifyStatic(payload)
+	if err != nil || claim.Kind != codes.KindOrg {
+		return Org{}, fault.InvalidField("payload", "CODE_INVALID", "这不是有效的组织码")
+	}
+	o, err := c.orgs.Get(ctx, claim.ID)
+	if fault.KindOf(err) == fault.NotFound || (err == nil && o.Status != StatusActive) {
+		return Org{}, errNotPublic()
+	}
+	if err != nil {
+		return Org{}, err
+	}
+	return o, nil
 }
 
 func (c *Codes) sheet(o Org) (CodeSheet, error) {

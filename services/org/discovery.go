@@ -104,9 +104,15 @@ func (s *Service) GetPublic(ctx context.Context, id uuid.UUID, loc *catalog.Loca
 		return PublicOrg{}, fmt.Errorf("get public org: %w", err)
 	}
 	if len(rows) == 0 {
-		return PublicOrg{}, fault.New(fault.NotFound, "ORG_NOT_FOUND", "组织不存在或未公开")
+		return PublicOrg{}, errNotPublic()
 	}
 	return publicFromRow(rows[0]), nil
+}
+
+// errNotPublic answers for an org that does not exist or is not active,
+// without telling which.
+func errNotPublic() error {
+	return fault.New(fault.NotFound, "ORG_NOT_FOUND", "组织不存在或未公开")
 }
 
 func validatePublic(f *PublicFilter) error {
@@ -160,6 +166,7 @@ func publicFromRow(r db.SearchPublicOrgsRow) PublicOrg {
 		Org: Org{
 			ID: r.ID, Name: r.Name, Level: Level(r.Level), Status: StatusActive, Address: r.Address,
 			ServiceCategories: r.ServiceCategories, Intro: r.Intro, ContactName: r.ContactName,
+			LogoHash: r.LogoHash,
 		},
 		DistrictCode: r.DistrictCode, ContactPhoneMasked: r.ContactPhoneMasked, ParentName: r.ParentName,
 		MemberCount: r.MemberCount, ProjectCount: r.ProjectCount, ServiceSeconds: r.ServiceSeconds,

@@ -60,6 +60,8 @@ type SearchFilter struct {
 	FreeOnly bool
 	// Title keeps projects whose title contains it.
 	Title string
+	// OrgID keeps the projects of that org; uuid.Nil: of any org.
+	OrgID uuid.UUID
 	Sort  DiscoverySort
 	// Page: its Limit is capped at SearchPageMax; 0 asks for
 	// SearchPageDefault.
@@ -124,6 +126,7 @@ func (s *Service) Search(ctx context.Context, f SearchFilter) ([]Found, string, 
 			var err error
 			rs, err = q.SearchProjectsNearest(ctx, db.SearchProjectsNearestParams{
 				Lat: lat, Lng: lng, Now: now, Categories: categories, DistrictCode: f.DistrictCode,
+				ByOrg: f.OrgID != uuid.Nil, OrgID: f.OrgID,
 				HasFrom: !f.From.IsZero(), FromTime: f.From, HasTo: !f.To.IsZero(), ToTime: f.To,
 				Title: f.Title, FreeOnly: f.FreeOnly, Off: f.Page.Offset, Lim: f.Page.Fetch(),
 			})
@@ -144,6 +147,7 @@ func (s *Service) Search(ctx context.Context, f SearchFilter) ([]Found, string, 
 			var err error
 			rs, err = q.SearchProjectsNearestWithin(ctx, db.SearchProjectsNearestWithinParams{
 				Lat: lat, Lng: lng, Now: now, RadiusM: radius, Categories: categories, DistrictCode: f.DistrictCode,
+				ByOrg: f.OrgID != uuid.Nil, OrgID: f.OrgID,
 				HasFrom: !f.From.IsZero(), FromTime: f.From, HasTo: !f.To.IsZero(), ToTime: f.To,
 				Title: f.Title, FreeOnly: f.FreeOnly, Off: f.Page.Offset, Lim: f.Page.Fetch(),
 			})
@@ -158,7 +162,7 @@ func (s *Service) Search(ctx context.Context, f SearchFilter) ([]Found, string, 
 	default:
 		arg := db.SearchProjectsByStartParams{
 			HasLoc: f.Location != nil, Within: f.MaxDistanceKm > 0, Lat: lat, Lng: lng, Now: now, RadiusM: radius,
-			Categories: categories, DistrictCode: f.DistrictCode,
+			Categories: categories, DistrictCode: f.DistrictCode, ByOrg: f.OrgID != uuid.Nil, OrgID: f.OrgID,
 			HasFrom: !f.From.IsZero(), FromTime: f.From, HasTo: !f.To.IsZero(), ToTime: f.To,
 			Title: f.Title, FreeOnly: f.FreeOnly, Off: f.Page.Offset, Lim: f.Page.Fetch(),
 		}

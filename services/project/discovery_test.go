@@ -120,6 +120,7 @@ func TestSearchFiltersAndSorts(t *testing.T) {
 	now := f.now
 	day := 24 * time.Hour
 	here := &xujiahui
+	other := uuid.New() // an org with no projects
 	for _, tc := range []struct {
 		name string
 		f    project.SearchFilter
@@ -157,6 +158,13 @@ func TestSearchFiltersAndSorts(t *testing.T) {
 		{"组合筛选", project.SearchFilter{Location: here, MaxDistanceKm: 100, Categories: []string{"环境保护"}, FreeOnly: true, Title: "海滩"},
 			[]string{"金山海滩清洁"}},
 		{"无结果", project.SearchFilter{DistrictCode: "310120"}, []string{}},
+		{"本组织", project.SearchFilter{OrgID: f.org},
+			[]string{"人民广场文明交通", "徐家汇助老", "陆家嘴环保行动", "金山海滩清洁", "线上文化课堂"}},
+		{"本组织6公里内", project.SearchFilter{Location: here, MaxDistanceKm: 6, OrgID: f.org},
+			[]string{"徐家汇助老", "人民广场文明交通"}},
+		{"其他组织按距离", project.SearchFilter{Location: here, OrgID: other}, []string{}},
+		{"其他组织6公里内", project.SearchFilter{Location: here, MaxDistanceKm: 6, OrgID: other}, []string{}},
+		{"其他组织最新", project.SearchFilter{Sort: project.SortNewest, OrgID: other}, []string{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, next, err := f.svc.Search(t.Context(), tc.f)

@@ -117,16 +117,17 @@ WHERE p.status IN ('recruiting', 'running')
        AND earth_distance(ll_to_earth($2::float8, $3::float8), ll_to_earth(p.lat, p.lng)) <= $6::float8))
   AND (cardinality($7::text[]) = 0 OR p.service_categories && $7::text[])
   AND ($8::text = '' OR p.district_code = $8::text)
-  AND (NOT $9::bool OR p.end_time > $10::timestamptz)
-  AND (NOT $11::bool OR p.start_time < $12::timestamptz)
-  AND ($13::text = '' OR p.title ILIKE '%' || $13::text || '%')
-  AND (NOT $14::bool OR EXISTS (
+  AND (NOT $9::bool OR p.org_id = $10::uuid)
+  AND (NOT $11::bool OR p.end_time > $12::timestamptz)
+  AND (NOT $13::bool OR p.start_time < $14::timestamptz)
+  AND ($15::text = '' OR p.title ILIKE '%' || $15::text || '%')
+  AND (NOT $16::bool OR EXISTS (
         SELECT 1 FROM project.position pos
         WHERE pos.project_id = p.id
           AND pos.quota > (SELECT count(*) FROM project.sign_up s
                            WHERE s.project_id = p.id AND s.position_id = pos.id AND s.status = 'hired')))
 ORDER BY p.start_time, p.id
-LIMIT $16 OFFSET $15
+LIMIT $18 OFFSET $17
 `
 
 type SearchProjectsByStartParams struct {
@@ -138,6 +139,8 @@ type SearchProjectsByStartParams struct {
 	RadiusM      float64
 	Categories   []string
 	DistrictCode string
+	ByOrg        bool
+	OrgID        uuid.UUID
 	HasFrom      bool
 	FromTime     time.Time
 	HasTo        bool
@@ -167,6 +170,8 @@ func (q *Queries) SearchProjectsByStart(ctx context.Context, arg SearchProjectsB
 		arg.RadiusM,
 		arg.Categories,
 		arg.DistrictCode,
+		arg.ByOrg,
+		arg.OrgID,
 		arg.HasFrom,
 		arg.FromTime,
 		arg.HasTo,
@@ -235,16 +240,17 @@ WHERE p.status IN ('recruiting', 'running')
   AND p.end_time > $3::timestamptz
   AND (cardinality($4::text[]) = 0 OR p.service_categories && $4::text[])
   AND ($5::text = '' OR p.district_code = $5::text)
-  AND (NOT $6::bool OR p.end_time > $7::timestamptz)
-  AND (NOT $8::bool OR p.start_time < $9::timestamptz)
-  AND ($10::text = '' OR p.title ILIKE '%' || $10::text || '%')
-  AND (NOT $11::bool OR EXISTS (
+  AND (NOT $6::bool OR p.org_id = $7::uuid)
+  AND (NOT $8::bool OR p.end_time > $9::timestamptz)
+  AND (NOT $10::bool OR p.start_time < $11::timestamptz)
+  AND ($12::text = '' OR p.title ILIKE '%' || $12::text || '%')
+  AND (NOT $13::bool OR EXISTS (
         SELECT 1 FROM project.position pos
         WHERE pos.project_id = p.id
           AND pos.quota > (SELECT count(*) FROM project.sign_up s
                            WHERE s.project_id = p.id AND s.position_id = pos.id AND s.status = 'hired')))
 ORDER BY ll_to_earth(p.lat, p.lng) <-> ll_to_earth($1::float8, $2::float8)
-LIMIT $13 OFFSET $12
+LIMIT $15 OFFSET $14
 `
 
 type SearchProjectsNearestParams struct {
@@ -253,6 +259,8 @@ type SearchProjectsNearestParams struct {
 	Now          time.Time
 	Categories   []string
 	DistrictCode string
+	ByOrg        bool
+	OrgID        uuid.UUID
 	HasFrom      bool
 	FromTime     time.Time
 	HasTo        bool
@@ -287,6 +295,8 @@ func (q *Queries) SearchProjectsNearest(ctx context.Context, arg SearchProjectsN
 		arg.Now,
 		arg.Categories,
 		arg.DistrictCode,
+		arg.ByOrg,
+		arg.OrgID,
 		arg.HasFrom,
 		arg.FromTime,
 		arg.HasTo,
@@ -356,16 +366,17 @@ WHERE p.status IN ('recruiting', 'running')
   AND earth_distance(ll_to_earth($1::float8, $2::float8), ll_to_earth(p.lat, p.lng)) <= $4::float8
   AND (cardinality($5::text[]) = 0 OR p.service_categories && $5::text[])
   AND ($6::text = '' OR p.district_code = $6::text)
-  AND (NOT $7::bool OR p.end_time > $8::timestamptz)
-  AND (NOT $9::bool OR p.start_time < $10::timestamptz)
-  AND ($11::text = '' OR p.title ILIKE '%' || $11::text || '%')
-  AND (NOT $12::bool OR EXISTS (
+  AND (NOT $7::bool OR p.org_id = $8::uuid)
+  AND (NOT $9::bool OR p.end_time > $10::timestamptz)
+  AND (NOT $11::bool OR p.start_time < $12::timestamptz)
+  AND ($13::text = '' OR p.title ILIKE '%' || $13::text || '%')
+  AND (NOT $14::bool OR EXISTS (
         SELECT 1 FROM project.position pos
         WHERE pos.project_id = p.id
           AND pos.quota > (SELECT count(*) FROM project.sign_up s
                            WHERE s.project_id = p.id AND s.position_id = pos.id AND s.status = 'hired')))
 ORDER BY ll_to_earth(p.lat, p.lng) <-> ll_to_earth($1::float8, $2::float8)
-LIMIT $14 OFFSET $13
+LIMIT $16 OFFSET $15
 `
 
 type SearchProjectsNearestWithinParams struct {
@@ -375,6 +386,8 @@ type SearchProjectsNearestWithinParams struct {
 	RadiusM      float64
 	Categories   []string
 	DistrictCode string
+	ByOrg        bool
+	OrgID        uuid.UUID
 	HasFrom      bool
 	FromTime     time.Time
 	HasTo        bool
@@ -403,6 +416,8 @@ func (q *Queries) SearchProjectsNearestWithin(ctx context.Context, arg SearchPro
 		arg.RadiusM,
 		arg.Categories,
 		arg.DistrictCode,
+		arg.ByOrg,
+		arg.OrgID,
 		arg.HasFrom,
 		arg.FromTime,
 		arg.HasTo,
@@ -474,16 +489,17 @@ WHERE p.status IN ('recruiting', 'running')
        AND earth_distance(ll_to_earth($2::float8, $3::float8), ll_to_earth(p.lat, p.lng)) <= $6::float8))
   AND (cardinality($7::text[]) = 0 OR p.service_categories && $7::text[])
   AND ($8::text = '' OR p.district_code = $8::text)
-  AND (NOT $9::bool OR p.end_time > $10::timestamptz)
-  AND (NOT $11::bool OR p.start_time < $12::timestamptz)
-  AND ($13::text = '' OR p.title ILIKE '%' || $13::text || '%')
-  AND (NOT $14::bool OR EXISTS (
+  AND (NOT $9::bool OR p.org_id = $10::uuid)
+  AND (NOT $11::bool OR p.end_time > $12::timestamptz)
+  AND (NOT $13::bool OR p.start_time < $14::timestamptz)
+  AND ($15::text = '' OR p.title ILIKE '%' || $15::text || '%')
+  AND (NOT $16::bool OR EXISTS (
         SELECT 1 FROM project.position pos
         WHERE pos.project_id = p.id
           AND pos.quota > (SELECT count(*) FROM project.sign_up s
                            WHERE s.project_id = p.id AND s.position_id = pos.id AND s.status = 'hired')))
 ORDER BY p.created_at DESC, p.id
-LIMIT $16 OFFSET $15
+LIMIT $18 OFFSET $17
 `
 
 type SearchProjectsNewestParams struct {
@@ -495,6 +511,8 @@ type SearchProjectsNewestParams struct {
 	RadiusM      float64
 	Categories   []string
 	DistrictCode string
+	ByOrg        bool
+	OrgID        uuid.UUID
 	HasFrom      bool
 	FromTime     time.Time
 	HasTo        bool
@@ -523,6 +541,8 @@ func (q *Queries) SearchProjectsNewest(ctx context.Context, arg SearchProjectsNe
 		arg.RadiusM,
 		arg.Categories,
 		arg.DistrictCode,
+		arg.ByOrg,
+		arg.OrgID,
 		arg.HasFrom,
 		arg.FromTime,
 		arg.HasTo,

@@ -194,6 +194,40 @@ type CheckinSession struct {
 	ReviewReason    string
 }
 
+type ElicenseDevFault struct {
+	ID        bool
+	Remaining int32
+	Permanent bool
+}
+
+type ElicenseDevLicense struct {
+	Reference      uuid.UUID
+	LicenseID      string
+	VolunteerNo    string
+	NameMasked     string
+	IDNumberMasked string
+	Issuer         string
+	IssuedAt       time.Time
+	KeyID          string
+	PayloadSha256  string
+	ReceivedAt     time.Time
+}
+
+type ElicenseSubmission struct {
+	VolunteerID uuid.UUID
+	Reference   uuid.UUID
+	State       string
+	LicenseID   string
+	Attempts    int32
+	NextAt      pgtype.Timestamptz
+	LeaseToken  uuid.NullUUID
+	LeaseUntil  pgtype.Timestamptz
+	LastError   string
+	SyncedAt    pgtype.Timestamptz
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
 type IdentityAccount struct {
 	ID           uuid.UUID
 	PersonID     uuid.UUID
@@ -310,6 +344,13 @@ type OrgAuthorizationEvent struct {
 	ByPerson   uuid.NullUUID
 	Reason     string
 	At         time.Time
+}
+
+type OrgLogo struct {
+	OrgID     uuid.UUID
+	Png       []byte
+	Hash      string
+	UpdatedAt time.Time
 }
 
 type OrgOrg struct {
@@ -534,6 +575,23 @@ type RecordcheckDevSubmission struct {
 	ReceivedAt     time.Time
 	DecidedAt      pgtype.Timestamptz
 	DecidedBy      uuid.NullUUID
+}
+
+type VolunteerCard struct {
+	VolunteerID    uuid.UUID
+	VolunteerNo    string
+	Name           string
+	Gender         string
+	BirthDate      pgtype.Date
+	IDNumberEnc    []byte
+	IDNumberMasked string
+	RegisteredOn   pgtype.Date
+	Issuer         string
+	IssuedOn       pgtype.Date
+	IssuedAt       time.Time
+	Payload        []byte
+	KeyID          int16
+	Signature      []byte
 }
 
 type VolunteerMemberGroup struct {

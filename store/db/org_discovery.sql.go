@@ -16,6 +16,7 @@ const searchPublicOrgs = `-- name: SearchPublicOrgs :many
 SELECT o.id, o.name, o.level, o.founded_on, o.district_code, o.service_categories, o.address, o.lat, o.lng,
        o.intro, o.contact_name, o.contact_phone_masked,
        coalesce(par.name, '')::text AS parent_name,
+       coalesce(lg.hash, '')::text AS logo_hash,
        (SELECT count(*) FROM volunteer.membership m WHERE m.org_id = o.id AND m.status = 'member') AS member_count,
        (SELECT count(*) FROM project.project p WHERE p.org_id = o.id AND p.status IN ('recruiting', 'running', 'closed')) AS project_count,
        (SELECT coalesce(sum(r.duration_seconds), 0) FROM record.service_record r
@@ -24,6 +25,7 @@ SELECT o.id, o.name, o.level, o.founded_on, o.district_code, o.service_categorie
              ELSE earth_distance(ll_to_earth($1::float8, $2::float8), ll_to_earth(o.lat, o.lng)) END)::float8 AS distance_m
 FROM org.org o
 LEFT JOIN org.org par ON par.id = o.parent_id
+LEFT JOIN org.logo lg ON lg.org_id = o.id
 WHERE o.status = 'active' AND o.parent_id IS NOT NULL
   AND ($3::uuid IS NULL OR o.id = $3)
   AND ($4::text = '' OR o.district_code = $4)
@@ -64,6 +66,7 @@ type SearchPublicOrgsRow struct {
 	ContactName        string
 	ContactPhoneMasked string
 	ParentName         string
+	LogoHash           string
 	MemberCount        int64
 	ProjectCount       int64
 	ServiceSeconds     int64
@@ -106,6 +109,7 @@ func (q *Queries) SearchPublicOrgs(ctx context.Context, arg SearchPublicOrgsPara
 			&i.ContactName,
 			&i.ContactPhoneMasked,
 			&i.ParentName,
+			&i.LogoHash,
 			&i.MemberCount,
 			&i.ProjectCount,
 			&i.ServiceSeconds,

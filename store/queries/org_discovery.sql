@@ -5,6 +5,7 @@
 SELECT o.id, o.name, o.level, o.founded_on, o.district_code, o.service_categories, o.address, o.lat, o.lng,
        o.intro, o.contact_name, o.contact_phone_masked,
        coalesce(par.name, '')::text AS parent_name,
+       coalesce(lg.hash, '')::text AS logo_hash,
        (SELECT count(*) FROM volunteer.membership m WHERE m.org_id = o.id AND m.status = 'member') AS member_count,
        (SELECT count(*) FROM project.project p WHERE p.org_id = o.id AND p.status IN ('recruiting', 'running', 'closed')) AS project_count,
        (SELECT coalesce(sum(r.duration_seconds), 0) FROM record.service_record r
@@ -13,6 +14,7 @@ SELECT o.id, o.name, o.level, o.founded_on, o.district_code, o.service_categorie
              ELSE earth_distance(ll_to_earth(sqlc.narg(lat)::float8, sqlc.narg(lng)::float8), ll_to_earth(o.lat, o.lng)) END)::float8 AS distance_m
 FROM org.org o
 LEFT JOIN org.org par ON par.id = o.parent_id
+LEFT JOIN org.logo lg ON lg.org_id = o.id
 WHERE o.status = 'active' AND o.parent_id IS NOT NULL
   AND (sqlc.narg(id)::uuid IS NULL OR o.id = sqlc.narg(id))
   AND (@district_code::text = '' OR o.district_code = @district_code)

@@ -174,6 +174,27 @@ test("签到：H5 亮码 → 扫码端提交 → 两端实时更新；重复扫�
       .waitFor();
   });
 
+  await step("checkin-h5-scan-org-code", vol.page, async () => {
+    // An org's printed code, scanned on the same sheet, opens the org's page.
+    const leader = await tokenAs(LEADER, "ACCOUNT_KIND_ORG_LEADER");
+    const { orgs } = await rpc("yima.org.v1.OrgDiscoveryService/SearchOrgs", {
+      nameContains: "徐家汇街道志愿者服务中心",
+    });
+    const orgId = orgs[0].id;
+    const links = await rpc("yima.org.v1.OrgAdminService/GetOrgCodeLinks", { orgId }, leader);
+    const sheet = await (await fetch(BASE + links.printUrl)).text();
+    const orgCode = /YO1\.[A-Z0-9]{130}/.exec(sheet)?.[0];
+    assert.ok(orgCode, "the org's print page shows its code");
+    await vol.page.getByTestId("scan-project-code").click();
+    const field = vol.page.getByTestId("project-code-input").locator("input");
+    await field.fill(orgCode);
+    await field.press("Enter");
+    await vol.page.waitForURL(`**/h5/orgs/${orgId}`);
+    await vol.page.getByText("徐家汇街道志愿者服务中心").first().waitFor();
+    await vol.page.goBack();
+    await vol.page.getByTestId("scan-project-code").waitFor();
+  });
+
   const problemsBefore = scan.problems.length;
   await step("checkin-scan-offline", scan.page, async () => {
     await scan.context.setOffline(true);

@@ -1,6 +1,7 @@
 // Package @yima/api: the generated service descriptors and messages, the
 // Connect transport with the bearer token, token storage and error text.
 export * from "./client";
+export * from "./early";
 export * from "./errors";
 export * from "./login";
 export * from "./token";
@@ -16,8 +17,11 @@ export * from "./gen/yima/certificate/v1/certificate_pb";
 export * from "./gen/yima/org/v1/org_pb";
 export * from "./gen/yima/org/v1/org_admin_pb";
 export * from "./gen/yima/org/v1/member_pb";
+export * from "./gen/yima/org/v1/org_discovery_pb";
 export * from "./gen/yima/volunteer/v1/volunteer_pb";
 export * from "./gen/yima/volunteer/v1/record_check_pb";
+export * from "./gen/yima/volunteer/v1/elicense_pb";
+export * from "./gen/yima/volunteer/v1/card_pb";
 export * from "./gen/yima/record/v1/record_pb";
 export * from "./gen/yima/notify/v1/notify_pb";
 export { ConnectError, Code, createClient, type Client } from "@connectrpc/connect";

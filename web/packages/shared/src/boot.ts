@@ -35,7 +35,11 @@ export interface GuardOptions {
   loginRoute: string;
 }
 
-function safeLocalPath(p: unknown): string | undefined {
+/**
+ * safeLocalPath returns p when it is a path of this app ("/projects/1"),
+ * so a redirect query can never lead off the site; undefined otherwise.
+ */
+export function safeLocalPath(p: unknown): string | undefined {
   return typeof p === "string" && p.startsWith("/") && !p.startsWith("//") ? p : undefined;
 }
 

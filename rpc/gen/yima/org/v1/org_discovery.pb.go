@@ -82,6 +82,107 @@ func (OrgSort) EnumDescriptor() ([]byte, []int) {
 	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{0}
 }
 
+// ResolveOrgCodeRequest carries the scanned text.
+type ResolveOrgCodeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Payload is the code as scanned ("YO1." and 130 characters).
+	Payload       string `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveOrgCodeRequest) Reset() {
+	*x = ResolveOrgCodeRequest{}
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveOrgCodeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveOrgCodeRequest) ProtoMessage() {}
+
+func (x *ResolveOrgCodeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveOrgCodeRequest.ProtoReflect.Descriptor instead.
+func (*ResolveOrgCodeRequest) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ResolveOrgCodeRequest) GetPayload() string {
+	if x != nil {
+		return x.Payload
+	}
+	return ""
+}
+
+// ResolveOrgCodeResponse names the org.
+type ResolveOrgCodeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// OrgID of the org the code names.
+	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// Name of the org.
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveOrgCodeResponse) Reset() {
+	*x = ResolveOrgCodeResponse{}
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveOrgCodeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveOrgCodeResponse) ProtoMessage() {}
+
+func (x *ResolveOrgCodeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveOrgCodeResponse.ProtoReflect.Descriptor instead.
+func (*ResolveOrgCodeResponse) Descriptor() ([]byte, []int) {
+	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ResolveOrgCodeResponse) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *ResolveOrgCodeResponse) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // SearchOrgsRequest filters and sorts the search; every filter is optional.
 type SearchOrgsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -105,7 +206,7 @@ type SearchOrgsRequest struct {
 
 func (x *SearchOrgsRequest) Reset() {
 	*x = SearchOrgsRequest{}
-	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[0]
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -117,7 +218,7 @@ func (x *SearchOrgsRequest) String() string {
 func (*SearchOrgsRequest) ProtoMessage() {}
 
 func (x *SearchOrgsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[0]
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -130,7 +231,7 @@ func (x *SearchOrgsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchOrgsRequest.ProtoReflect.Descriptor instead.
 func (*SearchOrgsRequest) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{0}
+	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *SearchOrgsRequest) GetLocation() *v1.Location {
@@ -216,14 +317,17 @@ type PublicOrg struct {
 	// ContactPhoneMasked is the contact's phone, masked (GetPublicOrg only).
 	ContactPhoneMasked string `protobuf:"bytes,15,opt,name=contact_phone_masked,json=contactPhoneMasked,proto3" json:"contact_phone_masked,omitempty"`
 	// ParentName is the org above it.
-	ParentName    string `protobuf:"bytes,16,opt,name=parent_name,json=parentName,proto3" json:"parent_name,omitempty"`
+	ParentName string `protobuf:"bytes,16,opt,name=parent_name,json=parentName,proto3" json:"parent_name,omitempty"`
+	// LogoURL is where anyone loads the org's logo (a PNG); empty when it
+	// has none.
+	LogoUrl       string `protobuf:"bytes,17,opt,name=logo_url,json=logoUrl,proto3" json:"logo_url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PublicOrg) Reset() {
 	*x = PublicOrg{}
-	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[1]
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -235,7 +339,7 @@ func (x *PublicOrg) String() string {
 func (*PublicOrg) ProtoMessage() {}
 
 func (x *PublicOrg) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[1]
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -248,7 +352,7 @@ func (x *PublicOrg) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicOrg.ProtoReflect.Descriptor instead.
 func (*PublicOrg) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{1}
+	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *PublicOrg) GetId() string {
@@ -363,6 +467,13 @@ func (x *PublicOrg) GetParentName() string {
 	return ""
 }
 
+func (x *PublicOrg) GetLogoUrl() string {
+	if x != nil {
+		return x.LogoUrl
+	}
+	return ""
+}
+
 // SearchOrgsResponse is one page of orgs.
 type SearchOrgsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -376,7 +487,7 @@ type SearchOrgsResponse struct {
 
 func (x *SearchOrgsResponse) Reset() {
 	*x = SearchOrgsResponse{}
-	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[2]
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -388,7 +499,7 @@ func (x *SearchOrgsResponse) String() string {
 func (*SearchOrgsResponse) ProtoMessage() {}
 
 func (x *SearchOrgsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[2]
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -401,7 +512,7 @@ func (x *SearchOrgsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchOrgsResponse.ProtoReflect.Descriptor instead.
 func (*SearchOrgsResponse) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{2}
+	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SearchOrgsResponse) GetOrgs() []*PublicOrg {
@@ -431,7 +542,7 @@ type GetPublicOrgRequest struct {
 
 func (x *GetPublicOrgRequest) Reset() {
 	*x = GetPublicOrgRequest{}
-	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[3]
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -443,7 +554,7 @@ func (x *GetPublicOrgRequest) String() string {
 func (*GetPublicOrgRequest) ProtoMessage() {}
 
 func (x *GetPublicOrgRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[3]
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -456,7 +567,7 @@ func (x *GetPublicOrgRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublicOrgRequest.ProtoReflect.Descriptor instead.
 func (*GetPublicOrgRequest) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{3}
+	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetPublicOrgRequest) GetOrgId() string {
@@ -484,7 +595,7 @@ type GetPublicOrgResponse struct {
 
 func (x *GetPublicOrgResponse) Reset() {
 	*x = GetPublicOrgResponse{}
-	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[4]
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -496,7 +607,7 @@ func (x *GetPublicOrgResponse) String() string {
 func (*GetPublicOrgResponse) ProtoMessage() {}
 
 func (x *GetPublicOrgResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[4]
+	mi := &file_yima_org_v1_org_discovery_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -509,7 +620,7 @@ func (x *GetPublicOrgResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublicOrgResponse.ProtoReflect.Descriptor instead.
 func (*GetPublicOrgResponse) Descriptor() ([]byte, []int) {
-	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{4}
+	return file_yima_org_v1_org_discovery_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetPublicOrgResponse) GetOrg() *PublicOrg {
@@ -523,7 +634,12 @@ var File_yima_org_v1_org_discovery_proto protoreflect.FileDescriptor
 
 const file_yima_org_v1_org_discovery_proto_rawDesc = "" +
 	"\n" +
-	"\x1fyima/org/v1/org_discovery.proto\x12\vyima.org.v1\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\x1a\x15yima/org/v1/org.proto\"\x95\x02\n" +
+	"\x1fyima/org/v1/org_discovery.proto\x12\vyima.org.v1\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\x1a\x15yima/org/v1/org.proto\"1\n" +
+	"\x15ResolveOrgCodeRequest\x12\x18\n" +
+	"\apayload\x18\x01 \x01(\tR\apayload\"C\n" +
+	"\x16ResolveOrgCodeResponse\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\x95\x02\n" +
 	"\x11SearchOrgsRequest\x124\n" +
 	"\blocation\x18\x01 \x01(\v2\x18.yima.common.v1.LocationR\blocation\x12#\n" +
 	"\rdistrict_code\x18\x02 \x01(\tR\fdistrictCode\x12\x1a\n" +
@@ -532,7 +648,7 @@ const file_yima_org_v1_org_discovery_proto_rawDesc = "" +
 	"\x04sort\x18\x05 \x01(\x0e2\x14.yima.org.v1.OrgSortR\x04sort\x12\x1b\n" +
 	"\tpage_size\x18\x06 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\a \x01(\tR\tpageToken\"\xbd\x04\n" +
+	"page_token\x18\a \x01(\tR\tpageToken\"\xd8\x04\n" +
 	"\tPublicOrg\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12+\n" +
@@ -553,7 +669,8 @@ const file_yima_org_v1_org_discovery_proto_rawDesc = "" +
 	"\fcontact_name\x18\x0e \x01(\tR\vcontactName\x120\n" +
 	"\x14contact_phone_masked\x18\x0f \x01(\tR\x12contactPhoneMasked\x12\x1f\n" +
 	"\vparent_name\x18\x10 \x01(\tR\n" +
-	"parentName\"h\n" +
+	"parentName\x12\x19\n" +
+	"\blogo_url\x18\x11 \x01(\tR\alogoUrl\"h\n" +
 	"\x12SearchOrgsResponse\x12*\n" +
 	"\x04orgs\x18\x01 \x03(\v2\x16.yima.org.v1.PublicOrgR\x04orgs\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"b\n" +
@@ -566,11 +683,12 @@ const file_yima_org_v1_org_discovery_proto_rawDesc = "" +
 	"\x14ORG_SORT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11ORG_SORT_DISTANCE\x10\x01\x12\x1b\n" +
 	"\x17ORG_SORT_FOUNDED_NEWEST\x10\x02\x12\x1b\n" +
-	"\x17ORG_SORT_FOUNDED_OLDEST\x10\x032\xcf\x01\n" +
+	"\x17ORG_SORT_FOUNDED_OLDEST\x10\x032\xb5\x02\n" +
 	"\x13OrgDiscoveryService\x12X\n" +
 	"\n" +
 	"SearchOrgs\x12\x1e.yima.org.v1.SearchOrgsRequest\x1a\x1f.yima.org.v1.SearchOrgsResponse\"\t\xca\xf3\x18\x02\b\x01\x90\x02\x01\x12^\n" +
-	"\fGetPublicOrg\x12 .yima.org.v1.GetPublicOrgRequest\x1a!.yima.org.v1.GetPublicOrgResponse\"\t\xca\xf3\x18\x02\b\x01\x90\x02\x01B Z\x1eyima/rpc/gen/yima/org/v1;orgv1b\x06proto3"
+	"\fGetPublicOrg\x12 .yima.org.v1.GetPublicOrgRequest\x1a!.yima.org.v1.GetPublicOrgResponse\"\t\xca\xf3\x18\x02\b\x01\x90\x02\x01\x12d\n" +
+	"\x0eResolveOrgCode\x12\".yima.org.v1.ResolveOrgCodeRequest\x1a#.yima.org.v1.ResolveOrgCodeResponse\"\t\xca\xf3\x18\x02\b\x01\x90\x02\x01B Z\x1eyima/rpc/gen/yima/org/v1;orgv1b\x06proto3"
 
 var (
 	file_yima_org_v1_org_discovery_proto_rawDescOnce sync.Once
@@ -585,34 +703,38 @@ func file_yima_org_v1_org_discovery_proto_rawDescGZIP() []byte {
 }
 
 var file_yima_org_v1_org_discovery_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_yima_org_v1_org_discovery_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_yima_org_v1_org_discovery_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_yima_org_v1_org_discovery_proto_goTypes = []any{
-	(OrgSort)(0),                 // 0: yima.org.v1.OrgSort
-	(*SearchOrgsRequest)(nil),    // 1: yima.org.v1.SearchOrgsRequest
-	(*PublicOrg)(nil),            // 2: yima.org.v1.PublicOrg
-	(*SearchOrgsResponse)(nil),   // 3: yima.org.v1.SearchOrgsResponse
-	(*GetPublicOrgRequest)(nil),  // 4: yima.org.v1.GetPublicOrgRequest
-	(*GetPublicOrgResponse)(nil), // 5: yima.org.v1.GetPublicOrgResponse
-	(*v1.Location)(nil),          // 6: yima.common.v1.Location
-	(OrgLevel)(0),                // 7: yima.org.v1.OrgLevel
+	(OrgSort)(0),                   // 0: yima.org.v1.OrgSort
+	(*ResolveOrgCodeRequest)(nil),  // 1: yima.org.v1.ResolveOrgCodeRequest
+	(*ResolveOrgCodeResponse)(nil), // 2: yima.org.v1.ResolveOrgCodeResponse
+	(*SearchOrgsRequest)(nil),      // 3: yima.org.v1.SearchOrgsRequest
+	(*PublicOrg)(nil),              // 4: yima.org.v1.PublicOrg
+	(*SearchOrgsResponse)(nil),     // 5: yima.org.v1.SearchOrgsResponse
+	(*GetPublicOrgRequest)(nil),    // 6: yima.org.v1.GetPublicOrgRequest
+	(*GetPublicOrgResponse)(nil),   // 7: yima.org.v1.GetPublicOrgResponse
+	(*v1.Location)(nil),            // 8: yima.common.v1.Location
+	(OrgLevel)(0),                  // 9: yima.org.v1.OrgLevel
 }
 var file_yima_org_v1_org_discovery_proto_depIdxs = []int32{
-	6, // 0: yima.org.v1.SearchOrgsRequest.location:type_name -> yima.common.v1.Location
-	0, // 1: yima.org.v1.SearchOrgsRequest.sort:type_name -> yima.org.v1.OrgSort
-	7, // 2: yima.org.v1.PublicOrg.level:type_name -> yima.org.v1.OrgLevel
-	6, // 3: yima.org.v1.PublicOrg.location:type_name -> yima.common.v1.Location
-	2, // 4: yima.org.v1.SearchOrgsResponse.orgs:type_name -> yima.org.v1.PublicOrg
-	6, // 5: yima.org.v1.GetPublicOrgRequest.location:type_name -> yima.common.v1.Location
-	2, // 6: yima.org.v1.GetPublicOrgResponse.org:type_name -> yima.org.v1.PublicOrg
-	1, // 7: yima.org.v1.OrgDiscoveryService.SearchOrgs:input_type -> yima.org.v1.SearchOrgsRequest
-	4, // 8: yima.org.v1.OrgDiscoveryService.GetPublicOrg:input_type -> yima.org.v1.GetPublicOrgRequest
-	3, // 9: yima.org.v1.OrgDiscoveryService.SearchOrgs:output_type -> yima.org.v1.SearchOrgsResponse
-	5, // 10: yima.org.v1.OrgDiscoveryService.GetPublicOrg:output_type -> yima.org.v1.GetPublicOrgResponse
-	9, // [9:11] is the sub-list for method output_type
-	7, // [7:9] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	8,  // 0: yima.org.v1.SearchOrgsRequest.location:type_name -> yima.common.v1.Location
+	0,  // 1: yima.org.v1.SearchOrgsRequest.sort:type_name -> yima.org.v1.OrgSort
+	9,  // 2: yima.org.v1.PublicOrg.level:type_name -> yima.org.v1.OrgLevel
+	8,  // 3: yima.org.v1.PublicOrg.location:type_name -> yima.common.v1.Location
+	4,  // 4: yima.org.v1.SearchOrgsResponse.orgs:type_name -> yima.org.v1.PublicOrg
+	8,  // 5: yima.org.v1.GetPublicOrgRequest.location:type_name -> yima.common.v1.Location
+	4,  // 6: yima.org.v1.GetPublicOrgResponse.org:type_name -> yima.org.v1.PublicOrg
+	3,  // 7: yima.org.v1.OrgDiscoveryService.SearchOrgs:input_type -> yima.org.v1.SearchOrgsRequest
+	6,  // 8: yima.org.v1.OrgDiscoveryService.GetPublicOrg:input_type -> yima.org.v1.GetPublicOrgRequest
+	1,  // 9: yima.org.v1.OrgDiscoveryService.ResolveOrgCode:input_type -> yima.org.v1.ResolveOrgCodeRequest
+	5,  // 10: yima.org.v1.OrgDiscoveryService.SearchOrgs:output_type -> yima.org.v1.SearchOrgsResponse
+	7,  // 11: yima.org.v1.OrgDiscoveryService.GetPublicOrg:output_type -> yima.org.v1.GetPublicOrgResponse
+	2,  // 12: yima.org.v1.OrgDiscoveryService.ResolveOrgCode:output_type -> yima.org.v1.ResolveOrgCodeResponse
+	10, // [10:13] is the sub-list for method output_type
+	7,  // [7:10] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_yima_org_v1_org_discovery_proto_init() }
@@ -627,7 +749,7 @@ func file_yima_org_v1_org_discovery_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_org_v1_org_discovery_proto_rawDesc), len(file_yima_org_v1_org_discovery_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -114,7 +114,10 @@ type SearchProjectsRequest struct {
 	// PageSize is at most 50 (larger is treated as 50); 0 means 20.
 	PageSize int32 `protobuf:"varint,10,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// PageToken is the next_page_token of the previous page.
-	PageToken     string `protobuf:"bytes,11,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,11,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// OrgID keeps the projects of this org (not of the orgs below it), for
+	// the org's public page.
+	OrgId         string `protobuf:"bytes,12,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -222,6 +225,13 @@ func (x *SearchProjectsRequest) GetPageSize() int32 {
 func (x *SearchProjectsRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *SearchProjectsRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
 	}
 	return ""
 }
@@ -691,11 +701,105 @@ func (x *PublicPosition) GetSkills() []string {
 	return nil
 }
 
+// GetMapOptionsRequest is empty.
+type GetMapOptionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMapOptionsRequest) Reset() {
+	*x = GetMapOptionsRequest{}
+	mi := &file_yima_project_v1_discovery_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMapOptionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMapOptionsRequest) ProtoMessage() {}
+
+func (x *GetMapOptionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_discovery_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMapOptionsRequest.ProtoReflect.Descriptor instead.
+func (*GetMapOptionsRequest) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_discovery_proto_rawDescGZIP(), []int{6}
+}
+
+// GetMapOptionsResponse says how to draw the map's base layer.
+type GetMapOptionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// TileUrl is a Leaflet URL template of base map tiles in WGS-84 (or
+	// CGCS2000) Web Mercator, a path on this server's origin such as
+	// "/tiles/{z}/{x}/{y}.png"; empty: no tiles, outlines only.
+	TileUrl string `protobuf:"bytes,1,opt,name=tile_url,json=tileUrl,proto3" json:"tile_url,omitempty"`
+	// TileAttribution credits the tiles' source on the map.
+	TileAttribution string `protobuf:"bytes,2,opt,name=tile_attribution,json=tileAttribution,proto3" json:"tile_attribution,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GetMapOptionsResponse) Reset() {
+	*x = GetMapOptionsResponse{}
+	mi := &file_yima_project_v1_discovery_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMapOptionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMapOptionsResponse) ProtoMessage() {}
+
+func (x *GetMapOptionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_yima_project_v1_discovery_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMapOptionsResponse.ProtoReflect.Descriptor instead.
+func (*GetMapOptionsResponse) Descriptor() ([]byte, []int) {
+	return file_yima_project_v1_discovery_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GetMapOptionsResponse) GetTileUrl() string {
+	if x != nil {
+		return x.TileUrl
+	}
+	return ""
+}
+
+func (x *GetMapOptionsResponse) GetTileAttribution() string {
+	if x != nil {
+		return x.TileAttribution
+	}
+	return ""
+}
+
 var File_yima_project_v1_discovery_proto protoreflect.FileDescriptor
 
 const file_yima_project_v1_discovery_proto_rawDesc = "" +
 	"\n" +
-	"\x1fyima/project/v1/discovery.proto\x12\x0fyima.project.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\x1a\x1dyima/project/v1/project.proto\"\xc4\x03\n" +
+	"\x1fyima/project/v1/discovery.proto\x12\x0fyima.project.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1byima/common/v1/common.proto\x1a\x1dyima/options/v1/options.proto\x1a\x1dyima/project/v1/project.proto\"\xdb\x03\n" +
 	"\x15SearchProjectsRequest\x124\n" +
 	"\blocation\x18\x01 \x01(\v2\x18.yima.common.v1.LocationR\blocation\x12\x1e\n" +
 	"\n" +
@@ -711,7 +815,8 @@ const file_yima_project_v1_discovery_proto_rawDesc = "" +
 	"\tpage_size\x18\n" +
 	" \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\v \x01(\tR\tpageToken\"|\n" +
+	"page_token\x18\v \x01(\tR\tpageToken\x12\x15\n" +
+	"\x06org_id\x18\f \x01(\tR\x05orgId\"|\n" +
 	"\x16SearchProjectsResponse\x12:\n" +
 	"\bprojects\x18\x01 \x03(\v2\x1e.yima.project.v1.PublicProjectR\bprojects\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"n\n" +
@@ -753,15 +858,20 @@ const file_yima_project_v1_discovery_proto_rawDesc = "" +
 	"\x05quota\x18\x03 \x01(\x05R\x05quota\x12\x14\n" +
 	"\x05hired\x18\x04 \x01(\x05R\x05hired\x12\x12\n" +
 	"\x04free\x18\x05 \x01(\x05R\x04free\x12\x16\n" +
-	"\x06skills\x18\x06 \x03(\tR\x06skills*\x86\x01\n" +
+	"\x06skills\x18\x06 \x03(\tR\x06skills\"\x16\n" +
+	"\x14GetMapOptionsRequest\"]\n" +
+	"\x15GetMapOptionsResponse\x12\x19\n" +
+	"\btile_url\x18\x01 \x01(\tR\atileUrl\x12)\n" +
+	"\x10tile_attribution\x18\x02 \x01(\tR\x0ftileAttribution*\x86\x01\n" +
 	"\rDiscoverySort\x12\x1e\n" +
 	"\x1aDISCOVERY_SORT_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DISCOVERY_SORT_DISTANCE\x10\x01\x12\x1d\n" +
 	"\x19DISCOVERY_SORT_START_TIME\x10\x02\x12\x19\n" +
-	"\x15DISCOVERY_SORT_NEWEST\x10\x032\xf4\x01\n" +
+	"\x15DISCOVERY_SORT_NEWEST\x10\x032\xdf\x02\n" +
 	"\x10DiscoveryService\x12l\n" +
 	"\x0eSearchProjects\x12&.yima.project.v1.SearchProjectsRequest\x1a'.yima.project.v1.SearchProjectsResponse\"\t\xca\xf3\x18\x02\b\x01\x90\x02\x01\x12r\n" +
-	"\x10GetPublicProject\x12(.yima.project.v1.GetPublicProjectRequest\x1a).yima.project.v1.GetPublicProjectResponse\"\t\xca\xf3\x18\x02\b\x01\x90\x02\x01B(Z&yima/rpc/gen/yima/project/v1;projectv1b\x06proto3"
+	"\x10GetPublicProject\x12(.yima.project.v1.GetPublicProjectRequest\x1a).yima.project.v1.GetPublicProjectResponse\"\t\xca\xf3\x18\x02\b\x01\x90\x02\x01\x12i\n" +
+	"\rGetMapOptions\x12%.yima.project.v1.GetMapOptionsRequest\x1a&.yima.project.v1.GetMapOptionsResponse\"\t\xca\xf3\x18\x02\b\x01\x90\x02\x01B(Z&yima/rpc/gen/yima/project/v1;projectv1b\x06proto3"
 
 var (
 	file_yima_project_v1_discovery_proto_rawDescOnce sync.Once
@@ -776,7 +886,7 @@ func file_yima_project_v1_discovery_proto_rawDescGZIP() []byte {
 }
 
 var file_yima_project_v1_discovery_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_yima_project_v1_discovery_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_yima_project_v1_discovery_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_yima_project_v1_discovery_proto_goTypes = []any{
 	(DiscoverySort)(0),               // 0: yima.project.v1.DiscoverySort
 	(*SearchProjectsRequest)(nil),    // 1: yima.project.v1.SearchProjectsRequest
@@ -785,33 +895,37 @@ var file_yima_project_v1_discovery_proto_goTypes = []any{
 	(*GetPublicProjectResponse)(nil), // 4: yima.project.v1.GetPublicProjectResponse
 	(*PublicProject)(nil),            // 5: yima.project.v1.PublicProject
 	(*PublicPosition)(nil),           // 6: yima.project.v1.PublicPosition
-	(*v1.Location)(nil),              // 7: yima.common.v1.Location
-	(*timestamppb.Timestamp)(nil),    // 8: google.protobuf.Timestamp
-	(ProjectStatus)(0),               // 9: yima.project.v1.ProjectStatus
-	(ProjectStage)(0),                // 10: yima.project.v1.ProjectStage
+	(*GetMapOptionsRequest)(nil),     // 7: yima.project.v1.GetMapOptionsRequest
+	(*GetMapOptionsResponse)(nil),    // 8: yima.project.v1.GetMapOptionsResponse
+	(*v1.Location)(nil),              // 9: yima.common.v1.Location
+	(*timestamppb.Timestamp)(nil),    // 10: google.protobuf.Timestamp
+	(ProjectStatus)(0),               // 11: yima.project.v1.ProjectStatus
+	(ProjectStage)(0),                // 12: yima.project.v1.ProjectStage
 }
 var file_yima_project_v1_discovery_proto_depIdxs = []int32{
-	7,  // 0: yima.project.v1.SearchProjectsRequest.location:type_name -> yima.common.v1.Location
-	8,  // 1: yima.project.v1.SearchProjectsRequest.from:type_name -> google.protobuf.Timestamp
-	8,  // 2: yima.project.v1.SearchProjectsRequest.to:type_name -> google.protobuf.Timestamp
+	9,  // 0: yima.project.v1.SearchProjectsRequest.location:type_name -> yima.common.v1.Location
+	10, // 1: yima.project.v1.SearchProjectsRequest.from:type_name -> google.protobuf.Timestamp
+	10, // 2: yima.project.v1.SearchProjectsRequest.to:type_name -> google.protobuf.Timestamp
 	0,  // 3: yima.project.v1.SearchProjectsRequest.sort:type_name -> yima.project.v1.DiscoverySort
 	5,  // 4: yima.project.v1.SearchProjectsResponse.projects:type_name -> yima.project.v1.PublicProject
-	7,  // 5: yima.project.v1.GetPublicProjectRequest.location:type_name -> yima.common.v1.Location
+	9,  // 5: yima.project.v1.GetPublicProjectRequest.location:type_name -> yima.common.v1.Location
 	5,  // 6: yima.project.v1.GetPublicProjectResponse.project:type_name -> yima.project.v1.PublicProject
-	9,  // 7: yima.project.v1.PublicProject.status:type_name -> yima.project.v1.ProjectStatus
-	10, // 8: yima.project.v1.PublicProject.stage:type_name -> yima.project.v1.ProjectStage
-	8,  // 9: yima.project.v1.PublicProject.start_time:type_name -> google.protobuf.Timestamp
-	8,  // 10: yima.project.v1.PublicProject.end_time:type_name -> google.protobuf.Timestamp
-	8,  // 11: yima.project.v1.PublicProject.recruit_start:type_name -> google.protobuf.Timestamp
-	8,  // 12: yima.project.v1.PublicProject.recruit_end:type_name -> google.protobuf.Timestamp
-	7,  // 13: yima.project.v1.PublicProject.location:type_name -> yima.common.v1.Location
+	11, // 7: yima.project.v1.PublicProject.status:type_name -> yima.project.v1.ProjectStatus
+	12, // 8: yima.project.v1.PublicProject.stage:type_name -> yima.project.v1.ProjectStage
+	10, // 9: yima.project.v1.PublicProject.start_time:type_name -> google.protobuf.Timestamp
+	10, // 10: yima.project.v1.PublicProject.end_time:type_name -> google.protobuf.Timestamp
+	10, // 11: yima.project.v1.PublicProject.recruit_start:type_name -> google.protobuf.Timestamp
+	10, // 12: yima.project.v1.PublicProject.recruit_end:type_name -> google.protobuf.Timestamp
+	9,  // 13: yima.project.v1.PublicProject.location:type_name -> yima.common.v1.Location
 	6,  // 14: yima.project.v1.PublicProject.positions:type_name -> yima.project.v1.PublicPosition
 	1,  // 15: yima.project.v1.DiscoveryService.SearchProjects:input_type -> yima.project.v1.SearchProjectsRequest
 	3,  // 16: yima.project.v1.DiscoveryService.GetPublicProject:input_type -> yima.project.v1.GetPublicProjectRequest
-	2,  // 17: yima.project.v1.DiscoveryService.SearchProjects:output_type -> yima.project.v1.SearchProjectsResponse
-	4,  // 18: yima.project.v1.DiscoveryService.GetPublicProject:output_type -> yima.project.v1.GetPublicProjectResponse
-	17, // [17:19] is the sub-list for method output_type
-	15, // [15:17] is the sub-list for method input_type
+	7,  // 17: yima.project.v1.DiscoveryService.GetMapOptions:input_type -> yima.project.v1.GetMapOptionsRequest
+	2,  // 18: yima.project.v1.DiscoveryService.SearchProjects:output_type -> yima.project.v1.SearchProjectsResponse
+	4,  // 19: yima.project.v1.DiscoveryService.GetPublicProject:output_type -> yima.project.v1.GetPublicProjectResponse
+	8,  // 20: yima.project.v1.DiscoveryService.GetMapOptions:output_type -> yima.project.v1.GetMapOptionsResponse
+	18, // [18:21] is the sub-list for method output_type
+	15, // [15:18] is the sub-list for method input_type
 	15, // [15:15] is the sub-list for extension type_name
 	15, // [15:15] is the sub-list for extension extendee
 	0,  // [0:15] is the sub-list for field type_name
@@ -830,7 +944,7 @@ func file_yima_project_v1_discovery_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yima_project_v1_discovery_proto_rawDesc), len(file_yima_project_v1_discovery_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

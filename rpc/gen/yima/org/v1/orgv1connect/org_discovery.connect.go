@@ -39,6 +39,9 @@ const (
 	// OrgDiscoveryServiceGetPublicOrgProcedure is the fully-qualified name of the OrgDiscoveryService's
 	// GetPublicOrg RPC.
 	OrgDiscoveryServiceGetPublicOrgProcedure = "/yima.org.v1.OrgDiscoveryService/GetPublicOrg"
+	// OrgDiscoveryServiceResolveOrgCodeProcedure is the fully-qualified name of the
+	// OrgDiscoveryService's ResolveOrgCode RPC.
+	OrgDiscoveryServiceResolveOrgCodeProcedure = "/yima.org.v1.OrgDiscoveryService/ResolveOrgCode"
 )
 
 // OrgDiscoveryServiceClient is a client for the yima.org.v1.OrgDiscoveryService service.
@@ -53,6 +56,11 @@ type OrgDiscoveryServiceClient interface {
 	// invalid_argument (ID_INVALID, LOCATION_INVALID), not_found
 	// (ORG_NOT_FOUND) — also for pending, rejected and deactivated orgs.
 	GetPublicOrg(context.Context, *connect.Request[v1.GetPublicOrgRequest]) (*connect.Response[v1.GetPublicOrgResponse], error)
+	// ResolveOrgCode reads a scanned printed org code (S3, V7): the active
+	// org it names, whose page the scanner then opens. Public, as the code
+	// itself is. Errors: invalid_argument (CODE_INVALID: not an authentic
+	// org code), not_found (ORG_NOT_FOUND: the org is gone or not active).
+	ResolveOrgCode(context.Context, *connect.Request[v1.ResolveOrgCodeRequest]) (*connect.Response[v1.ResolveOrgCodeResponse], error)
 }
 
 // NewOrgDiscoveryServiceClient constructs a client for the yima.org.v1.OrgDiscoveryService service.
@@ -80,13 +88,21 @@ func NewOrgDiscoveryServiceClient(httpClient connect.HTTPClient, baseURL string,
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		resolveOrgCode: connect.NewClient[v1.ResolveOrgCodeRequest, v1.ResolveOrgCodeResponse](
+			httpClient,
+			baseURL+OrgDiscoveryServiceResolveOrgCodeProcedure,
+			connect.WithSchema(orgDiscoveryServiceMethods.ByName("ResolveOrgCode")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // orgDiscoveryServiceClient implements OrgDiscoveryServiceClient.
 type orgDiscoveryServiceClient struct {
-	searchOrgs   *connect.Client[v1.SearchOrgsRequest, v1.SearchOrgsResponse]
-	getPublicOrg *connect.Client[v1.GetPublicOrgRequest, v1.GetPublicOrgResponse]
+	searchOrgs     *connect.Client[v1.SearchOrgsRequest, v1.SearchOrgsResponse]
+	getPublicOrg   *connect.Client[v1.GetPublicOrgRequest, v1.GetPublicOrgResponse]
+	resolveOrgCode *connect.Client[v1.ResolveOrgCodeRequest, v1.ResolveOrgCodeResponse]
 }
 
 // SearchOrgs calls yima.org.v1.OrgDiscoveryService.SearchOrgs.
@@ -97,6 +113,11 @@ func (c *orgDiscoveryServiceClient) SearchOrgs(ctx context.Context, req *connect
 // GetPublicOrg calls yima.org.v1.OrgDiscoveryService.GetPublicOrg.
 func (c *orgDiscoveryServiceClient) GetPublicOrg(ctx context.Context, req *connect.Request[v1.GetPublicOrgRequest]) (*connect.Response[v1.GetPublicOrgResponse], error) {
 	return c.getPublicOrg.CallUnary(ctx, req)
+}
+
+// ResolveOrgCode calls yima.org.v1.OrgDiscoveryService.ResolveOrgCode.
+func (c *orgDiscoveryServiceClient) ResolveOrgCode(ctx context.Context, req *connect.Request[v1.ResolveOrgCodeRequest]) (*connect.Response[v1.ResolveOrgCodeResponse], error) {
+	return c.resolveOrgCode.CallUnary(ctx, req)
 }
 
 // OrgDiscoveryServiceHandler is an implementation of the yima.org.v1.OrgDiscoveryService service.
@@ -111,6 +132,11 @@ type OrgDiscoveryServiceHandler interface {
 	// invalid_argument (ID_INVALID, LOCATION_INVALID), not_found
 	// (ORG_NOT_FOUND) — also for pending, rejected and deactivated orgs.
 	GetPublicOrg(context.Context, *connect.Request[v1.GetPublicOrgRequest]) (*connect.Response[v1.GetPublicOrgResponse], error)
+	// ResolveOrgCode reads a scanned printed org code (S3, V7): the active
+	// org it names, whose page the scanner then opens. Public, as the code
+	// itself is. Errors: invalid_argument (CODE_INVALID: not an authentic
+	// org code), not_found (ORG_NOT_FOUND: the org is gone or not active).
+	ResolveOrgCode(context.Context, *connect.Request[v1.ResolveOrgCodeRequest]) (*connect.Response[v1.ResolveOrgCodeResponse], error)
 }
 
 // NewOrgDiscoveryServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -134,12 +160,21 @@ func NewOrgDiscoveryServiceHandler(svc OrgDiscoveryServiceHandler, opts ...conne
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	orgDiscoveryServiceResolveOrgCodeHandler := connect.NewUnaryHandler(
+		OrgDiscoveryServiceResolveOrgCodeProcedure,
+		svc.ResolveOrgCode,
+		connect.WithSchema(orgDiscoveryServiceMethods.ByName("ResolveOrgCode")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/yima.org.v1.OrgDiscoveryService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case OrgDiscoveryServiceSearchOrgsProcedure:
 			orgDiscoveryServiceSearchOrgsHandler.ServeHTTP(w, r)
 		case OrgDiscoveryServiceGetPublicOrgProcedure:
 			orgDiscoveryServiceGetPublicOrgHandler.ServeHTTP(w, r)
+		case OrgDiscoveryServiceResolveOrgCodeProcedure:
+			orgDiscoveryServiceResolveOrgCodeHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -155,4 +190,8 @@ func (UnimplementedOrgDiscoveryServiceHandler) SearchOrgs(context.Context, *conn
 
 func (UnimplementedOrgDiscoveryServiceHandler) GetPublicOrg(context.Context, *connect.Request[v1.GetPublicOrgRequest]) (*connect.Response[v1.GetPublicOrgResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgDiscoveryService.GetPublicOrg is not implemented"))
+}
+
+func (UnimplementedOrgDiscoveryServiceHandler) ResolveOrgCode(context.Context, *connect.Request[v1.ResolveOrgCodeRequest]) (*connect.Response[v1.ResolveOrgCodeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.org.v1.OrgDiscoveryService.ResolveOrgCode is not implemented"))
 }

@@ -39,6 +39,9 @@ const (
 	// DiscoveryServiceGetPublicProjectProcedure is the fully-qualified name of the DiscoveryService's
 	// GetPublicProject RPC.
 	DiscoveryServiceGetPublicProjectProcedure = "/yima.project.v1.DiscoveryService/GetPublicProject"
+	// DiscoveryServiceGetMapOptionsProcedure is the fully-qualified name of the DiscoveryService's
+	// GetMapOptions RPC.
+	DiscoveryServiceGetMapOptionsProcedure = "/yima.project.v1.DiscoveryService/GetMapOptions"
 )
 
 // DiscoveryServiceClient is a client for the yima.project.v1.DiscoveryService service.
@@ -48,7 +51,7 @@ type DiscoveryServiceClient interface {
 	// request. Errors: invalid_argument (LOCATION_INVALID,
 	// LOCATION_REQUIRED, DISTANCE_INVALID, DATE_RANGE_INVALID,
 	// TITLE_TOO_LONG, CATEGORY_INVALID, DISTRICT_INVALID, SORT_INVALID,
-	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID, TIME_INVALID).
+	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID, TIME_INVALID, ID_INVALID).
 	SearchProjects(context.Context, *connect.Request[v1.SearchProjectsRequest]) (*connect.Response[v1.SearchProjectsResponse], error)
 	// GetPublicProject returns a project's public detail for share links:
 	// only projects past review (RECRUITING, RUNNING, CLOSED). Errors:
@@ -56,6 +59,10 @@ type DiscoveryServiceClient interface {
 	// (PROJECT_NOT_FOUND) — also for drafts, projects pending review,
 	// rejected and withdrawn ones.
 	GetPublicProject(context.Context, *connect.Request[v1.GetPublicProjectRequest]) (*connect.Response[v1.GetPublicProjectResponse], error)
+	// GetMapOptions tells the 找项目 map what it may draw under the bundled
+	// district outlines: the base map tiles of the deployment's own tile
+	// server (web.map_tile_url), if one is configured.
+	GetMapOptions(context.Context, *connect.Request[v1.GetMapOptionsRequest]) (*connect.Response[v1.GetMapOptionsResponse], error)
 }
 
 // NewDiscoveryServiceClient constructs a client for the yima.project.v1.DiscoveryService service.
@@ -83,6 +90,13 @@ func NewDiscoveryServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		getMapOptions: connect.NewClient[v1.GetMapOptionsRequest, v1.GetMapOptionsResponse](
+			httpClient,
+			baseURL+DiscoveryServiceGetMapOptionsProcedure,
+			connect.WithSchema(discoveryServiceMethods.ByName("GetMapOptions")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -90,6 +104,7 @@ func NewDiscoveryServiceClient(httpClient connect.HTTPClient, baseURL string, op
 type discoveryServiceClient struct {
 	searchProjects   *connect.Client[v1.SearchProjectsRequest, v1.SearchProjectsResponse]
 	getPublicProject *connect.Client[v1.GetPublicProjectRequest, v1.GetPublicProjectResponse]
+	getMapOptions    *connect.Client[v1.GetMapOptionsRequest, v1.GetMapOptionsResponse]
 }
 
 // SearchProjects calls yima.project.v1.DiscoveryService.SearchProjects.
@@ -102,6 +117,11 @@ func (c *discoveryServiceClient) GetPublicProject(ctx context.Context, req *conn
 	return c.getPublicProject.CallUnary(ctx, req)
 }
 
+// GetMapOptions calls yima.project.v1.DiscoveryService.GetMapOptions.
+func (c *discoveryServiceClient) GetMapOptions(ctx context.Context, req *connect.Request[v1.GetMapOptionsRequest]) (*connect.Response[v1.GetMapOptionsResponse], error) {
+	return c.getMapOptions.CallUnary(ctx, req)
+}
+
 // DiscoveryServiceHandler is an implementation of the yima.project.v1.DiscoveryService service.
 type DiscoveryServiceHandler interface {
 	// SearchProjects lists approved projects open to join — effective status
@@ -109,7 +129,7 @@ type DiscoveryServiceHandler interface {
 	// request. Errors: invalid_argument (LOCATION_INVALID,
 	// LOCATION_REQUIRED, DISTANCE_INVALID, DATE_RANGE_INVALID,
 	// TITLE_TOO_LONG, CATEGORY_INVALID, DISTRICT_INVALID, SORT_INVALID,
-	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID, TIME_INVALID).
+	// PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID, TIME_INVALID, ID_INVALID).
 	SearchProjects(context.Context, *connect.Request[v1.SearchProjectsRequest]) (*connect.Response[v1.SearchProjectsResponse], error)
 	// GetPublicProject returns a project's public detail for share links:
 	// only projects past review (RECRUITING, RUNNING, CLOSED). Errors:
@@ -117,6 +137,10 @@ type DiscoveryServiceHandler interface {
 	// (PROJECT_NOT_FOUND) — also for drafts, projects pending review,
 	// rejected and withdrawn ones.
 	GetPublicProject(context.Context, *connect.Request[v1.GetPublicProjectRequest]) (*connect.Response[v1.GetPublicProjectResponse], error)
+	// GetMapOptions tells the 找项目 map what it may draw under the bundled
+	// district outlines: the base map tiles of the deployment's own tile
+	// server (web.map_tile_url), if one is configured.
+	GetMapOptions(context.Context, *connect.Request[v1.GetMapOptionsRequest]) (*connect.Response[v1.GetMapOptionsResponse], error)
 }
 
 // NewDiscoveryServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -140,12 +164,21 @@ func NewDiscoveryServiceHandler(svc DiscoveryServiceHandler, opts ...connect.Han
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	discoveryServiceGetMapOptionsHandler := connect.NewUnaryHandler(
+		DiscoveryServiceGetMapOptionsProcedure,
+		svc.GetMapOptions,
+		connect.WithSchema(discoveryServiceMethods.ByName("GetMapOptions")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/yima.project.v1.DiscoveryService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case DiscoveryServiceSearchProjectsProcedure:
 			discoveryServiceSearchProjectsHandler.ServeHTTP(w, r)
 		case DiscoveryServiceGetPublicProjectProcedure:
 			discoveryServiceGetPublicProjectHandler.ServeHTTP(w, r)
+		case DiscoveryServiceGetMapOptionsProcedure:
+			discoveryServiceGetMapOptionsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -161,4 +194,8 @@ func (UnimplementedDiscoveryServiceHandler) SearchProjects(context.Context, *con
 
 func (UnimplementedDiscoveryServiceHandler) GetPublicProject(context.Context, *connect.Request[v1.GetPublicProjectRequest]) (*connect.Response[v1.GetPublicProjectResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.DiscoveryService.GetPublicProject is not implemented"))
+}
+
+func (UnimplementedDiscoveryServiceHandler) GetMapOptions(context.Context, *connect.Request[v1.GetMapOptionsRequest]) (*connect.Response[v1.GetMapOptionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("yima.project.v1.DiscoveryService.GetMapOptions is not implemented"))
 }

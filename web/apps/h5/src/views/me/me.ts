@@ -13,7 +13,7 @@ import {
   RecordService,
   VolunteerService,
 } from "@yima/api";
-import { useSession } from "@yima/shared";
+import { formatHours, useSession } from "@yima/shared";
 
 /** useMeClients makes the clients the user center pages call. */
 export function useMeClients() {
@@ -75,11 +75,8 @@ export function slotLabel(slot: string): string {
   return `${day}${part}`;
 }
 
-/** hours renders seconds as hours with at most one decimal: "12.5". */
-export function hours(seconds: bigint | number | undefined): string {
-  const h = Number(seconds ?? 0) / 3600;
-  return String(Math.round(h * 10) / 10);
-}
+/** hours renders seconds as hours with at most one decimal: "12.5" (formatHours). */
+export const hours = formatHours;
 
 /** CERT_STATUS names certificate application states with their tag type. */
 export const CERT_STATUS: Readonly<Record<CertificateApplicationStatus, { text: string; type: TagType }>> = {

@@ -15,7 +15,56 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file yima/org/v1/org_discovery.proto.
  */
 export const file_yima_org_v1_org_discovery: GenFile = /*@__PURE__*/
-  fileDesc("Ch95aW1hL29yZy92MS9vcmdfZGlzY292ZXJ5LnByb3RvEgt5aW1hLm9yZy52MSLKAQoRU2VhcmNoT3Jnc1JlcXVlc3QSKgoIbG9jYXRpb24YASABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIVCg1kaXN0cmljdF9jb2RlGAIgASgJEhAKCGNhdGVnb3J5GAMgASgJEhUKDW5hbWVfY29udGFpbnMYBCABKAkSIgoEc29ydBgFIAEoDjIULnlpbWEub3JnLnYxLk9yZ1NvcnQSEQoJcGFnZV9zaXplGAYgASgFEhIKCnBhZ2VfdG9rZW4YByABKAkiggMKCVB1YmxpY09yZxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEiQKBWxldmVsGAMgASgOMhUueWltYS5vcmcudjEuT3JnTGV2ZWwSEgoKZm91bmRlZF9vbhgEIAEoCRIVCg1kaXN0cmljdF9jb2RlGAUgASgJEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgGIAMoCRIPCgdhZGRyZXNzGAcgASgJEioKCGxvY2F0aW9uGAggASgLMhgueWltYS5jb21tb24udjEuTG9jYXRpb24SFAoMbWVtYmVyX2NvdW50GAkgASgDEhUKDXByb2plY3RfY291bnQYCiABKAMSFwoPc2VydmljZV9zZWNvbmRzGAsgASgDEhMKC2Rpc3RhbmNlX2ttGAwgASgBEg0KBWludHJvGA0gASgJEhQKDGNvbnRhY3RfbmFtZRgOIAEoCRIcChRjb250YWN0X3Bob25lX21hc2tlZBgPIAEoCRITCgtwYXJlbnRfbmFtZRgQIAEoCSJTChJTZWFyY2hPcmdzUmVzcG9uc2USJAoEb3JncxgBIAMoCzIWLnlpbWEub3JnLnYxLlB1YmxpY09yZxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiUQoTR2V0UHVibGljT3JnUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSKgoIbG9jYXRpb24YAiABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbiI7ChRHZXRQdWJsaWNPcmdSZXNwb25zZRIjCgNvcmcYASABKAsyFi55aW1hLm9yZy52MS5QdWJsaWNPcmcqdAoHT3JnU29ydBIYChRPUkdfU09SVF9VTlNQRUNJRklFRBAAEhUKEU9SR19TT1JUX0RJU1RBTkNFEAESGwoXT1JHX1NPUlRfRk9VTkRFRF9ORVdFU1QQAhIbChdPUkdfU09SVF9GT1VOREVEX09MREVTVBADMs8BChNPcmdEaXNjb3ZlcnlTZXJ2aWNlElgKClNlYXJjaE9yZ3MSHi55aW1hLm9yZy52MS5TZWFyY2hPcmdzUmVxdWVzdBofLnlpbWEub3JnLnYxLlNlYXJjaE9yZ3NSZXNwb25zZSIJkAIByvMYAggBEl4KDEdldFB1YmxpY09yZxIgLnlpbWEub3JnLnYxLkdldFB1YmxpY09yZ1JlcXVlc3QaIS55aW1hLm9yZy52MS5HZXRQdWJsaWNPcmdSZXNwb25zZSIJkAIByvMYAggBQiBaHnlpbWEvcnBjL2dlbi95aW1hL29yZy92MTtvcmd2MWIGcHJvdG8z", [file_yima_common_v1_common, file_yima_options_v1_options, file_yima_org_v1_org]);
+  fileDesc("Ch95aW1hL29yZy92MS9vcmdfZGlzY292ZXJ5LnByb3RvEgt5aW1hLm9yZy52MSIoChVSZXNvbHZlT3JnQ29kZVJlcXVlc3QSDwoHcGF5bG9hZBgBIAEoCSI2ChZSZXNvbHZlT3JnQ29kZVJlc3BvbnNlEg4KBm9yZ19pZBgBIAEoCRIMCgRuYW1lGAIgASgJIsoBChFTZWFyY2hPcmdzUmVxdWVzdBIqCghsb2NhdGlvbhgBIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhUKDWRpc3RyaWN0X2NvZGUYAiABKAkSEAoIY2F0ZWdvcnkYAyABKAkSFQoNbmFtZV9jb250YWlucxgEIAEoCRIiCgRzb3J0GAUgASgOMhQueWltYS5vcmcudjEuT3JnU29ydBIRCglwYWdlX3NpemUYBiABKAUSEgoKcGFnZV90b2tlbhgHIAEoCSKUAwoJUHVibGljT3JnEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSJAoFbGV2ZWwYAyABKA4yFS55aW1hLm9yZy52MS5PcmdMZXZlbBISCgpmb3VuZGVkX29uGAQgASgJEhUKDWRpc3RyaWN0X2NvZGUYBSABKAkSGgoSc2VydmljZV9jYXRlZ29yaWVzGAYgAygJEg8KB2FkZHJlc3MYByABKAkSKgoIbG9jYXRpb24YCCABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIUCgxtZW1iZXJfY291bnQYCSABKAMSFQoNcHJvamVjdF9jb3VudBgKIAEoAxIXCg9zZXJ2aWNlX3NlY29uZHMYCyABKAMSEwoLZGlzdGFuY2Vfa20YDCABKAESDQoFaW50cm8YDSABKAkSFAoMY29udGFjdF9uYW1lGA4gASgJEhwKFGNvbnRhY3RfcGhvbmVfbWFza2VkGA8gASgJEhMKC3BhcmVudF9uYW1lGBAgASgJEhAKCGxvZ29fdXJsGBEgASgJIlMKElNlYXJjaE9yZ3NSZXNwb25zZRIkCgRvcmdzGAEgAygLMhYueWltYS5vcmcudjEuUHVibGljT3JnEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJRChNHZXRQdWJsaWNPcmdSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIqCghsb2NhdGlvbhgCIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uIjsKFEdldFB1YmxpY09yZ1Jlc3BvbnNlEiMKA29yZxgBIAEoCzIWLnlpbWEub3JnLnYxLlB1YmxpY09yZyp0CgdPcmdTb3J0EhgKFE9SR19TT1JUX1VOU1BFQ0lGSUVEEAASFQoRT1JHX1NPUlRfRElTVEFOQ0UQARIbChdPUkdfU09SVF9GT1VOREVEX05FV0VTVBACEhsKF09SR19TT1JUX0ZPVU5ERURfT0xERVNUEAMytQIKE09yZ0Rpc2NvdmVyeVNlcnZpY2USWAoKU2VhcmNoT3JncxIeLnlpbWEub3JnLnYxLlNlYXJjaE9yZ3NSZXF1ZXN0Gh8ueWltYS5vcmcudjEuU2VhcmNoT3Jnc1Jlc3BvbnNlIgmQAgHK8xgCCAESXgoMR2V0UHVibGljT3JnEiAueWltYS5vcmcudjEuR2V0UHVibGljT3JnUmVxdWVzdBohLnlpbWEub3JnLnYxLkdldFB1YmxpY09yZ1Jlc3BvbnNlIgmQAgHK8xgCCAESZAoOUmVzb2x2ZU9yZ0NvZGUSIi55aW1hLm9yZy52MS5SZXNvbHZlT3JnQ29kZVJlcXVlc3QaIy55aW1hLm9yZy52MS5SZXNvbHZlT3JnQ29kZVJlc3BvbnNlIgmQAgHK8xgCCAFCIFoeeWltYS9ycGMvZ2VuL3lpbWEvb3JnL3YxO29yZ3YxYgZwcm90bzM", [file_yima_common_v1_common, file_yima_options_v1_options, file_yima_org_v1_org]);
+
+/**
+ * ResolveOrgCodeRequest carries the scanned text.
+ *
+ * @generated from message yima.org.v1.ResolveOrgCodeRequest
+ */
+export type ResolveOrgCodeRequest = Message<"yima.org.v1.ResolveOrgCodeRequest"> & {
+  /**
+   * Payload is the code as scanned ("YO1." and 130 characters).
+   *
+   * @generated from field: string payload = 1;
+   */
+  payload: string;
+};
+
+/**
+ * Describes the message yima.org.v1.ResolveOrgCodeRequest.
+ * Use `create(ResolveOrgCodeRequestSchema)` to create a new message.
+ */
+export const ResolveOrgCodeRequestSchema: GenMessage<ResolveOrgCodeRequest> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org_discovery, 0);
+
+/**
+ * ResolveOrgCodeResponse names the org.
+ *
+ * @generated from message yima.org.v1.ResolveOrgCodeResponse
+ */
+export type ResolveOrgCodeResponse = Message<"yima.org.v1.ResolveOrgCodeResponse"> & {
+  /**
+   * OrgID of the org the code names.
+   *
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * Name of the org.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message yima.org.v1.ResolveOrgCodeResponse.
+ * Use `create(ResolveOrgCodeResponseSchema)` to create a new message.
+ */
+export const ResolveOrgCodeResponseSchema: GenMessage<ResolveOrgCodeResponse> = /*@__PURE__*/
+  messageDesc(file_yima_org_v1_org_discovery, 1);
 
 /**
  * SearchOrgsRequest filters and sorts the search; every filter is optional.
@@ -78,7 +127,7 @@ export type SearchOrgsRequest = Message<"yima.org.v1.SearchOrgsRequest"> & {
  * Use `create(SearchOrgsRequestSchema)` to create a new message.
  */
 export const SearchOrgsRequestSchema: GenMessage<SearchOrgsRequest> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org_discovery, 0);
+  messageDesc(file_yima_org_v1_org_discovery, 2);
 
 /**
  * PublicOrg is what anyone may see of an org.
@@ -197,6 +246,14 @@ export type PublicOrg = Message<"yima.org.v1.PublicOrg"> & {
    * @generated from field: string parent_name = 16;
    */
   parentName: string;
+
+  /**
+   * LogoURL is where anyone loads the org's logo (a PNG); empty when it
+   * has none.
+   *
+   * @generated from field: string logo_url = 17;
+   */
+  logoUrl: string;
 };
 
 /**
@@ -204,7 +261,7 @@ export type PublicOrg = Message<"yima.org.v1.PublicOrg"> & {
  * Use `create(PublicOrgSchema)` to create a new message.
  */
 export const PublicOrgSchema: GenMessage<PublicOrg> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org_discovery, 1);
+  messageDesc(file_yima_org_v1_org_discovery, 3);
 
 /**
  * SearchOrgsResponse is one page of orgs.
@@ -232,7 +289,7 @@ export type SearchOrgsResponse = Message<"yima.org.v1.SearchOrgsResponse"> & {
  * Use `create(SearchOrgsResponseSchema)` to create a new message.
  */
 export const SearchOrgsResponseSchema: GenMessage<SearchOrgsResponse> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org_discovery, 2);
+  messageDesc(file_yima_org_v1_org_discovery, 4);
 
 /**
  * GetPublicOrgRequest names an org.
@@ -260,7 +317,7 @@ export type GetPublicOrgRequest = Message<"yima.org.v1.GetPublicOrgRequest"> & {
  * Use `create(GetPublicOrgRequestSchema)` to create a new message.
  */
 export const GetPublicOrgRequestSchema: GenMessage<GetPublicOrgRequest> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org_discovery, 3);
+  messageDesc(file_yima_org_v1_org_discovery, 5);
 
 /**
  * GetPublicOrgResponse carries the org's public page.
@@ -281,7 +338,7 @@ export type GetPublicOrgResponse = Message<"yima.org.v1.GetPublicOrgResponse"> &
  * Use `create(GetPublicOrgResponseSchema)` to create a new message.
  */
 export const GetPublicOrgResponseSchema: GenMessage<GetPublicOrgResponse> = /*@__PURE__*/
-  messageDesc(file_yima_org_v1_org_discovery, 4);
+  messageDesc(file_yima_org_v1_org_discovery, 6);
 
 /**
  * OrgSort orders SearchOrgs' results.
@@ -360,6 +417,19 @@ export const OrgDiscoveryService: GenService<{
     methodKind: "unary";
     input: typeof GetPublicOrgRequestSchema;
     output: typeof GetPublicOrgResponseSchema;
+  },
+  /**
+   * ResolveOrgCode reads a scanned printed org code (S3, V7): the active
+   * org it names, whose page the scanner then opens. Public, as the code
+   * itself is. Errors: invalid_argument (CODE_INVALID: not an authentic
+   * org code), not_found (ORG_NOT_FOUND: the org is gone or not active).
+   *
+   * @generated from rpc yima.org.v1.OrgDiscoveryService.ResolveOrgCode
+   */
+  resolveOrgCode: {
+    methodKind: "unary";
+    input: typeof ResolveOrgCodeRequestSchema;
+    output: typeof ResolveOrgCodeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_yima_org_v1_org_discovery, 0);

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file yima/project/v1/discovery.proto.
  */
 export const file_yima_project_v1_discovery: GenFile = /*@__PURE__*/
-  fileDesc("Ch95aW1hL3Byb2plY3QvdjEvZGlzY292ZXJ5LnByb3RvEg95aW1hLnByb2plY3QudjEi1gIKFVNlYXJjaFByb2plY3RzUmVxdWVzdBIqCghsb2NhdGlvbhgBIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhIKCmNhdGVnb3JpZXMYAiADKAkSFQoNZGlzdHJpY3RfY29kZRgDIAEoCRIoCgRmcm9tGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPbWF4X2Rpc3RhbmNlX2ttGAYgASgBEhcKD2hhc19mcmVlX3BsYWNlcxgHIAEoCBINCgV0aXRsZRgIIAEoCRIsCgRzb3J0GAkgASgOMh4ueWltYS5wcm9qZWN0LnYxLkRpc2NvdmVyeVNvcnQSEQoJcGFnZV9zaXplGAogASgFEhIKCnBhZ2VfdG9rZW4YCyABKAkiYwoWU2VhcmNoUHJvamVjdHNSZXNwb25zZRIwCghwcm9qZWN0cxgBIAMoCzIeLnlpbWEucHJvamVjdC52MS5QdWJsaWNQcm9qZWN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJZChdHZXRQdWJsaWNQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEioKCGxvY2F0aW9uGAIgASgLMhgueWltYS5jb21tb24udjEuTG9jYXRpb24iSwoYR2V0UHVibGljUHJvamVjdFJlc3BvbnNlEi8KB3Byb2plY3QYASABKAsyHi55aW1hLnByb2plY3QudjEuUHVibGljUHJvamVjdCKKBQoNUHVibGljUHJvamVjdBIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIOCgZvcmdfaWQYBCABKAkSEAoIb3JnX25hbWUYBSABKAkSLgoGc3RhdHVzGAYgASgOMh4ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGF0dXMSLAoFc3RhZ2UYByABKA4yHS55aW1hLnByb2plY3QudjEuUHJvamVjdFN0YWdlEi4KCnN0YXJ0X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1yZWNydWl0X3N0YXJ0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNydWl0X2VuZBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYWRkcmVzcxgMIAEoCRIqCghsb2NhdGlvbhgNIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhUKDWRpc3RyaWN0X2NvZGUYDiABKAkSGgoSc2VydmljZV9jYXRlZ29yaWVzGA8gAygJEgwKBHRhZ3MYECADKAkSFAoMcGxhY2VzX3RvdGFsGBEgASgFEhUKDXBsYWNlc19maWxsZWQYEiABKAUSGAoLZGlzdGFuY2Vfa20YEyABKAFIAIgBARIyCglwb3NpdGlvbnMYFCADKAsyHy55aW1hLnByb2plY3QudjEuUHVibGljUG9zaXRpb25CDgoMX2Rpc3RhbmNlX2ttImYKDlB1YmxpY1Bvc2l0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDQoFcXVvdGEYAyABKAUSDQoFaGlyZWQYBCABKAUSDAoEZnJlZRgFIAEoBRIOCgZza2lsbHMYBiADKAkqhgEKDURpc2NvdmVyeVNvcnQSHgoaRElTQ09WRVJZX1NPUlRfVU5TUEVDSUZJRUQQABIbChdESVNDT1ZFUllfU09SVF9ESVNUQU5DRRABEh0KGURJU0NPVkVSWV9TT1JUX1NUQVJUX1RJTUUQAhIZChVESVNDT1ZFUllfU09SVF9ORVdFU1QQAzL0AQoQRGlzY292ZXJ5U2VydmljZRJsCg5TZWFyY2hQcm9qZWN0cxImLnlpbWEucHJvamVjdC52MS5TZWFyY2hQcm9qZWN0c1JlcXVlc3QaJy55aW1hLnByb2plY3QudjEuU2VhcmNoUHJvamVjdHNSZXNwb25zZSIJkAIByvMYAggBEnIKEEdldFB1YmxpY1Byb2plY3QSKC55aW1hLnByb2plY3QudjEuR2V0UHVibGljUHJvamVjdFJlcXVlc3QaKS55aW1hLnByb2plY3QudjEuR2V0UHVibGljUHJvamVjdFJlc3BvbnNlIgmQAgHK8xgCCAFCKFomeWltYS9ycGMvZ2VuL3lpbWEvcHJvamVjdC92MTtwcm9qZWN0djFiBnByb3RvMw", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options, file_yima_project_v1_project]);
+  fileDesc("Ch95aW1hL3Byb2plY3QvdjEvZGlzY292ZXJ5LnByb3RvEg95aW1hLnByb2plY3QudjEi5gIKFVNlYXJjaFByb2plY3RzUmVxdWVzdBIqCghsb2NhdGlvbhgBIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uEhIKCmNhdGVnb3JpZXMYAiADKAkSFQoNZGlzdHJpY3RfY29kZRgDIAEoCRIoCgRmcm9tGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPbWF4X2Rpc3RhbmNlX2ttGAYgASgBEhcKD2hhc19mcmVlX3BsYWNlcxgHIAEoCBINCgV0aXRsZRgIIAEoCRIsCgRzb3J0GAkgASgOMh4ueWltYS5wcm9qZWN0LnYxLkRpc2NvdmVyeVNvcnQSEQoJcGFnZV9zaXplGAogASgFEhIKCnBhZ2VfdG9rZW4YCyABKAkSDgoGb3JnX2lkGAwgASgJImMKFlNlYXJjaFByb2plY3RzUmVzcG9uc2USMAoIcHJvamVjdHMYASADKAsyHi55aW1hLnByb2plY3QudjEuUHVibGljUHJvamVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiWQoXR2V0UHVibGljUHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIqCghsb2NhdGlvbhgCIAEoCzIYLnlpbWEuY29tbW9uLnYxLkxvY2F0aW9uIksKGEdldFB1YmxpY1Byb2plY3RSZXNwb25zZRIvCgdwcm9qZWN0GAEgASgLMh4ueWltYS5wcm9qZWN0LnYxLlB1YmxpY1Byb2plY3QiigUKDVB1YmxpY1Byb2plY3QSCgoCaWQYASABKAkSDQoFdGl0bGUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSDgoGb3JnX2lkGAQgASgJEhAKCG9yZ19uYW1lGAUgASgJEi4KBnN0YXR1cxgGIAEoDjIeLnlpbWEucHJvamVjdC52MS5Qcm9qZWN0U3RhdHVzEiwKBXN0YWdlGAcgASgOMh0ueWltYS5wcm9qZWN0LnYxLlByb2plY3RTdGFnZRIuCgpzdGFydF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNcmVjcnVpdF9zdGFydBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVjcnVpdF9lbmQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2FkZHJlc3MYDCABKAkSKgoIbG9jYXRpb24YDSABKAsyGC55aW1hLmNvbW1vbi52MS5Mb2NhdGlvbhIVCg1kaXN0cmljdF9jb2RlGA4gASgJEhoKEnNlcnZpY2VfY2F0ZWdvcmllcxgPIAMoCRIMCgR0YWdzGBAgAygJEhQKDHBsYWNlc190b3RhbBgRIAEoBRIVCg1wbGFjZXNfZmlsbGVkGBIgASgFEhgKC2Rpc3RhbmNlX2ttGBMgASgBSACIAQESMgoJcG9zaXRpb25zGBQgAygLMh8ueWltYS5wcm9qZWN0LnYxLlB1YmxpY1Bvc2l0aW9uQg4KDF9kaXN0YW5jZV9rbSJmCg5QdWJsaWNQb3NpdGlvbhIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg0KBXF1b3RhGAMgASgFEg0KBWhpcmVkGAQgASgFEgwKBGZyZWUYBSABKAUSDgoGc2tpbGxzGAYgAygJIhYKFEdldE1hcE9wdGlvbnNSZXF1ZXN0IkMKFUdldE1hcE9wdGlvbnNSZXNwb25zZRIQCgh0aWxlX3VybBgBIAEoCRIYChB0aWxlX2F0dHJpYnV0aW9uGAIgASgJKoYBCg1EaXNjb3ZlcnlTb3J0Eh4KGkRJU0NPVkVSWV9TT1JUX1VOU1BFQ0lGSUVEEAASGwoXRElTQ09WRVJZX1NPUlRfRElTVEFOQ0UQARIdChlESVNDT1ZFUllfU09SVF9TVEFSVF9USU1FEAISGQoVRElTQ09WRVJZX1NPUlRfTkVXRVNUEAMy3wIKEERpc2NvdmVyeVNlcnZpY2USbAoOU2VhcmNoUHJvamVjdHMSJi55aW1hLnByb2plY3QudjEuU2VhcmNoUHJvamVjdHNSZXF1ZXN0GicueWltYS5wcm9qZWN0LnYxLlNlYXJjaFByb2plY3RzUmVzcG9uc2UiCZACAcrzGAIIARJyChBHZXRQdWJsaWNQcm9qZWN0EigueWltYS5wcm9qZWN0LnYxLkdldFB1YmxpY1Byb2plY3RSZXF1ZXN0GikueWltYS5wcm9qZWN0LnYxLkdldFB1YmxpY1Byb2plY3RSZXNwb25zZSIJkAIByvMYAggBEmkKDUdldE1hcE9wdGlvbnMSJS55aW1hLnByb2plY3QudjEuR2V0TWFwT3B0aW9uc1JlcXVlc3QaJi55aW1hLnByb2plY3QudjEuR2V0TWFwT3B0aW9uc1Jlc3BvbnNlIgmQAgHK8xgCCAFCKFomeWltYS9ycGMvZ2VuL3lpbWEvcHJvamVjdC92MTtwcm9qZWN0djFiBnByb3RvMw", [file_google_protobuf_timestamp, file_yima_common_v1_common, file_yima_options_v1_options, file_yima_project_v1_project]);
 
 /**
  * SearchProjectsRequest filters and sorts the search. Every filter is
@@ -108,6 +108,14 @@ export type SearchProjectsRequest = Message<"yima.project.v1.SearchProjectsReque
    * @generated from field: string page_token = 11;
    */
   pageToken: string;
+
+  /**
+   * OrgID keeps the projects of this org (not of the orgs below it), for
+   * the org's public page.
+   *
+   * @generated from field: string org_id = 12;
+   */
+  orgId: string;
 };
 
 /**
@@ -406,6 +414,51 @@ export const PublicPositionSchema: GenMessage<PublicPosition> = /*@__PURE__*/
   messageDesc(file_yima_project_v1_discovery, 5);
 
 /**
+ * GetMapOptionsRequest is empty.
+ *
+ * @generated from message yima.project.v1.GetMapOptionsRequest
+ */
+export type GetMapOptionsRequest = Message<"yima.project.v1.GetMapOptionsRequest"> & {
+};
+
+/**
+ * Describes the message yima.project.v1.GetMapOptionsRequest.
+ * Use `create(GetMapOptionsRequestSchema)` to create a new message.
+ */
+export const GetMapOptionsRequestSchema: GenMessage<GetMapOptionsRequest> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_discovery, 6);
+
+/**
+ * GetMapOptionsResponse says how to draw the map's base layer.
+ *
+ * @generated from message yima.project.v1.GetMapOptionsResponse
+ */
+export type GetMapOptionsResponse = Message<"yima.project.v1.GetMapOptionsResponse"> & {
+  /**
+   * TileUrl is a Leaflet URL template of base map tiles in WGS-84 (or
+   * CGCS2000) Web Mercator, a path on this server's origin such as
+   * "/tiles/{z}/{x}/{y}.png"; empty: no tiles, outlines only.
+   *
+   * @generated from field: string tile_url = 1;
+   */
+  tileUrl: string;
+
+  /**
+   * TileAttribution credits the tiles' source on the map.
+   *
+   * @generated from field: string tile_attribution = 2;
+   */
+  tileAttribution: string;
+};
+
+/**
+ * Describes the message yima.project.v1.GetMapOptionsResponse.
+ * Use `create(GetMapOptionsResponseSchema)` to create a new message.
+ */
+export const GetMapOptionsResponseSchema: GenMessage<GetMapOptionsResponse> = /*@__PURE__*/
+  messageDesc(file_yima_project_v1_discovery, 7);
+
+/**
  * DiscoverySort orders SearchProjects' results.
  *
  * @generated from enum yima.project.v1.DiscoverySort
@@ -463,7 +516,7 @@ export const DiscoveryService: GenService<{
    * request. Errors: invalid_argument (LOCATION_INVALID,
    * LOCATION_REQUIRED, DISTANCE_INVALID, DATE_RANGE_INVALID,
    * TITLE_TOO_LONG, CATEGORY_INVALID, DISTRICT_INVALID, SORT_INVALID,
-   * PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID, TIME_INVALID).
+   * PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID, TIME_INVALID, ID_INVALID).
    *
    * @generated from rpc yima.project.v1.DiscoveryService.SearchProjects
    */
@@ -485,6 +538,18 @@ export const DiscoveryService: GenService<{
     methodKind: "unary";
     input: typeof GetPublicProjectRequestSchema;
     output: typeof GetPublicProjectResponseSchema;
+  },
+  /**
+   * GetMapOptions tells the 找项目 map what it may draw under the bundled
+   * district outlines: the base map tiles of the deployment's own tile
+   * server (web.map_tile_url), if one is configured.
+   *
+   * @generated from rpc yima.project.v1.DiscoveryService.GetMapOptions
+   */
+  getMapOptions: {
+    methodKind: "unary";
+    input: typeof GetMapOptionsRequestSchema;
+    output: typeof GetMapOptionsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_yima_project_v1_discovery, 0);

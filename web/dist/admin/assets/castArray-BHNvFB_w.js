@@ -1,1 +1,0 @@
-import{Ot as e}from"./ui-tyNQT26m.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

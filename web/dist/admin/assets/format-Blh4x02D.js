@@ -1,0 +1,1 @@
+import{d as e}from"./vendor-SkvKlw5m.js";function t(e){return e<10?`0${e}`:String(e)}function n(n,r=!1){if(!n)return``;let i=e(n),a=`${i.getFullYear()}-${t(i.getMonth()+1)}-${t(i.getDate())} ${t(i.getHours())}:${t(i.getMinutes())}`;return r?`${a}:${t(i.getSeconds())}`:a}function r(e){return n(e).slice(0,10)}export{n,r as t};

@@ -1,0 +1,1 @@
+import"./index-C7Hijkv9.js";import"./ui-Df7mKXCK.js";

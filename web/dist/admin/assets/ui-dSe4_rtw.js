@@ -1,1 +1,0 @@
-import"./ui-tyNQT26m.js";import"./ui-CyEWbH_e.js";

@@ -1,1 +1,0 @@
-import{K as e,k as t}from"./vue-pzFjTnfH.js";function n(){let n=e([]),r=[];return t(()=>{n.value=[]}),[n,e=>(r[e]||(r[e]=t=>{n.value[e]=t}),r[e])]}export{n as t};

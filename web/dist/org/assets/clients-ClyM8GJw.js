@@ -1,0 +1,1 @@
+import{c as e}from"./vendor-DbTUjbn7.js";import{n as t}from"./org_pb-BvA29cDN.js";import{t as n}from"./project_pb-BXTSvZwL.js";import{f as r}from"./index-COr1jMil.js";function i(){let i=r().api.transport;return{orgs:e(t,i),projects:e(n,i)}}async function a(e,t=1e3){let n=[],r=``;do{let{rows:t,next:i}=await e(r);n.push(...t),r=i}while(r&&n.length<t);return n}export{i as n,a as t};

@@ -1,1 +1,0 @@
-import{H as e,_ as t,p as n}from"./rpc-DlGuWbIR.js";import{D as r}from"./ui-DGkrY4V1.js";function i(){let i=r().api.transport;return{orgs:e(n,i),projects:e(t,i)}}async function a(e,t=1e3){let n=[],r=``;do{let{rows:t,next:i}=await e(r);n.push(...t),r=i}while(r&&n.length<t);return n}export{i as n,a as t};

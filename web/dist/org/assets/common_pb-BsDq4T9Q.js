@@ -1,0 +1,1 @@
+import{h as e}from"./vendor-DbTUjbn7.js";var t=e(`Cht5aW1hL2NvbW1vbi92MS9jb21tb24ucHJvdG8SDnlpbWEuY29tbW9uLnYxIiQKCExvY2F0aW9uEgsKA2xhdBgBIAEoARILCgNsbmcYAiABKAFCJlokeWltYS9ycGMvZ2VuL3lpbWEvY29tbW9uL3YxO2NvbW1vbnYxYgZwcm90bzM`);export{t};

@@ -1,0 +1,1 @@
+import{U as e,_ as t}from"./index-COr1jMil.js";var n=e(t);export{n as t};

@@ -1,1 +1,0 @@
-import{z as e}from"./ui-DGkrY4V1.js";import{s as t}from"./index-Qj6czQ1_.js";var n=e(t);export{n as t};

@@ -1,1 +1,0 @@
-import{H as e,a as t,o as n}from"./rpc-DlGuWbIR.js";import{D as r}from"./ui-DGkrY4V1.js";function i(){return e(t,r().api.transport)}n.UNSPECIFIED,n.PENDING,n.MEMBER,n.REJECTED,n.LEFT;var a=[`中共党员`,`中共预备党员`,`共青团员`,`民主党派`,`群众`];function o(e){let t=Number(e??0)/3600;return`${t>=100?Math.round(t):Math.round(t*10)/10} 小时`}export{o as n,i as r,a as t};

@@ -1,1 +1,0 @@
-import"./ui-DGkrY4V1.js";import"./index-Qj6czQ1_.js";

@@ -1,1 +1,0 @@
-import{z as e}from"./ui-DGkrY4V1.js";import{n as t}from"./ui-DQPC1Zjg.js";var n=e(t);export{n as t};

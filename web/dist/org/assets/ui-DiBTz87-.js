@@ -1,1 +1,0 @@
-import"./ui-DGkrY4V1.js";

@@ -1,0 +1,1 @@
+import{n as e}from"./ui-DI2zNNTz.js";import{U as t}from"./index-COr1jMil.js";var n=t(e);export{n as t};

@@ -1,0 +1,1 @@
+import{ft as e,q as t}from"./vendor-DbTUjbn7.js";function n(){let n=e([]),r=[];return t(()=>{n.value=[]}),[n,e=>(r[e]||(r[e]=t=>{n.value[e]=t}),r[e])]}export{n as t};

@@ -1,1 +1,0 @@
-import{M as e,X as t}from"./vue-D4r59Hr4.js";function n(){let n=t([]),r=[];return e(()=>{n.value=[]}),[n,e=>(r[e]||(r[e]=t=>{n.value[e]=t}),r[e])]}export{n as t};
