@@ -1,7 +1,8 @@
-// Package signedhttp is the request signing yima's adapters to outside
-// systems share — the SMS gateway, the record-check department: JSON over
-// HTTPS, yima named by an app key, each request signed with HMAC-SM3 under
-// the app secret (docs/adapters.md).
+// Package signedhttp is what yima's adapters to outside systems share —
+// the SMS gateway, the record-check department, the e-license library:
+// JSON over HTTPS, yima named by an app key, each request signed with
+// HMAC-SM3 under the app secret, each answer an envelope with a code, read
+// into an Error the same way (docs/adapters.md).
 package signedhttp
 
 import (

@@ -41,3 +41,12 @@ func TestSign(t *testing.T) {
 		})
 	}
 }
+
+// TestSignIsStable pins the signature of a known request, so a change to
+// the string to sign is a visible, deliberate break of the systems' shape.
+func TestSignIsStable(t *testing.T) {
+	const want = "59393cfb6621fe3ebe2f29179ab3c56b68f3f1d0d73c8fb1ea938ea6a6dd7256"
+	if got := signedhttp.Sign("s3cret", "POST", "/v1/sms/send", "1700000000", "00112233445566778899aabbccddeeff", []byte(`{"out_id":"o"}`)); got != want {
+		t.Errorf("Sign = %s, want %s", got, want)
+	}
+}

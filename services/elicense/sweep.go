@@ -111,7 +111,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 func (s *Service) push(ctx context.Context, r db.ClaimDueElicensesRow) error {
 	l, err := s.opt.Cards.Card(ctx, r.VolunteerID)
 	if store.IsNotFound(err) {
-		return s.fail(ctx, r, &library.Error{Code: "NO_CARD", Message: "志愿者没有电子志愿者证"})
+		return s.fail(ctx, r, &library.Error{System: library.System, Code: "NO_CARD", Message: "志愿者没有电子志愿者证"})
 	}
 	if err != nil {
 		return s.fail(ctx, r, fmt.Errorf("load card: %w", err))

@@ -2,13 +2,10 @@ package elicense_test
 
 import (
 	"context"
-	"crypto/hmac"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,7 +19,7 @@ import (
 	"yima/outbox"
 	"yima/services/elicense"
 	"yima/services/elicense/library"
-	"yima/signedhttp"
+	"yima/signedhttp/signedhttptest"
 	"yima/store"
 	"yima/store/db"
 	"yima/store/migrations"
@@ -373,26 +370,19 @@ func (s *stalling) Submit(ctx context.Context, sub library.Submission) (library.
 	return rc, err
 }
 
-// cityLibrary is a library of the documented shape (docs/adapters.md):
-// it checks the signature, files each reference once, and loses the
-// answer to every third filing (a 502 after filing) to make yima retry.
+// cityLibrary is a library of the documented shape (docs/adapters.md),
+// behind signedhttptest's signature check: it files each reference once,
+// and loses the answer to every third filing (a 502 after filing) to make
+// yima retry.
 type cityLibrary struct {
-	secret string
-	mu     sync.Mutex
-	filed  map[string]string // reference → license id
-	calls  int
+	mu    sync.Mutex
+	filed map[string]string // reference → license id
+	calls int
 	// refuse answers this instead of filing, when set.
 	refuse func() (int, string)
 }
 
-func (l *cityLibrary) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	want := signedhttp.Sign(l.secret, r.Method, r.URL.EscapedPath(), r.Header.Get(signedhttp.HeaderTimestamp), r.Header.Get(signedhttp.HeaderNonce), body)
-	if !hmac.Equal([]byte(want), []byte(r.Header.Get(signedhttp.HeaderSignature))) || r.Header.Get(signedhttp.HeaderAppKey) != "yima" {
-		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = w.Write([]byte(`{"code":"AUTH_FAILED","message":"signature mismatch"}`))
-		return
-	}
+func (l *cityLibrary) serve(w http.ResponseWriter, _ *http.Request, body []byte) {
 	var req struct {
 		Reference   string `json:"reference"`
 		LicenseType string `json:"license_type"`
@@ -432,9 +422,9 @@ func (l *cityLibrary) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (f *fixture) cityClient(t *testing.T, l *cityLibrary, secret string) *library.Client {
 	t.Helper()
-	srv := httptest.NewServer(l)
-	t.Cleanup(srv.Close)
-	c, err := library.NewClient(library.ClientConfig{Endpoint: srv.URL + "/v1/licenses", AppKey: "yima", AppSecret: secret}, nil)
+	cfg := signedhttptest.Config(signedhttptest.NewServer(t, l.serve), "/v1/licenses", 0)
+	cfg.AppSecret = secret
+	c, err := library.NewClient(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,8 +438,8 @@ func (f *fixture) cityClient(t *testing.T, l *cityLibrary, secret string) *libra
 func TestProductionClientNoLostSubmission(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	lib := &cityLibrary{secret: "s3cret", filed: map[string]string{}}
-	client := f.cityClient(t, lib, "s3cret")
+	lib := &cityLibrary{filed: map[string]string{}}
+	client := f.cityClient(t, lib, signedhttptest.Secret)
 	nodes := []*elicense.Service{f.service(client), f.service(client)}
 	const n = 12
 	vols := make([]uuid.UUID, n)
@@ -489,14 +479,14 @@ func TestProductionClientRefusals(t *testing.T) {
 		code   string
 	}{
 		{"签名错误", "wrong", nil, elicense.Pending, "AUTH_FAILED"},
-		{"繁忙", "s3cret", func() (int, string) { return 200, `{"code":"BUSY","message":"稍后再试"}` }, elicense.Pending, "BUSY"},
-		{"服务故障", "s3cret", func() (int, string) { return 503, `` }, elicense.Pending, "HTTP_503"},
-		{"身份证号无效", "s3cret", func() (int, string) { return 400, `{"code":"INVALID_ID_NUMBER","message":"身份证号码无效"}` }, elicense.Failed, "INVALID_ID_NUMBER"},
+		{"繁忙", signedhttptest.Secret, func() (int, string) { return 200, `{"code":"BUSY","message":"稍后再试"}` }, elicense.Pending, "BUSY"},
+		{"服务故障", signedhttptest.Secret, func() (int, string) { return 503, `` }, elicense.Pending, "HTTP_503"},
+		{"身份证号无效", signedhttptest.Secret, func() (int, string) { return 400, `{"code":"INVALID_ID_NUMBER","message":"身份证号码无效"}` }, elicense.Failed, "INVALID_ID_NUMBER"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			lib := &cityLibrary{secret: "s3cret", filed: map[string]string{}, refuse: tc.refuse}
+			lib := &cityLibrary{filed: map[string]string{}, refuse: tc.refuse}
 			s := f.service(f.cityClient(t, lib, tc.secret))
 			v := f.volunteer(t, "李晓梅", "310104199509231421")
 			sweep(t, s)

@@ -354,9 +354,9 @@ func TestGatewayErrors(t *testing.T) {
 	f := newFixture(t, notify.Limits{MaxAttempts: 3})
 	f.gw.before = func(m sms.Message, call int) error {
 		if m.Phone == f.vol1.Phone {
-			return &sms.Error{Code: sms.CodeBusy, Message: "稍后再试", Temporary: true}
+			return &sms.Error{System: sms.System, Code: sms.CodeBusy, Message: "稍后再试", Temporary: true}
 		}
-		return &sms.Error{Code: sms.CodeInvalidPhone, Message: "空号"}
+		return &sms.Error{System: sms.System, Code: sms.CodeInvalidPhone, Message: "空号"}
 	}
 	f.dispatcher(t, f.gw, nil)
 	m := f.send(t, f.leaderA, notify.Draft{Audience: notify.Audience{Kind: notify.AudienceVolunteers,

@@ -428,7 +428,7 @@ func TestDecisionFlows(t *testing.T) {
 	t.Run("部门拒收", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.dept.failures, f.dept.err = 1, &dept.Error{Code: dept.CodeInvalidIDNumber, Message: "身份证号码无效"}
+		f.dept.failures, f.dept.err = 1, &dept.Error{System: dept.System, Code: dept.CodeInvalidIDNumber, Message: "身份证号码无效"}
 		if _, err := f.svc.Apply(t.Context(), f.vol, "参加社区服务", true); err != nil {
 			t.Fatal(err)
 		}

@@ -50,20 +50,20 @@ func (d *Dev) Submit(ctx context.Context, s Submission) (Receipt, error) {
 	ref, err := uuid.Parse(s.Reference)
 	switch {
 	case err != nil || s.VolunteerNo == "" || s.Name == "" || s.Issuer == "" || s.IssuedAt.IsZero():
-		return Receipt{}, &Error{Code: CodeInvalidRequest, Message: "reference, license_no, holder name, issuer and issued_at are required"}
+		return Receipt{}, &Error{System: System, Code: CodeInvalidRequest, Message: "reference, license_no, holder name, issuer and issued_at are required"}
 	case len(s.IDNumber) != 18:
-		return Receipt{}, &Error{Code: CodeInvalidIDNumber, Message: "身份证号码无效"}
+		return Receipt{}, &Error{System: System, Code: CodeInvalidIDNumber, Message: "身份证号码无效"}
 	case len(s.Payload) == 0 || len(s.Signature) == 0 || s.KeyID == "":
-		return Receipt{}, &Error{Code: CodeInvalidSignature, Message: "证照签名缺失"}
+		return Receipt{}, &Error{System: System, Code: CodeInvalidSignature, Message: "证照签名缺失"}
 	}
 	permanent, err := d.st.Q.TakeDevElicenseFault(ctx)
 	switch {
 	case err == nil && permanent:
 		d.log.WarnContext(ctx, "dev e-license library: refusing a submission for good, as told on the console", "reference", s.Reference)
-		return Receipt{}, &Error{Code: CodeInvalidRequest, Message: "开发证照库按控制台设置拒收"}
+		return Receipt{}, &Error{System: System, Code: CodeInvalidRequest, Message: "开发证照库按控制台设置拒收"}
 	case err == nil:
 		d.log.WarnContext(ctx, "dev e-license library: refusing a submission for now, as told on the console", "reference", s.Reference)
-		return Receipt{}, &Error{Code: CodeBusy, Message: "开发证照库按控制台设置暂时拒收", Temporary: true}
+		return Receipt{}, &Error{System: System, Code: CodeBusy, Message: "开发证照库按控制台设置暂时拒收", Temporary: true}
 	case !store.IsNotFound(err):
 		return Receipt{}, fmt.Errorf("dev e-license library: read fault: %w", err)
 	}

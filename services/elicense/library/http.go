@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"yima/signedhttp"
@@ -28,7 +27,7 @@ var _ Library = (*Client)(nil)
 // for a client with cfg.Timeout. Errors: a missing or relative endpoint, a
 // missing key or secret.
 func NewClient(cfg ClientConfig, hc *http.Client) (*Client, error) {
-	c, err := signedhttp.New("e-license library", cfg, hc)
+	c, err := signedhttp.New(System, cfg, hc)
 	if err != nil {
 		return nil, err
 	}
@@ -60,17 +59,20 @@ type submitRequest struct {
 
 // answer is the body of every answer, success or not.
 type answer struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
+	signedhttp.Answer
 	LicenseID string `json:"license_id"`
 	Duplicate bool   `json:"duplicate"`
 }
 
-// Submit posts one card. Refusals come back as *Error: 429, 5xx, 401/403
-// without a code, and the codes THROTTLED, BUSY and AUTH_FAILED (a
-// configuration fault an operator fixes while the sweeper retries) are
-// temporary; other codes are permanent. Timeouts and transport errors
-// come back as they are.
+// Complete: an OK without a license id may or may not have filed the card;
+// a retry with the same reference tells.
+func (a *answer) Complete() bool { return a.LicenseID != "" }
+
+// Submit posts one card. Refusals come back as *Error
+// (signedhttp.Client.Call): 429, 5xx, 401/403 without a code, and the codes
+// THROTTLED, BUSY and AUTH_FAILED (a configuration fault an operator fixes
+// while the sweeper retries) are temporary; other codes are permanent.
+// Timeouts and transport errors come back as they are.
 func (c *Client) Submit(ctx context.Context, s Submission) (Receipt, error) {
 	body, err := json.Marshal(submitRequest{
 		Reference: s.Reference, LicenseType: LicenseType, LicenseNo: s.VolunteerNo,
@@ -81,37 +83,9 @@ func (c *Client) Submit(ctx context.Context, s Submission) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, fmt.Errorf("encode e-license submission: %w", err)
 	}
-	status, raw, err := c.c.Do(ctx, http.MethodPost, c.c.URL, body)
-	if err != nil {
+	var out answer
+	if _, err := c.c.Call(ctx, http.MethodPost, c.c.URL, body, &out, "answer without license_id"); err != nil {
 		return Receipt{}, err
 	}
-	var out answer
-	decodeErr := json.Unmarshal(raw, &out)
-	if status/100 == 2 && decodeErr == nil && out.Code == CodeOK && out.LicenseID != "" {
-		return Receipt{LicenseID: out.LicenseID, Duplicate: out.Duplicate}, nil
-	}
-	return Receipt{}, refusal(status, out, decodeErr)
-}
-
-// refusal maps an answer that is not a success to an *Error. An answer
-// without a readable code says nothing about the card, so it is temporary
-// when the status leaves hope (a 2xx without license_id, 401/403 while an
-// operator fixes the credentials, 429, 5xx).
-func refusal(status int, out answer, decodeErr error) *Error {
-	e := &Error{Code: out.Code, Message: out.Message}
-	if decodeErr != nil || e.Code == "" || (status/100 == 2 && e.Code == CodeOK) {
-		e.Code = "HTTP_" + strconv.Itoa(status)
-		switch {
-		case decodeErr != nil:
-			e.Message = "unreadable answer"
-		case e.Message == "":
-			e.Message = "answer without license_id"
-		}
-		e.Temporary = status/100 == 2 || status == http.StatusTooManyRequests || status >= 500 ||
-			status == http.StatusUnauthorized || status == http.StatusForbidden
-		return e
-	}
-	e.Temporary = status == http.StatusTooManyRequests || status >= 500 ||
-		e.Code == CodeThrottled || e.Code == CodeBusy || e.Code == CodeAuthFailed
-	return e
+	return Receipt{LicenseID: out.LicenseID, Duplicate: out.Duplicate}, nil
 }

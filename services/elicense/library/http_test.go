@@ -1,43 +1,19 @@
 package library_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"yima/services/elicense/library"
-	"yima/signedhttp"
+	"yima/signedhttp/signedhttptest"
 )
 
-const secret = "s3cret"
-
-// city is a library of the documented shape; answer writes the answer to
-// a request whose signature checked out.
-func city(t *testing.T, answer func(w http.ResponseWriter, r *http.Request, body []byte)) *httptest.Server {
+func client(t *testing.T, srv *httptest.Server) *library.Client {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		want := signedhttp.Sign(secret, r.Method, r.URL.EscapedPath(), r.Header.Get(signedhttp.HeaderTimestamp), r.Header.Get(signedhttp.HeaderNonce), body)
-		if r.Header.Get(signedhttp.HeaderSignature) != want || r.Header.Get(signedhttp.HeaderAppKey) != "yima" ||
-			r.Header.Get(signedhttp.HeaderSignatureMethod) != signedhttp.SignatureMethod {
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write([]byte(`{"code":"AUTH_FAILED","message":"bad signature"}`))
-			return
-		}
-		answer(w, r, body)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func client(t *testing.T, url string, timeout time.Duration) *library.Client {
-	t.Helper()
-	c, err := library.NewClient(library.ClientConfig{Endpoint: url + "/v1/licenses", AppKey: "yima", AppSecret: secret, Timeout: timeout}, nil)
+	c, err := library.NewClient(signedhttptest.Config(srv, "/v1/licenses", 0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,19 +31,17 @@ var sub = library.Submission{
 // and duplicate flag come back.
 func TestSubmit(t *testing.T) {
 	t.Parallel()
-	var got map[string]any
-	srv := city(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
-		if r.Method != http.MethodPost || r.URL.Path != "/v1/licenses" || r.Header.Get("Content-Type") != "application/json" {
-			t.Errorf("request %s %s %s", r.Method, r.URL.Path, r.Header.Get("Content-Type"))
-		}
-		if err := json.Unmarshal(body, &got); err != nil {
-			t.Error(err)
-		}
-		_, _ = w.Write([]byte(`{"code":"OK","license_id":"ZZ-1","duplicate":true}`))
-	})
-	rc, err := client(t, srv.URL, 0).Submit(t.Context(), sub)
+	srv, req := signedhttptest.Answering(t, http.StatusOK, `{"code":"OK","license_id":"ZZ-1","duplicate":true}`)
+	rc, err := client(t, srv).Submit(t.Context(), sub)
 	if err != nil || rc.LicenseID != "ZZ-1" || !rc.Duplicate {
 		t.Fatalf("Submit = %+v, %v", rc, err)
+	}
+	if req.Method != http.MethodPost || req.Path != "/v1/licenses" || req.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("request %s %s %s", req.Method, req.Path, req.Header.Get("Content-Type"))
+	}
+	var got map[string]any
+	if err := json.Unmarshal(req.Body, &got); err != nil {
+		t.Error(err)
 	}
 	holder, _ := got["holder"].(map[string]any)
 	for _, tc := range []struct{ field, got, want string }{
@@ -92,53 +66,18 @@ func TestSubmit(t *testing.T) {
 
 func str(v any) string { s, _ := v.(string); return s }
 
-// TestSubmitErrors: each documented answer maps to a refusal, temporary
-// or not.
-func TestSubmitErrors(t *testing.T) {
+// TestSubmitRefusals: the library's refusals come back as
+// *library.Error, named after the library, temporary or not
+// (signedhttp.Client.Call has the whole table).
+func TestSubmitRefusals(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name      string
-		status    int
-		body      string
-		code      string
-		temporary bool
-	}{
-		{"身份证号无效", 400, `{"code":"INVALID_ID_NUMBER","message":"身份证号码无效"}`, library.CodeInvalidIDNumber, false},
-		{"签名无效", 422, `{"code":"INVALID_SIGNATURE"}`, library.CodeInvalidSignature, false},
-		{"鉴权失败", 401, `{"code":"AUTH_FAILED"}`, library.CodeAuthFailed, true},
-		{"未授权无代码", 403, ``, "HTTP_403", true},
-		{"限流", 429, `{"code":"THROTTLED"}`, library.CodeThrottled, true},
-		{"繁忙", 200, `{"code":"BUSY"}`, library.CodeBusy, true},
-		{"网关故障", 502, `upstream down`, "HTTP_502", true},
-		{"无法解析的成功应答", 200, `<html>`, "HTTP_200", true},
-		{"成功但缺少证照编号", 200, `{"code":"OK"}`, "HTTP_200", true},
-		{"未知错误码", 400, `{"code":"LICENSE_TYPE_UNKNOWN"}`, "LICENSE_TYPE_UNKNOWN", false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			srv := city(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-				w.WriteHeader(tc.status)
-				_, _ = w.Write([]byte(tc.body))
-			})
-			_, err := client(t, srv.URL, 0).Submit(t.Context(), sub)
-			var e *library.Error
-			if !errors.As(err, &e) || e.Code != tc.code || e.Temporary != tc.temporary {
-				t.Fatalf("Submit error = %#v, want code %s temporary %v", err, tc.code, tc.temporary)
-			}
-			if got := library.Temporary(err); got != tc.temporary {
-				t.Errorf("Temporary = %v, want %v", got, tc.temporary)
-			}
-		})
-	}
-}
-
-// TestSubmitTimeoutIsTemporary: a library that does not answer in time
-// leaves the outcome unknown, so the sweeper retries.
-func TestSubmitTimeoutIsTemporary(t *testing.T) {
-	t.Parallel()
-	srv := city(t, func(_ http.ResponseWriter, r *http.Request, _ []byte) { <-r.Context().Done() })
-	_, err := client(t, srv.URL, 50*time.Millisecond).Submit(t.Context(), sub)
-	if err == nil || !errors.Is(err, context.DeadlineExceeded) || !library.Temporary(err) {
-		t.Fatalf("Submit = %v, want a temporary deadline error", err)
-	}
+	signedhttptest.CheckRefusals(t, []signedhttptest.Refusal{
+		{Name: "身份证号无效", Status: 400, Body: `{"code":"INVALID_ID_NUMBER","message":"身份证号码无效"}`, Text: "e-license library: INVALID_ID_NUMBER: 身份证号码无效"},
+		{Name: "签名无效", Status: 422, Body: `{"code":"INVALID_SIGNATURE"}`, Text: "e-license library: INVALID_SIGNATURE"},
+		{Name: "网关故障", Status: 502, Body: `upstream down`, Text: "e-license library: HTTP_502: unreadable answer", Temporary: true},
+		{Name: "成功但缺少证照编号", Status: 200, Body: `{"code":"OK"}`, Text: "e-license library: HTTP_200: answer without license_id", Temporary: true},
+	}, func(t *testing.T, srv *httptest.Server) error {
+		_, err := client(t, srv).Submit(t.Context(), sub)
+		return err
+	})
 }

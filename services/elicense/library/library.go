@@ -12,9 +12,9 @@ package library
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
+
+	"yima/signedhttp"
 )
 
 // Library takes volunteer cards.
@@ -57,42 +57,26 @@ type Receipt struct {
 	Duplicate bool
 }
 
-// Error is a library's refusal.
-type Error struct {
-	// Code is the library's error code, e.g. INVALID_ID_NUMBER, or
-	// HTTP_503 when it answered no code.
-	Code string
-	// Message is the library's explanation.
-	Message string
-	// Temporary says a later retry may succeed (throttled, busy, down).
-	Temporary bool
-}
+// System names the library in its errors.
+const System = "e-license library"
 
-func (e *Error) Error() string {
-	if e.Message == "" {
-		return "e-license library: " + e.Code
-	}
-	return fmt.Sprintf("e-license library: %s: %s", e.Code, e.Message)
-}
+// Error is a library's refusal, its System the library's name: Code is the
+// library's error code, e.g. INVALID_ID_NUMBER, or HTTP_503 when it
+// answered no code.
+type Error = signedhttp.Error
 
 // Temporary reports whether an error may pass on a retry: a temporary
 // refusal, or an error that leaves the outcome unknown (timeouts, lost
 // connections), which a retry with the same reference settles.
-func Temporary(err error) bool {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Temporary
-	}
-	return err != nil
-}
+func Temporary(err error) bool { return signedhttp.Temporary(err) }
 
 // Codes the library shape defines (docs/adapters.md).
 const (
-	CodeOK               = "OK"
+	CodeOK               = signedhttp.CodeOK
 	CodeInvalidRequest   = "INVALID_REQUEST"
 	CodeInvalidIDNumber  = "INVALID_ID_NUMBER"
 	CodeInvalidSignature = "INVALID_SIGNATURE"
-	CodeAuthFailed       = "AUTH_FAILED"
-	CodeThrottled        = "THROTTLED"
-	CodeBusy             = "BUSY"
+	CodeAuthFailed       = signedhttp.CodeAuthFailed
+	CodeThrottled        = signedhttp.CodeThrottled
+	CodeBusy             = signedhttp.CodeBusy
 )

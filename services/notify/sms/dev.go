@@ -40,11 +40,11 @@ func NewDev(st *store.Store, log *slog.Logger, now func() time.Time) *Dev {
 func (d *Dev) Send(ctx context.Context, m Message) (Receipt, error) {
 	switch {
 	case !ValidPhone(m.Phone):
-		return Receipt{}, &Error{Code: CodeInvalidPhone, Message: "不是有效的手机号码"}
+		return Receipt{}, &Error{System: System, Code: CodeInvalidPhone, Message: "不是有效的手机号码"}
 	case utf8.RuneCountInString(m.Text) > MaxText:
-		return Receipt{}, &Error{Code: CodeTextTooLong, Message: fmt.Sprintf("短信不能超过%d个字", MaxText)}
+		return Receipt{}, &Error{System: System, Code: CodeTextTooLong, Message: fmt.Sprintf("短信不能超过%d个字", MaxText)}
 	case m.OutID == "":
-		return Receipt{}, &Error{Code: CodeInvalidRequest, Message: "out_id is required"}
+		return Receipt{}, &Error{System: System, Code: CodeInvalidRequest, Message: "out_id is required"}
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])

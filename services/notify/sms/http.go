@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"yima/signedhttp"
 )
@@ -26,7 +25,7 @@ var _ Gateway = (*Client)(nil)
 // for a client with cfg.Timeout. Errors: a missing or relative endpoint, a
 // missing key or secret.
 func NewClient(cfg ClientConfig, hc *http.Client) (*Client, error) {
-	c, err := signedhttp.New("sms gateway", cfg, hc)
+	c, err := signedhttp.New(System, cfg, hc)
 	if err != nil {
 		return nil, err
 	}
@@ -40,56 +39,32 @@ type sendRequest struct {
 	Text  string `json:"text"`
 }
 
-// sendResponse is the body of every answer, success or not.
-type sendResponse struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
+// sendAnswer is the body of every answer to a send request, success or
+// not.
+type sendAnswer struct {
+	signedhttp.Answer
 	MsgID     string `json:"msg_id"`
 	Duplicate bool   `json:"duplicate"`
 }
 
-// Send posts one text. Refusals come back as *Error: 429, 5xx and the codes
-// THROTTLED and BUSY are temporary, as is AUTH_FAILED (or 401/403 without a
-// code: a configuration fault an operator fixes while the dispatcher
-// retries); other codes are permanent. Timeouts and transport errors come back as they are (the
-// text's fate is unknown; Temporary reports true).
+// Complete: an OK without the gateway's id may or may not have sent the
+// text; a retry with the same out_id tells.
+func (a *sendAnswer) Complete() bool { return a.MsgID != "" }
+
+// Send posts one text. Refusals come back as *Error (signedhttp.Client.Call):
+// 429, 5xx and the codes THROTTLED and BUSY are temporary, as is
+// AUTH_FAILED (or 401/403 without a code: a configuration fault an
+// operator fixes while the dispatcher retries); other codes are permanent.
+// Timeouts and transport errors come back as they are (the text's fate is
+// unknown; Temporary reports true).
 func (c *Client) Send(ctx context.Context, m Message) (Receipt, error) {
 	body, err := json.Marshal(sendRequest(m))
 	if err != nil {
 		return Receipt{}, fmt.Errorf("encode sms request: %w", err)
 	}
-	status, raw, err := c.c.Do(ctx, http.MethodPost, c.c.URL, body)
-	if err != nil {
+	var out sendAnswer
+	if _, err := c.c.Call(ctx, http.MethodPost, c.c.URL, body, &out, "answer without msg_id"); err != nil {
 		return Receipt{}, err
 	}
-	var out sendResponse
-	decodeErr := json.Unmarshal(raw, &out)
-	if status/100 == 2 && decodeErr == nil && out.Code == CodeOK && out.MsgID != "" {
-		return Receipt{ID: out.MsgID, Duplicate: out.Duplicate}, nil
-	}
-	return Receipt{}, refusal(status, out, decodeErr)
-}
-
-// refusal maps an answer that is not a success to an *Error.
-func refusal(status int, out sendResponse, decodeErr error) *Error {
-	e := &Error{Code: out.Code, Message: out.Message}
-	if decodeErr != nil || e.Code == "" || (status/100 == 2 && e.Code == CodeOK) {
-		// No usable code, or "OK" without an id: the gateway may have
-		// taken the text; a retry with the same out_id tells.
-		e.Code = "HTTP_" + strconv.Itoa(status)
-		if decodeErr != nil {
-			e.Message = "unreadable answer"
-		} else if e.Message == "" {
-			e.Message = "answer without msg_id"
-		}
-		e.Temporary = status/100 == 2 || status == http.StatusTooManyRequests || status >= 500 ||
-			status == http.StatusUnauthorized || status == http.StatusForbidden
-		return e
-	}
-	switch {
-	case status == http.StatusTooManyRequests || status >= 500,
-		e.Code == CodeThrottled || e.Code == CodeBusy || e.Code == CodeAuthFailed:
-		e.Temporary = true
-	}
-	return e
+	return Receipt{ID: out.MsgID, Duplicate: out.Duplicate}, nil
 }

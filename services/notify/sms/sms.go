@@ -12,9 +12,9 @@ package sms
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"regexp"
+
+	"yima/signedhttp"
 )
 
 // Gateway sends text messages.
@@ -45,46 +45,30 @@ type Receipt struct {
 	Duplicate bool
 }
 
-// Error is a gateway's refusal of a text.
-type Error struct {
-	// Code is the gateway's error code, e.g. INVALID_PHONE, or HTTP_503
-	// when the gateway answered no code.
-	Code string
-	// Message is the gateway's explanation.
-	Message string
-	// Temporary says a later retry may succeed (throttled, busy, down).
-	Temporary bool
-}
+// System names the gateway in its errors.
+const System = "sms gateway"
 
-func (e *Error) Error() string {
-	if e.Message == "" {
-		return "sms gateway: " + e.Code
-	}
-	return fmt.Sprintf("sms gateway: %s: %s", e.Code, e.Message)
-}
+// Error is a gateway's refusal of a text, its System the gateway's name:
+// Code is the gateway's error code, e.g. INVALID_PHONE, or HTTP_503 when
+// the gateway answered no code.
+type Error = signedhttp.Error
 
 // Temporary reports whether a Send error may pass on a retry: a temporary
 // refusal, or an error that leaves the text's fate unknown (timeouts,
 // lost connections), which a retry with the same OutID settles.
-func Temporary(err error) bool {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Temporary
-	}
-	return err != nil
-}
+func Temporary(err error) bool { return signedhttp.Temporary(err) }
 
 // Codes the gateway shape defines (docs/adapters.md). Others may come.
 const (
-	CodeOK              = "OK"
+	CodeOK              = signedhttp.CodeOK
 	CodeInvalidPhone    = "INVALID_PHONE"
 	CodeTextTooLong     = "TEXT_TOO_LONG"
 	CodeContentRejected = "CONTENT_REJECTED"
 	CodePhoneBlocked    = "PHONE_BLOCKED"
 	CodeInvalidRequest  = "INVALID_REQUEST"
-	CodeAuthFailed      = "AUTH_FAILED"
-	CodeThrottled       = "THROTTLED"
-	CodeBusy            = "BUSY"
+	CodeAuthFailed      = signedhttp.CodeAuthFailed
+	CodeThrottled       = signedhttp.CodeThrottled
+	CodeBusy            = signedhttp.CodeBusy
 )
 
 // MaxText bounds a text in characters, signature included.

@@ -13,9 +13,9 @@ package dept
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
+
+	"yima/signedhttp"
 )
 
 // Department takes applications and answers their status.
@@ -80,44 +80,28 @@ type Result struct {
 	DecidedAt time.Time
 }
 
-// Error is a department's refusal.
-type Error struct {
-	// Code is the department's error code, e.g. INVALID_ID_NUMBER, or
-	// HTTP_503 when it answered no code.
-	Code string
-	// Message is the department's explanation.
-	Message string
-	// Temporary says a later retry may succeed (throttled, busy, down).
-	Temporary bool
-}
+// System names the department in its errors.
+const System = "record-check department"
 
-func (e *Error) Error() string {
-	if e.Message == "" {
-		return "record-check department: " + e.Code
-	}
-	return fmt.Sprintf("record-check department: %s: %s", e.Code, e.Message)
-}
+// Error is a department's refusal, its System the department's name: Code
+// is the department's error code, e.g. INVALID_ID_NUMBER, or HTTP_503 when
+// it answered no code.
+type Error = signedhttp.Error
 
 // Temporary reports whether an error may pass on a retry: a temporary
 // refusal, or an error that leaves the outcome unknown (timeouts, lost
 // connections), which a retry with the same reference settles.
-func Temporary(err error) bool {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Temporary
-	}
-	return err != nil
-}
+func Temporary(err error) bool { return signedhttp.Temporary(err) }
 
 // Codes the department shape defines (docs/adapters.md).
 const (
-	CodeOK              = "OK"
+	CodeOK              = signedhttp.CodeOK
 	CodeInvalidRequest  = "INVALID_REQUEST"
 	CodeInvalidIDNumber = "INVALID_ID_NUMBER"
 	CodeNotFound        = "NOT_FOUND"
-	CodeAuthFailed      = "AUTH_FAILED"
-	CodeThrottled       = "THROTTLED"
-	CodeBusy            = "BUSY"
+	CodeAuthFailed      = signedhttp.CodeAuthFailed
+	CodeThrottled       = signedhttp.CodeThrottled
+	CodeBusy            = signedhttp.CodeBusy
 )
 
 // MaxPurpose bounds the purpose in characters.

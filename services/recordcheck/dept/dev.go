@@ -47,9 +47,9 @@ func NewDev(st *store.Store, log *slog.Logger, now func() time.Time) *Dev {
 func (d *Dev) Submit(ctx context.Context, s Submission) (Receipt, error) {
 	switch {
 	case s.Reference == "" || s.Name == "" || s.Purpose == "":
-		return Receipt{}, &Error{Code: CodeInvalidRequest, Message: "reference, name and purpose are required"}
+		return Receipt{}, &Error{System: System, Code: CodeInvalidRequest, Message: "reference, name and purpose are required"}
 	case len(s.IDNumber) != 18:
-		return Receipt{}, &Error{Code: CodeInvalidIDNumber, Message: "身份证号码无效"}
+		return Receipt{}, &Error{System: System, Code: CodeInvalidIDNumber, Message: "身份证号码无效"}
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
@@ -78,7 +78,7 @@ func (d *Dev) Submit(ctx context.Context, s Submission) (Receipt, error) {
 func (d *Dev) Status(ctx context.Context, reference string) (Result, error) {
 	row, err := d.st.Q.GetDevRecordSubmission(ctx, reference)
 	if store.IsNotFound(err) {
-		return Result{}, &Error{Code: CodeNotFound, Message: "no such case"}
+		return Result{}, &Error{System: System, Code: CodeNotFound, Message: "no such case"}
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("dev record-check department: load %s: %w", reference, err)
