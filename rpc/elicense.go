@@ -25,7 +25,7 @@ func (h *elicenseHandler) ListElicenseSubmissions(ctx context.Context, req *conn
 	if !ok {
 		return nil, fault.InvalidField("state", "STATE_INVALID", "状态无效")
 	}
-	rows, next, err := h.svc.List(ctx, state, m.PageSize, m.PageToken)
+	rows, next, err := h.svc.List(ctx, state, m.VolunteerNo, m.PageSize, m.PageToken)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func (h *elicenseHandler) ListDevLicenses(ctx context.Context, req *connect.Requ
 	if h.dev == nil {
 		return nil, errDevLibraryInactive()
 	}
-	rows, next, err := h.dev.List(ctx, req.Msg.PageSize, req.Msg.PageToken)
+	rows, next, err := h.dev.List(ctx, req.Msg.VolunteerNo, req.Msg.PageSize, req.Msg.PageToken)
 	if err != nil {
 		return nil, err
 	}

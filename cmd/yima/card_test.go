@@ -29,7 +29,7 @@ func (g golden) cards() volunteerv1connect.CardServiceClient {
 // without a card (as the demo writes them) gets one on opening it.
 func TestVolunteerCard(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
+	s := startServerAlone(t)
 	ids := newCitizens(5101)
 	pool := s.pool(t)
 

@@ -72,9 +72,7 @@ func (s *testServer) get(t testing.TB, path, token string) (int, string, []byte)
 func TestCertificates(t *testing.T) {
 	t.Parallel()
 	clk := &clock{}
-	serverGate <- struct{}{}
-	t.Cleanup(func() { <-serverGate })
-	s := startServerWith(t, func(m *Main) { m.Now = clk.Now }, "--demo")
+	s := startServerAloneWith(t, func(m *Main) { m.Now = clk.Now }, "--demo")
 	ids := newCitizens(4408)
 	pool := s.pool(t)
 	xuhui := s.orgByName(t, demo.OrgXuhui)

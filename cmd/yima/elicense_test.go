@@ -22,22 +22,27 @@ func TestElicense(t *testing.T) {
 	ids := newCitizens(5201)
 	admin := volunteerv1connect.NewElicenseServiceClient(s.client(s.staff(t, "admin").token), s.URL)
 
-	// pushed waits for the volunteer's push to reach state, and returns it.
+	// pushed waits for the volunteer's push to reach state, and returns it;
+	// the listing filtered by the volunteer number holds that push only.
 	pushed := func(t *testing.T, volunteerNo string, state volunteerv1.ElicenseState) *volunteerv1.ElicenseSubmission {
 		t.Helper()
 		var got *volunteerv1.ElicenseSubmission
 		eventually(t, 40*time.Second, func() error {
-			res, err := admin.ListElicenseSubmissions(t.Context(), connect.NewRequest(&volunteerv1.ListElicenseSubmissionsRequest{State: state, PageSize: 200}))
+			res, err := admin.ListElicenseSubmissions(t.Context(), connect.NewRequest(&volunteerv1.ListElicenseSubmissionsRequest{
+				State: state, VolunteerNo: volunteerNo, PageSize: 200,
+			}))
 			if err != nil {
 				return err
 			}
-			for _, sub := range res.Msg.Submissions {
-				if sub.VolunteerNo == volunteerNo {
-					got = sub
-					return nil
-				}
+			switch subs := res.Msg.Submissions; {
+			case len(subs) == 0:
+				return fmt.Errorf("no %v push of %s yet", state, volunteerNo)
+			case len(subs) > 1 || subs[0].VolunteerNo != volunteerNo:
+				t.Fatalf("the pushes of %s are %v", volunteerNo, subs)
+			default:
+				got = subs[0]
 			}
-			return fmt.Errorf("no %v push of %s yet", state, volunteerNo)
+			return nil
 		})
 		return got
 	}
@@ -48,15 +53,12 @@ func TestElicense(t *testing.T) {
 		if sub.LicenseId == "" || sub.Name != "钟**" || sub.SyncedAt == nil {
 			t.Errorf("synced push = %v, want a license id, the name masked, the time", sub)
 		}
-		res, err := admin.ListDevLicenses(t.Context(), connect.NewRequest(&volunteerv1.ListDevLicensesRequest{PageSize: 200}))
+		res, err := admin.ListDevLicenses(t.Context(), connect.NewRequest(&volunteerv1.ListDevLicensesRequest{VolunteerNo: vol.VolunteerNo}))
 		checkErr(t, "ListDevLicenses", err, 0, "")
-		var held *volunteerv1.DevLicense
-		for _, l := range res.Msg.Licenses {
-			if l.Reference == sub.Reference {
-				held = l
-			}
+		if n := len(res.Msg.Licenses); n != 1 {
+			t.Fatalf("the dev library holds %d cards of %s, want 1", n, vol.VolunteerNo)
 		}
-		if held == nil || held.LicenseId != sub.LicenseId || held.VolunteerNo != vol.VolunteerNo || held.Name != "钟**" || held.PayloadSha256 == "" {
+		if held := res.Msg.Licenses[0]; held.Reference != sub.Reference || held.LicenseId != sub.LicenseId || held.VolunteerNo != vol.VolunteerNo || held.Name != "钟**" || held.PayloadSha256 == "" {
 			t.Errorf("dev library holds %v, want the card of %s under %s", held, vol.VolunteerNo, sub.LicenseId)
 		}
 	})

@@ -199,7 +199,13 @@ var serverGate = make(chan struct{}, 1)
 // its database are gone.
 func startServerAlone(t *testing.T, args ...string) *testServer {
 	t.Helper()
+	return startServerAloneWith(t, nil, args...)
+}
+
+// startServerAloneWith is startServerWith holding serverGate likewise.
+func startServerAloneWith(t *testing.T, adjust func(*Main), args ...string) *testServer {
+	t.Helper()
 	serverGate <- struct{}{}
 	t.Cleanup(func() { <-serverGate }) // cleanups run last-in first-out: after the server's
-	return startServer(t, args...)
+	return startServerWith(t, adjust, args...)
 }

@@ -411,6 +411,9 @@ func TestServeConfiguration(t *testing.T) {
 		"YIMA_RECORD_CHECK_ENDPOINT":   "https://rc.example.gov.cn/v1/record-checks",
 		"YIMA_RECORD_CHECK_APP_KEY":    "yima",
 		"YIMA_RECORD_CHECK_APP_SECRET": "secret",
+		"YIMA_ELICENSE_ENDPOINT":       "https://zzk.example.gov.cn/v1/licenses",
+		"YIMA_ELICENSE_APP_KEY":        "yima",
+		"YIMA_ELICENSE_APP_SECRET":     "secret",
 	}
 	without := func(keys ...string) map[string]string {
 		out := map[string]string{}
@@ -433,6 +436,7 @@ func TestServeConfiguration(t *testing.T) {
 		{"缺OIDC密钥", without("YIMA_OIDC_CLIENT_SECRET"), nil, []string{"oidc"}},
 		{"缺短信网关", without("YIMA_SMS_ENDPOINT"), nil, []string{"sms"}},
 		{"缺审查部门", without("YIMA_RECORD_CHECK_ENDPOINT"), nil, []string{"record_check"}},
+		{"缺电子证照库", without("YIMA_ELICENSE_APP_SECRET"), nil, []string{"elicense"}},
 		{"拒绝演示数据", full, []string{"--demo"}, []string{"demo"}},
 		{"拒绝本地集群", full, []string{"--config", writeFile(t, "cluster:\n  provider: local\n")}, []string{"cluster.provider local"}},
 		{"完整配置", full, nil, nil},

@@ -94,6 +94,7 @@ func TestNodeLossKeepsEveryAcknowledgedScan(t *testing.T) {
 			"YIMA_OIDC_ISSUER=https://id.example.invalid", "YIMA_OIDC_CLIENT_ID=yima", "YIMA_OIDC_CLIENT_SECRET=s",
 			"YIMA_SMS_ENDPOINT=https://sms.example.invalid/v1/sms/send", "YIMA_SMS_APP_KEY=yima", "YIMA_SMS_APP_SECRET=s",
 			"YIMA_RECORD_CHECK_ENDPOINT=https://rc.example.invalid/v1/record-checks", "YIMA_RECORD_CHECK_APP_KEY=yima", "YIMA_RECORD_CHECK_APP_SECRET=s",
+			"YIMA_ELICENSE_ENDPOINT=https://zzk.example.invalid/v1/licenses", "YIMA_ELICENSE_APP_KEY=yima", "YIMA_ELICENSE_APP_SECRET=s",
 			"YIMA_CLUSTER_PROVIDER=automanaged", "YIMA_CLUSTER_HOSTS="+hosts,
 			"YIMA_CLUSTER_AUTOMANAGE_PORT="+strconv.Itoa(am[i]), "YIMA_CLUSTER_PORT="+strconv.Itoa(freePort(t)),
 			"YIMA_LOG_LEVEL=warn",

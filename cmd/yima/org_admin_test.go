@@ -34,9 +34,7 @@ func (g golden) orgAdmin() orgv1connect.OrgAdminServiceClient {
 func TestOrgAdmins(t *testing.T) {
 	t.Parallel()
 	clk := &clock{}
-	serverGate <- struct{}{}
-	t.Cleanup(func() { <-serverGate })
-	s := startServerWith(t, func(m *Main) { m.Now = clk.Now }, "--demo")
+	s := startServerAloneWith(t, func(m *Main) { m.Now = clk.Now }, "--demo")
 	ctx := t.Context()
 
 	xuhui := s.orgByName(t, demo.OrgXuhui)

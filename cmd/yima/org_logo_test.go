@@ -151,9 +151,7 @@ func TestOrgLogo(t *testing.T) {
 // web.map_tile_url, to anyone.
 func TestMapOptions(t *testing.T) {
 	t.Parallel()
-	serverGate <- struct{}{}
-	t.Cleanup(func() { <-serverGate })
-	s := startServerWith(t, func(m *Main) {
+	s := startServerAloneWith(t, func(m *Main) {
 		m.Config.Web = config.Web{MapTileURL: "/tiles/{z}/{x}/{y}.png", MapTileAttribution: "天地图"}
 	})
 	res, err := s.api("").discovery.GetMapOptions(t.Context(), connect.NewRequest(&projectv1.GetMapOptionsRequest{}))

@@ -56,9 +56,7 @@ func (d desk) myStatus(t *testing.T) *checkinv1.GetMyCheckinStatusResponse {
 func TestScanUX(t *testing.T) {
 	t.Parallel()
 	clk := &clock{}
-	serverGate <- struct{}{}
-	t.Cleanup(func() { <-serverGate })
-	s := startServerWith(t, func(m *Main) { m.Now = clk.Now }, "--demo")
+	s := startServerAloneWith(t, func(m *Main) { m.Now = clk.Now }, "--demo")
 	pool := s.pool(t)
 
 	xujiahui := s.orgByName(t, demo.OrgXujiahui)

@@ -72,9 +72,7 @@ func (d desk) sessions(t *testing.T, req *checkinv1.ListSessionsRequest) []*chec
 func TestStaffAttendanceDesk(t *testing.T) {
 	t.Parallel()
 	clk := &clock{}
-	serverGate <- struct{}{}
-	t.Cleanup(func() { <-serverGate })
-	s := startServerWith(t, func(m *Main) { m.Now = clk.Now }, "--demo")
+	s := startServerAloneWith(t, func(m *Main) { m.Now = clk.Now }, "--demo")
 	pool := s.pool(t)
 	ctx := t.Context()
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -176,9 +177,10 @@ type Entry struct {
 }
 
 // List returns the outbox, latest change first, in one state or all (""),
+// of one volunteer number or all (""),
 // and the next page's token. Errors: invalid_argument (STATE_INVALID,
 // PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID).
-func (s *Service) List(ctx context.Context, state string, size int32, token string) ([]Entry, string, error) {
+func (s *Service) List(ctx context.Context, state, volunteerNo string, size int32, token string) ([]Entry, string, error) {
 	switch state {
 	case "", Pending, Synced, Failed:
 	default:
@@ -188,7 +190,9 @@ func (s *Service) List(ctx context.Context, state string, size int32, token stri
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.opt.Store.Q.ListElicenseSubmissions(ctx, db.ListElicenseSubmissionsParams{State: state, Lim: pg.Fetch(), Off: pg.Offset})
+	rows, err := s.opt.Store.Q.ListElicenseSubmissions(ctx, db.ListElicenseSubmissionsParams{
+		State: state, VolunteerNo: strings.TrimSpace(volunteerNo), Lim: pg.Fetch(), Off: pg.Offset,
+	})
 	if err != nil {
 		return nil, "", fmt.Errorf("list e-licenses: %w", err)
 	}

@@ -147,7 +147,7 @@ func (f *fixture) reference(t *testing.T, vid uuid.UUID) uuid.UUID {
 // devLicenses is what the dev library holds, by reference.
 func (f *fixture) devLicenses(t *testing.T) map[uuid.UUID]db.ElicenseDevLicense {
 	t.Helper()
-	rows, _, err := f.dev.List(t.Context(), 200, "")
+	rows, _, err := f.dev.List(t.Context(), "", 200, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func TestRetries(t *testing.T) {
 			if !tc.manual {
 				return
 			}
-			entries, _, err := s.List(t.Context(), elicense.Failed, 0, "")
+			entries, _, err := s.List(t.Context(), elicense.Failed, "", 0, "")
 			if err != nil || len(entries) != 1 || entries[0].VolunteerID != v || !entries[0].NextAt.IsZero() || entries[0].Name != "李**" {
 				t.Fatalf("List failed = %+v, %v; want the one row, masked, nothing due", entries, err)
 			}

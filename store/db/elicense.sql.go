@@ -207,17 +207,19 @@ func (q *Queries) InsertDevLicense(ctx context.Context, arg InsertDevLicensePara
 
 const listDevLicenses = `-- name: ListDevLicenses :many
 SELECT reference, license_id, volunteer_no, name_masked, id_number_masked, issuer, issued_at, key_id, payload_sha256, received_at FROM elicense.dev_license
+WHERE $1::text = '' OR volunteer_no = $1::text
 ORDER BY received_at DESC, reference
-LIMIT $2 OFFSET $1
+LIMIT $3 OFFSET $2
 `
 
 type ListDevLicensesParams struct {
-	Off int32
-	Lim int32
+	VolunteerNo string
+	Off         int32
+	Lim         int32
 }
 
 func (q *Queries) ListDevLicenses(ctx context.Context, arg ListDevLicensesParams) ([]ElicenseDevLicense, error) {
-	rows, err := q.db.Query(ctx, listDevLicenses, arg.Off, arg.Lim)
+	rows, err := q.db.Query(ctx, listDevLicenses, arg.VolunteerNo, arg.Off, arg.Lim)
 	if err != nil {
 		return nil, err
 	}
@@ -252,15 +254,17 @@ SELECT s.volunteer_id, s.reference, s.state, s.license_id, s.attempts, s.next_at
 FROM elicense.submission s
 JOIN volunteer.volunteer v ON v.id = s.volunteer_id
 JOIN identity.person p ON p.id = v.person_id
-WHERE $1::text = '' OR s.state = $1::text
+WHERE ($1::text = '' OR s.state = $1::text)
+  AND ($2::text = '' OR v.volunteer_no = $2::text)
 ORDER BY s.updated_at DESC, s.volunteer_id
-LIMIT $3 OFFSET $2
+LIMIT $4 OFFSET $3
 `
 
 type ListElicenseSubmissionsParams struct {
-	State string
-	Off   int32
-	Lim   int32
+	State       string
+	VolunteerNo string
+	Off         int32
+	Lim         int32
 }
 
 type ListElicenseSubmissionsRow struct {
@@ -280,9 +284,15 @@ type ListElicenseSubmissionsRow struct {
 	Name        string
 }
 
-// The outbox for the console, latest change first; state ” lists all.
+// The outbox for the console, latest change first; state ” and
+// volunteer_no ” list all.
 func (q *Queries) ListElicenseSubmissions(ctx context.Context, arg ListElicenseSubmissionsParams) ([]ListElicenseSubmissionsRow, error) {
-	rows, err := q.db.Query(ctx, listElicenseSubmissions, arg.State, arg.Off, arg.Lim)
+	rows, err := q.db.Query(ctx, listElicenseSubmissions,
+		arg.State,
+		arg.VolunteerNo,
+		arg.Off,
+		arg.Lim,
+	)
 	if err != nil {
 		return nil, err
 	}

@@ -63,12 +63,14 @@ WHERE volunteer_id = @volunteer_id AND state = 'failed'
 RETURNING *;
 
 -- name: ListElicenseSubmissions :many
--- The outbox for the console, latest change first; state '' lists all.
+-- The outbox for the console, latest change first; state '' and
+-- volunteer_no '' list all.
 SELECT s.*, v.volunteer_no, p.name
 FROM elicense.submission s
 JOIN volunteer.volunteer v ON v.id = s.volunteer_id
 JOIN identity.person p ON p.id = v.person_id
-WHERE @state::text = '' OR s.state = @state::text
+WHERE (@state::text = '' OR s.state = @state::text)
+  AND (@volunteer_no::text = '' OR v.volunteer_no = @volunteer_no::text)
 ORDER BY s.updated_at DESC, s.volunteer_id
 LIMIT @lim OFFSET @off;
 
@@ -83,6 +85,7 @@ SELECT * FROM elicense.dev_license WHERE reference = @reference;
 
 -- name: ListDevLicenses :many
 SELECT * FROM elicense.dev_license
+WHERE @volunteer_no::text = '' OR volunteer_no = @volunteer_no::text
 ORDER BY received_at DESC, reference
 LIMIT @lim OFFSET @off;
 

@@ -42,8 +42,14 @@ test("电子证照：新注册志愿者的电子志愿者证推送到开发证�
     const { page } = admin;
     const { token: adminToken } = await rpc("yima.identity.v1.IdentityService/DevLogin", { username: "admin" });
     await signInWithToken(page, "/admin/monitor/dev-elicense", adminToken);
+    // The demo's 3,000 cards are issued and pushed at start too: narrow both
+    // lists to this volunteer, and give the backlog time (the race detector
+    // slows it down).
+    const search = page.getByTestId("elicense-volunteer-no");
+    await search.fill(volunteer.volunteerNo);
+    await search.press("Enter");
     const pushed = page.getByTestId("elicense-outbox-table").locator("tr", { hasText: volunteer.volunteerNo });
-    await pushed.filter({ hasText: "已同步" }).waitFor({ timeout: 30_000 });
+    await pushed.filter({ hasText: "已同步" }).waitFor({ timeout: 120_000 });
     assert.match(await pushed.innerText(), /证\*\*/);
     const held = page.getByTestId("dev-elicense-table").locator("tr", { hasText: volunteer.volunteerNo });
     await held.waitFor();

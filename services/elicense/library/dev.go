@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -92,14 +93,17 @@ func (d *Dev) Submit(ctx context.Context, s Submission) (Receipt, error) {
 	return Receipt{LicenseID: row.LicenseID}, nil
 }
 
-// List returns the cards received, newest first, and the next page's
-// token. Errors: invalid_argument (PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID).
-func (d *Dev) List(ctx context.Context, size int32, token string) ([]db.ElicenseDevLicense, string, error) {
+// List returns the cards received, newest first, of one volunteer number
+// or all (""), and the next page's token. Errors: invalid_argument
+// (PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID).
+func (d *Dev) List(ctx context.Context, volunteerNo string, size int32, token string) ([]db.ElicenseDevLicense, string, error) {
 	pg, err := paging.Parse(size, token)
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := d.st.Q.ListDevLicenses(ctx, db.ListDevLicensesParams{Lim: pg.Fetch(), Off: pg.Offset})
+	rows, err := d.st.Q.ListDevLicenses(ctx, db.ListDevLicensesParams{
+		VolunteerNo: strings.TrimSpace(volunteerNo), Lim: pg.Fetch(), Off: pg.Offset,
+	})
 	if err != nil {
 		return nil, "", fmt.Errorf("list dev licenses: %w", err)
 	}

@@ -252,13 +252,15 @@ func (s *Service) Backfill(ctx context.Context) (int, error) {
 				issued++
 			}
 		}
+		// Each batch's cards go out while the next is issued, rather than
+		// all after the last.
+		if issued > 0 {
+			s.Issued()
+		}
 		if len(ids) < backfillBatch {
 			break
 		}
 		after = ids[len(ids)-1]
-	}
-	if issued > 0 {
-		s.Issued()
 	}
 	return issued, nil
 }

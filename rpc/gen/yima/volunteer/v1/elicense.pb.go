@@ -226,7 +226,10 @@ type ListElicenseSubmissionsRequest struct {
 	// PageSize is at most 200; 0 means 50.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// PageToken continues a listing.
-	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// VolunteerNo keeps the push of this volunteer number only; empty for
+	// all.
+	VolunteerNo   string `protobuf:"bytes,4,opt,name=volunteer_no,json=volunteerNo,proto3" json:"volunteer_no,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -278,6 +281,13 @@ func (x *ListElicenseSubmissionsRequest) GetPageSize() int32 {
 func (x *ListElicenseSubmissionsRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListElicenseSubmissionsRequest) GetVolunteerNo() string {
+	if x != nil {
+		return x.VolunteerNo
 	}
 	return ""
 }
@@ -435,7 +445,10 @@ type ListDevLicensesRequest struct {
 	// PageSize is at most 200; 0 means 50.
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// PageToken continues a listing.
-	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// VolunteerNo keeps the cards of this volunteer number only; empty for
+	// all.
+	VolunteerNo   string `protobuf:"bytes,3,opt,name=volunteer_no,json=volunteerNo,proto3" json:"volunteer_no,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -480,6 +493,13 @@ func (x *ListDevLicensesRequest) GetPageSize() int32 {
 func (x *ListDevLicensesRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListDevLicensesRequest) GetVolunteerNo() string {
+	if x != nil {
+		return x.VolunteerNo
 	}
 	return ""
 }
@@ -797,12 +817,13 @@ const file_yima_volunteer_v1_elicense_proto_rawDesc = "" +
 	"\tsynced_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\bsyncedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x94\x01\n" +
+	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xb7\x01\n" +
 	"\x1eListElicenseSubmissionsRequest\x126\n" +
 	"\x05state\x18\x01 \x01(\x0e2 .yima.volunteer.v1.ElicenseStateR\x05state\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\x92\x01\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12!\n" +
+	"\fvolunteer_no\x18\x04 \x01(\tR\vvolunteerNo\"\x92\x01\n" +
 	"\x1fListElicenseSubmissionsResponse\x12G\n" +
 	"\vsubmissions\x18\x01 \x03(\v2%.yima.volunteer.v1.ElicenseSubmissionR\vsubmissions\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"C\n" +
@@ -811,11 +832,12 @@ const file_yima_volunteer_v1_elicense_proto_rawDesc = "" +
 	"\x1fRetryElicenseSubmissionResponse\x12E\n" +
 	"\n" +
 	"submission\x18\x01 \x01(\v2%.yima.volunteer.v1.ElicenseSubmissionR\n" +
-	"submission\"T\n" +
+	"submission\"w\n" +
 	"\x16ListDevLicensesRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"\xf6\x02\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12!\n" +
+	"\fvolunteer_no\x18\x03 \x01(\tR\vvolunteerNo\"\xf6\x02\n" +
 	"\n" +
 	"DevLicense\x12\x1c\n" +
 	"\treference\x18\x01 \x01(\tR\treference\x12\x1d\n" +

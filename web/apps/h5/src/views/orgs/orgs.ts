@@ -1,6 +1,6 @@
 // Shared pieces of the org pages (V4): the clients, the badge an org
 // without a logo gets, and the words of an org card.
-import { createClient, MemberService, OrgDiscoveryService, OrgLevel, type PublicOrg } from "@yima/api";
+import { createClient, MemberService, OrgDiscoveryService, OrgLevel, type Api, type PublicOrg } from "@yima/api";
 import { formatHours, ORG_LEVEL_LABEL, useSession } from "@yima/shared";
 
 /** useOrgClients makes the clients the org pages call. */
@@ -12,10 +12,11 @@ export function useOrgClients() {
 /**
  * resolveOrgCode reads a scanned printed org code: the id of the org whose
  * page the scanner opens. Lives here so that the code page loads the org
- * service's descriptors only when an org code is actually scanned.
+ * service's descriptors only when an org code is actually scanned; it runs
+ * outside a component's setup, hence the api passed in.
  */
-export async function resolveOrgCode(payload: string): Promise<string> {
-  const res = await useOrgClients().orgs.resolveOrgCode({ payload });
+export async function resolveOrgCode(api: Api, payload: string): Promise<string> {
+  const res = await createClient(OrgDiscoveryService, api.transport).resolveOrgCode({ payload });
   return res.orgId;
 }
 

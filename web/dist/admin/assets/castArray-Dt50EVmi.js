@@ -1,1 +1,0 @@
-import{Nt as e}from"./index-C7Hijkv9.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

@@ -1,0 +1,1 @@
+import{Nt as e}from"./index-CHBU03Dn.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

@@ -1,0 +1,1 @@
+import"./index-CHBU03Dn.js";

@@ -1,1 +1,0 @@
-import"./index-C7Hijkv9.js";import"./ui-Df7mKXCK.js";

@@ -1,1 +1,0 @@
-import"./index-C7Hijkv9.js";

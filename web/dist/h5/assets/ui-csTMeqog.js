@@ -1,1 +1,0 @@
-import"./index-BxLF15RL.js";
